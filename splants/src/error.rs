@@ -1,0 +1,438 @@
+//! One error type for the whole crate, with stable machine-readable codes.
+//!
+//! Every variant names what was wrong and with which field or value, so a caller can fix it
+//! without reading the source. [`Error::code`], [`Error::status_code`], [`Error::type_name`]
+//! and [`Error::details`] are the single mapping used by the HTTP server and the bindings.
+
+use crate::money::Usd;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable error codes; the string form is part of the public API (HTTP `code`, Node `code`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A field is missing, malformed or out of range.
+    ValidationError,
+    /// Missing, invalid, expired or revoked API key, or a key without the needed role.
+    Unauthorized,
+    /// The content, template, key or schedule does not exist.
+    NotFound,
+    /// The request would take a budget scope over its limit.
+    BudgetExceeded,
+    /// The caller's rate-limit quota is used up.
+    RateLimited,
+    /// The LLM provider failed after retries.
+    ProviderError,
+    /// The LLM provider did not answer in time.
+    ProviderTimeout,
+    /// The provider answered, but with nothing usable.
+    ContentGenerationError,
+    /// A template is unknown, has a syntax error, or a variable is missing or unknown.
+    TemplateError,
+    /// The configuration is incomplete or contradictory.
+    ConfigError,
+    /// The database or cache failed.
+    StorageError,
+    /// A bug or an unexpected state.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears in JSON (`"budget_exceeded"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationError => "validation_error",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::ProviderError => "provider_error",
+            ErrorCode::ProviderTimeout => "provider_timeout",
+            ErrorCode::ContentGenerationError => "content_generation_error",
+            ErrorCode::TemplateError => "template_error",
+            ErrorCode::ConfigError => "config_error",
+            ErrorCode::StorageError => "storage_error",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status the server answers with.
+    pub const fn status_code(self) -> u16 {
+        match self {
+            ErrorCode::ValidationError | ErrorCode::TemplateError => 422,
+            ErrorCode::Unauthorized => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::BudgetExceeded => 402,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::ProviderError | ErrorCode::ContentGenerationError => 502,
+            ErrorCode::ProviderTimeout => 504,
+            ErrorCode::ConfigError | ErrorCode::StorageError | ErrorCode::Internal => 500,
+        }
+    }
+
+    /// The exception class name of the original app (HTTP `type`, Python exception).
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationError => "ValidationError",
+            ErrorCode::Unauthorized => "AuthenticationError",
+            ErrorCode::NotFound => "NotFoundError",
+            ErrorCode::BudgetExceeded => "BudgetExceededError",
+            ErrorCode::RateLimited => "RateLimitError",
+            ErrorCode::ProviderError => "AIProviderError",
+            ErrorCode::ProviderTimeout => "AIProviderTimeoutError",
+            ErrorCode::ContentGenerationError => "ContentGenerationError",
+            ErrorCode::TemplateError => "TemplateError",
+            ErrorCode::ConfigError => "ConfigError",
+            ErrorCode::StorageError => "StorageError",
+            ErrorCode::Internal => "InternalServerError",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a budget reservation was refused.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BudgetExceeded {
+    /// The scope that would go over (`"global"`, `"key:<id>"`, `"tenant:<id>"`).
+    pub scope: String,
+    /// The scope's limit for the period.
+    pub limit: Usd,
+    /// Settled spend in the period.
+    pub spent: Usd,
+    /// Held by reservations still in flight.
+    pub reserved: Usd,
+    /// What this request asked to reserve (its worst-case cost).
+    pub requested: Usd,
+    /// Start of the budget period (inclusive).
+    pub period_start: DateTime<Utc>,
+    /// End of the budget period (exclusive); the budget resets then.
+    pub period_end: DateTime<Utc>,
+    /// Whole days until the period ends (rounded up).
+    pub remaining_days: i64,
+}
+
+/// Why the rate limiter refused a request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RateLimited {
+    /// Requests allowed per `period`.
+    pub limit: u32,
+    /// The quota's period in seconds (3600 for the hourly tiers, 60 per minute).
+    pub period_s: u64,
+    /// Name of the quota that refused (`"tier:free"`, `"per_minute"`, ...).
+    pub quota: String,
+    /// How long until one more request is allowed.
+    #[serde(serialize_with = "ser_duration_s")]
+    pub retry_after: Duration,
+}
+
+fn ser_duration_s<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// A provider failure after retries.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProviderFailure {
+    /// Provider name (`openai`, `anthropic`, `compatible`, ...).
+    pub provider: String,
+    /// HTTP status, when the provider answered.
+    pub status: Option<u16>,
+    /// The provider's own error type (`rate_limit_error`, `overloaded_error`, ...).
+    pub kind: Option<String>,
+    /// The provider's message, with anything that looks like a credential removed.
+    pub message: String,
+    /// Whether trying again later could succeed.
+    pub retryable: bool,
+    /// The wait the provider asked for, if any.
+    #[serde(skip)]
+    pub retry_after: Option<Duration>,
+}
+
+/// The crate's error.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A request field is missing, malformed or out of range.
+    #[error("invalid `{field}`: {reason}")]
+    Validation {
+        /// The field's JSON name or path (`keywords[3]`).
+        field: String,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
+    /// The API key is missing, unknown, expired or revoked.
+    #[error("unauthorized: {reason}")]
+    Unauthorized {
+        /// Why, without echoing the key.
+        reason: String,
+    },
+    /// Something looked up by id or name does not exist.
+    #[error("{kind} `{id}` not found")]
+    NotFound {
+        /// What was looked up (`content`, `template`, `api_key`, `schedule`).
+        kind: &'static str,
+        /// The id or name asked for.
+        id: String,
+    },
+    /// A budget scope would go over its limit.
+    #[error(
+        "budget of {} for scope `{}` exceeded: spent {}, reserved {}, requested {} (resets {})",
+        .0.limit, .0.scope, .0.spent, .0.reserved, .0.requested, .0.period_end.format("%Y-%m-%d %H:%M UTC")
+    )]
+    BudgetExceeded(Box<BudgetExceeded>),
+    /// A rate-limit quota is used up.
+    #[error(
+        "rate limit exceeded: {} requests per {}s ({}); retry after {:.1}s",
+        .0.limit, .0.period_s, .0.quota, .0.retry_after.as_secs_f64()
+    )]
+    RateLimited(Box<RateLimited>),
+    /// The provider failed after retries.
+    #[error("{} provider error{}: {}", .0.provider, .0.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), .0.message)]
+    Provider(Box<ProviderFailure>),
+    /// The provider did not answer within the timeout.
+    #[error("{provider} did not answer within {timeout_ms} ms")]
+    ProviderTimeout {
+        /// Provider name.
+        provider: String,
+        /// The timeout that elapsed.
+        timeout_ms: u64,
+    },
+    /// The provider answered with nothing usable (empty text, refusal, filter).
+    #[error("content generation failed: {reason}")]
+    ContentGeneration {
+        /// What was wrong with the answer.
+        reason: String,
+    },
+    /// A template problem.
+    #[error("template `{template}`: {reason}")]
+    Template {
+        /// Template name.
+        template: String,
+        /// The variable concerned, if any.
+        variable: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The configuration is incomplete or contradictory.
+    #[error("configuration `{field}`: {reason}")]
+    Config {
+        /// The setting (environment variable or builder method).
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The database or cache failed.
+    #[error("storage error: {message}")]
+    Storage {
+        /// What failed; never contains credentials.
+        message: String,
+    },
+    /// A bug or an unexpected state.
+    #[error("internal error: {message}")]
+    Internal {
+        /// What happened.
+        message: String,
+    },
+}
+
+impl Error {
+    /// A validation error for `field`.
+    pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Validation { field: field.into(), reason: reason.into() }
+    }
+
+    /// A configuration error for `field`.
+    pub fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Config { field: field.into(), reason: reason.into() }
+    }
+
+    /// A storage error.
+    pub fn storage(message: impl Into<String>) -> Self {
+        Error::Storage { message: redact(&message.into()) }
+    }
+
+    /// An internal error.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal { message: message.into() }
+    }
+
+    /// A not-found error.
+    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+        Error::NotFound { kind, id: id.into() }
+    }
+
+    /// A template error.
+    pub fn template(template: impl Into<String>, variable: Option<String>, reason: impl Into<String>) -> Self {
+        Error::Template { template: template.into(), variable, reason: reason.into() }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Validation { .. } => ErrorCode::ValidationError,
+            Error::Unauthorized { .. } => ErrorCode::Unauthorized,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::BudgetExceeded(_) => ErrorCode::BudgetExceeded,
+            Error::RateLimited(_) => ErrorCode::RateLimited,
+            Error::Provider(_) => ErrorCode::ProviderError,
+            Error::ProviderTimeout { .. } => ErrorCode::ProviderTimeout,
+            Error::ContentGeneration { .. } => ErrorCode::ContentGenerationError,
+            Error::Template { .. } => ErrorCode::TemplateError,
+            Error::Config { .. } => ErrorCode::ConfigError,
+            Error::Storage { .. } => ErrorCode::StorageError,
+            Error::Internal { .. } => ErrorCode::Internal,
+        }
+    }
+
+    /// The HTTP status for this error.
+    pub fn status_code(&self) -> u16 {
+        self.code().status_code()
+    }
+
+    /// The original app's exception class name.
+    pub fn type_name(&self) -> &'static str {
+        self.code().type_name()
+    }
+
+    /// Whether repeating the same call later could succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Provider(p) => p.retryable,
+            Error::ProviderTimeout { .. } | Error::RateLimited(_) | Error::Storage { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// How long to wait before retrying, when the error says.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited(r) => Some(r.retry_after),
+            Error::Provider(p) => p.retry_after,
+            _ => None,
+        }
+    }
+
+    /// Structured details for the HTTP body and binding exceptions.
+    ///
+    /// `budget_exceeded` carries the original app's `current_usage`, `budget` and
+    /// `remaining_days` beside `scope`, `limit`, `spent`, `reserved`, `requested`, `period_end`.
+    pub fn details(&self) -> Value {
+        match self {
+            Error::Validation { field, reason } => json!({ "field": field, "reason": reason }),
+            Error::Unauthorized { reason } => json!({ "reason": reason }),
+            Error::NotFound { kind, id } => json!({ "kind": kind, "id": id }),
+            Error::BudgetExceeded(b) => json!({
+                "scope": b.scope,
+                "limit": b.limit.dollars(),
+                "spent": b.spent.dollars(),
+                "reserved": b.reserved.dollars(),
+                "requested": b.requested.dollars(),
+                "period_start": b.period_start.to_rfc3339(),
+                "period_end": b.period_end.to_rfc3339(),
+                "remaining_days": b.remaining_days,
+                "current_usage": b.spent.dollars(),
+                "budget": b.limit.dollars(),
+            }),
+            Error::RateLimited(r) => json!({
+                "limit": r.limit,
+                "period_s": r.period_s,
+                "quota": r.quota,
+                "retry_after_s": r.retry_after.as_secs_f64(),
+            }),
+            Error::Provider(p) => json!({
+                "provider": p.provider,
+                "status": p.status,
+                "kind": p.kind,
+                "retryable": p.retryable,
+            }),
+            Error::ProviderTimeout { provider, timeout_ms } => {
+                json!({ "provider": provider, "timeout_ms": timeout_ms, "retryable": true })
+            }
+            Error::ContentGeneration { reason } => json!({ "reason": reason }),
+            Error::Template { template, variable, reason } => {
+                json!({ "template": template, "variable": variable, "reason": reason })
+            }
+            Error::Config { field, reason } => json!({ "field": field, "reason": reason }),
+            Error::Storage { .. } | Error::Internal { .. } => json!({}),
+        }
+    }
+}
+
+/// Removes things that look like credentials from a message before it is shown or logged:
+/// bearer tokens, `sk-...` keys, `key=...` query parameters and passwords in URLs.
+pub fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&redact_word(word));
+    }
+    out
+}
+
+fn redact_word(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    let secretish_prefixes = ["sk-", "sk_", "spl_", "xoxb-", "ghp_", "bearer:"];
+    if secretish_prefixes.iter().any(|p| lower.trim_start_matches(['"', '\'', '(']).starts_with(p)) && word.len() > 12 {
+        return "[redacted]".to_owned();
+    }
+    // user:password@host in URLs
+    if let Some(scheme_end) = word.find("://") {
+        let rest = &word[scheme_end + 3..];
+        if let Some(at) = rest.find('@')
+            && rest[..at].contains(':')
+        {
+            let user = rest[..at].split(':').next().unwrap_or_default();
+            return format!("{}://{}:[redacted]@{}", &word[..scheme_end], user, &rest[at + 1..]);
+        }
+    }
+    for key in ["key=", "api_key=", "apikey=", "token=", "password="] {
+        if let Some(pos) = lower.find(key) {
+            let start = pos + key.len();
+            let end = word[start..].find('&').map(|e| start + e).unwrap_or(word.len());
+            return format!("{}[redacted]{}", &word[..start], &word[end..]);
+        }
+    }
+    word.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_original_statuses() {
+        assert_eq!(Error::validation("topic", "empty").status_code(), 422);
+        assert_eq!(Error::Unauthorized { reason: "missing".into() }.status_code(), 403);
+        assert_eq!(Error::not_found("content", "x").status_code(), 404);
+        assert_eq!(Error::config("x", "y").code().as_str(), "config_error");
+    }
+
+    #[test]
+    fn validation_message_names_field() {
+        let e = Error::validation("keywords[2]", "must not be empty");
+        assert_eq!(e.to_string(), "invalid `keywords[2]`: must not be empty");
+        assert_eq!(e.details()["field"], "keywords[2]");
+    }
+
+    #[test]
+    fn redaction_removes_keys() {
+        let msg = "Incorrect API key provided: sk-proj-abcdefghijklmnop. See docs";
+        assert_eq!(redact(msg), "Incorrect API key provided: [redacted] See docs");
+        assert_eq!(redact("postgres://app:hunter2@db:5432/x failed"), "postgres://app:[redacted]@db:5432/x failed");
+        assert_eq!(redact("GET /v1?key=abc&x=1"), "GET /v1?key=[redacted]&x=1");
+        assert_eq!(redact("plain words stay"), "plain words stay");
+    }
+}

@@ -1,0 +1,15 @@
+//! # splants
+//!
+//! An embeddable engine that turns a marketing brief into finished, scored copy through an
+//! LLM, with the guard rails a business needs: a dollar budget that is never overspent, per-key
+//! rate limits, reusable templates, a content library and analytics.
+
+pub mod clock;
+pub mod content;
+pub mod error;
+pub mod money;
+pub mod provider;
+
+pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
+pub use error::{Error, ErrorCode, Result};
+pub use money::Usd;

@@ -1,0 +1,219 @@
+//! LLM providers: one trait, real wire formats, pricing, retries and fallback.
+//!
+//! A [`Provider`] turns a [`CompletionRequest`] (messages, model, `max_tokens`, temperature)
+//! into a [`Completion`] (text, [`Usage`], finish reason). The implementations speak the real
+//! HTTP formats: [`OpenAiProvider`] (chat completions, also any OpenAI-compatible server such as
+//! Ollama, vLLM or llama.cpp), [`AnthropicProvider`] (messages API), and [`OfflineProvider`], the
+//! embedded default that drafts without a network (and says so). [`RetryingProvider`] and
+//! [`FallbackProvider`] wrap any of them.
+
+use crate::content::ContentRequest;
+use crate::error::Result;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod pricing;
+pub mod tokens;
+
+pub use pricing::{PriceCard, PriceTable};
+
+/// Who speaks a message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Instructions that frame the conversation.
+    System,
+    /// The caller's message.
+    User,
+    /// A previous model answer.
+    Assistant,
+}
+
+/// One chat message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Message {
+    /// Who speaks.
+    pub role: Role,
+    /// What is said.
+    pub content: String,
+}
+
+impl Message {
+    /// A system message.
+    pub fn system(content: impl Into<String>) -> Self {
+        Message { role: Role::System, content: content.into() }
+    }
+
+    /// A user message.
+    pub fn user(content: impl Into<String>) -> Self {
+        Message { role: Role::User, content: content.into() }
+    }
+
+    /// An assistant message.
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Message { role: Role::Assistant, content: content.into() }
+    }
+}
+
+/// One completion call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompletionRequest {
+    /// Model to use; `None` means the provider's configured model.
+    pub model: Option<String>,
+    /// The conversation.
+    pub messages: Vec<Message>,
+    /// Most tokens the answer may have (reasoning/thinking tokens included).
+    pub max_tokens: u32,
+    /// Sampling temperature; the provider's default when `None`.
+    pub temperature: Option<f32>,
+    /// The structured brief behind the messages, for providers that draft without a model.
+    pub brief: Option<Arc<ContentRequest>>,
+}
+
+impl CompletionRequest {
+    /// A request for `messages` with at most `max_tokens` output tokens.
+    pub fn new(messages: Vec<Message>, max_tokens: u32) -> Self {
+        CompletionRequest { model: None, messages, max_tokens, temperature: None, brief: None }
+    }
+}
+
+/// Tokens a call used, normalised across providers.
+///
+/// `input_tokens` counts only the prompt tokens billed at the plain input rate: it excludes
+/// cache reads and cache writes, which have their own fields (Anthropic reports it this way;
+/// OpenAI's `prompt_tokens` is converted by subtracting its cached and cache-write subsets).
+/// `output_tokens` includes reasoning/thinking tokens; `reasoning_tokens` is only a breakdown.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Usage {
+    /// Prompt tokens billed at the input rate (not read from or written to a cache).
+    pub input_tokens: u64,
+    /// Output tokens, reasoning included.
+    pub output_tokens: u64,
+    /// Prompt tokens read from the provider's prompt cache.
+    pub cached_tokens: u64,
+    /// Prompt tokens written to the cache with the short retention (5 min / 30 min).
+    #[serde(default)]
+    pub cache_write_tokens: u64,
+    /// Prompt tokens written to the cache with the long retention (1 h / 12 h).
+    #[serde(default)]
+    pub cache_write_long_tokens: u64,
+    /// Reasoning or thinking tokens (already inside `output_tokens`).
+    #[serde(default)]
+    pub reasoning_tokens: u64,
+}
+
+impl Usage {
+    /// The whole prompt: plain input, cache reads and cache writes.
+    pub fn prompt_tokens(&self) -> u64 {
+        self.input_tokens + self.cached_tokens + self.cache_write_tokens + self.cache_write_long_tokens
+    }
+
+    /// Prompt plus output.
+    pub fn total_tokens(&self) -> u64 {
+        self.prompt_tokens() + self.output_tokens
+    }
+}
+
+/// Why the model stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// Natural end of the answer.
+    Stop,
+    /// `max_tokens` was reached.
+    Length,
+    /// The provider's content filter or a refusal stopped it.
+    ContentFilter,
+    /// Anything else the provider reported.
+    Other(String),
+}
+
+/// A provider's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Completion {
+    /// The generated text.
+    pub text: String,
+    /// Tokens used.
+    pub usage: Usage,
+    /// Why it stopped.
+    pub finish_reason: FinishReason,
+    /// The model that answered, as reported (price by this one).
+    pub model: String,
+    /// Provider name.
+    pub provider: String,
+    /// The service tier that billed the call, if reported (`priority`, `flex`, `batch`).
+    pub service_tier: Option<String>,
+    /// Where inference ran, if reported (Anthropic `inference_geo`).
+    pub inference_geo: Option<String>,
+    /// Wall time of the successful call.
+    pub latency: Duration,
+}
+
+/// A (provider, model) pair a request may end up billed under, with its prompt estimate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BillingTarget {
+    /// Provider name (key into the price table together with the model).
+    pub provider: String,
+    /// Model id.
+    pub model: String,
+    /// Upper bound on the prompt's tokens for this model's tokenizer.
+    pub input_tokens: u64,
+}
+
+/// An LLM (or a drafter) that completes a conversation.
+#[async_trait]
+pub trait Provider: Send + Sync + Debug {
+    /// Short provider name (`openai`, `anthropic`, `compatible`, `offline`).
+    fn name(&self) -> &str;
+
+    /// The model used when a request names none.
+    fn default_model(&self) -> &str;
+
+    /// Sends the request and returns the answer with its usage.
+    async fn complete(&self, request: &CompletionRequest) -> Result<Completion>;
+
+    /// Every (provider, model) the request may be billed under, with an upper bound on its
+    /// prompt tokens. Fallback chains return one entry per member so quotes cover the worst.
+    fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {
+        vec![BillingTarget {
+            provider: self.name().to_owned(),
+            model: request.model.clone().unwrap_or_else(|| self.default_model().to_owned()),
+            input_tokens: tokens::upper_bound(&request.messages),
+        }]
+    }
+
+    /// Whether calls cost nothing (no price lookup needed).
+    fn is_free(&self) -> bool {
+        false
+    }
+
+    /// A cheap reachability check for health endpoints; `Ok` when configured.
+    async fn health(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<P: Provider + ?Sized> Provider for Arc<P> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn default_model(&self) -> &str {
+        (**self).default_model()
+    }
+    async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
+        (**self).complete(request).await
+    }
+    fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {
+        (**self).billing_targets(request)
+    }
+    fn is_free(&self) -> bool {
+        (**self).is_free()
+    }
+    async fn health(&self) -> Result<()> {
+        (**self).health().await
+    }
+}
