@@ -314,6 +314,17 @@ impl Error {
         }
     }
 
+    /// Whether a failed provider attempt may still have been billed: a timeout after the
+    /// request was sent, or a `200` answer that could not be read. Such attempts are counted
+    /// against the budget at their worst-case cost.
+    pub fn may_have_billed(&self) -> bool {
+        match self {
+            Error::ProviderTimeout { .. } => true,
+            Error::Provider(p) => p.status == Some(200),
+            _ => false,
+        }
+    }
+
     /// How long to wait before retrying, when the error says.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

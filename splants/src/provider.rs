@@ -59,7 +59,7 @@ impl Message {
 }
 
 /// One completion call.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct CompletionRequest {
     /// Model to use; `None` means the provider's configured model.
     pub model: Option<String>,
@@ -71,12 +71,27 @@ pub struct CompletionRequest {
     pub temperature: Option<f32>,
     /// The structured brief behind the messages, for providers that draft without a model.
     pub brief: Option<Arc<ContentRequest>>,
+    /// Told before a retry or fallback re-sends after an attempt that may have been billed.
+    pub observer: Option<Arc<dyn AttemptObserver>>,
+}
+
+/// Accounts for attempts that failed but may still have been billed.
+///
+/// A timeout after the request was sent, or an unreadable `200` answer, may have cost money
+/// even though no usage came back. Before [`RetryingProvider`] or [`FallbackProvider`] send
+/// again after such an attempt they call [`AttemptObserver::before_resend`]; the engine uses it
+/// to reserve budget for the extra attempt, so retries can never overspend. An error from
+/// the observer stops the retries and the original failure is returned.
+#[async_trait]
+pub trait AttemptObserver: Send + Sync + Debug {
+    /// Called before re-sending after `failure`, which [`Error::may_have_billed`].
+    async fn before_resend(&self, failure: &crate::Error) -> Result<()>;
 }
 
 impl CompletionRequest {
     /// A request for `messages` with at most `max_tokens` output tokens.
     pub fn new(messages: Vec<Message>, max_tokens: u32) -> Self {
-        CompletionRequest { model: None, messages, max_tokens, temperature: None, brief: None }
+        CompletionRequest { model: None, messages, max_tokens, temperature: None, brief: None, observer: None }
     }
 }
 
