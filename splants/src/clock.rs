@@ -63,6 +63,13 @@ impl FakeClock {
     }
 }
 
+#[cfg(test)]
+impl FakeClock {
+    pub(crate) fn now_for_test(&self) -> DateTime<Utc> {
+        Clock::now(self)
+    }
+}
+
 impl Clock for FakeClock {
     fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_nanos(self.nanos.load(Ordering::SeqCst))

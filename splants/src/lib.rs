@@ -4,11 +4,14 @@
 //! LLM, with the guard rails a business needs: a dollar budget that is never overspent, per-key
 //! rate limits, reusable templates, a content library and analytics.
 
+pub mod budget;
 pub mod clock;
 pub mod content;
 pub mod error;
+pub mod events;
 pub mod money;
 pub mod provider;
+pub mod ratelimit;
 
 pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
 pub use error::{Error, ErrorCode, Result};

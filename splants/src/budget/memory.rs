@@ -1,0 +1,185 @@
+//! The in-process ledger: one mutex, so a reserve across scopes is trivially atomic.
+
+use super::ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeUsage, SettleOutcome};
+use super::period::PeriodWindow;
+use crate::error::{BudgetExceeded, Error, Result};
+use crate::money::Usd;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+type WindowKey = (DateTime<Utc>, DateTime<Utc>);
+
+#[derive(Debug)]
+struct Hold {
+    scopes: Vec<Scope>,
+    window: WindowKey,
+    amount: Usd,
+    lease_until: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    usage: HashMap<Scope, HashMap<WindowKey, ScopeUsage>>,
+    holds: HashMap<ReservationId, Hold>,
+    leases: BTreeSet<(DateTime<Utc>, ReservationId)>,
+    alerts: HashSet<(Scope, WindowKey, u8)>,
+    /// Holds whose lease lapsed before they were settled: a late settle still counts the spend.
+    lapsed: HashMap<ReservationId, Hold>,
+}
+
+impl State {
+    fn entry(&mut self, scope: &Scope, window: WindowKey) -> &mut ScopeUsage {
+        self.usage.entry(scope.clone()).or_default().entry(window).or_default()
+    }
+
+    fn drop_hold(&mut self, id: ReservationId) -> Option<Hold> {
+        let hold = self.holds.remove(&id)?;
+        self.unhold(id, &hold);
+        Some(hold)
+    }
+
+    fn unhold(&mut self, id: ReservationId, hold: &Hold) {
+        self.leases.remove(&(hold.lease_until, id));
+        for scope in &hold.scopes {
+            let u = self.entry(scope, hold.window);
+            u.reserved = u.reserved - hold.amount;
+            u.in_flight = u.in_flight.saturating_sub(1);
+        }
+    }
+
+    fn reclaim(&mut self, now: DateTime<Utc>) -> u64 {
+        let mut n = 0;
+        while let Some(&(until, id)) = self.leases.first() {
+            if until > now {
+                break;
+            }
+            if let Some(hold) = self.drop_hold(id) {
+                self.lapsed.insert(id, hold);
+            }
+            n += 1;
+        }
+        n
+    }
+
+    fn settle(&mut self, id: ReservationId, actual: Usd) -> SettleOutcome {
+        let (hold, was_held) = match self.drop_hold(id) {
+            Some(hold) => (hold, true),
+            // The lease lapsed first: the money was still spent, so it still counts.
+            None => match self.lapsed.remove(&id) {
+                Some(hold) => (hold, false),
+                // Already settled or released: settling twice counts once.
+                None => return SettleOutcome::default(),
+            },
+        };
+        let overshoot = if actual > hold.amount { actual - hold.amount } else { Usd::ZERO };
+        let mut spent_after = Vec::with_capacity(hold.scopes.len());
+        for scope in &hold.scopes {
+            let u = self.entry(scope, hold.window);
+            u.spent += actual;
+            if overshoot > Usd::ZERO {
+                u.overshoot += overshoot;
+                u.overshoot_count += 1;
+            }
+            spent_after.push((scope.clone(), u.spent));
+        }
+        SettleOutcome { overshoot, spent_after, was_held }
+    }
+
+    fn release(&mut self, id: ReservationId) {
+        if self.drop_hold(id).is_none() {
+            self.lapsed.remove(&id);
+        }
+    }
+}
+
+/// A ledger in process memory: fast, exact, and gone when the process ends.
+///
+/// Good for one process and for tests; use the SQLite or Postgres ledger to share a budget
+/// between processes or keep it across restarts.
+#[derive(Debug, Default)]
+pub struct MemoryLedger {
+    state: Mutex<State>,
+}
+
+impl MemoryLedger {
+    /// An empty ledger.
+    pub fn new() -> Self {
+        MemoryLedger::default()
+    }
+}
+
+#[async_trait]
+impl BudgetLedger for MemoryLedger {
+    async fn reserve(&self, req: &ReserveRequest) -> Result<()> {
+        let window = (req.window.start, req.window.end);
+        let mut st = self.state.lock();
+        st.reclaim(req.now);
+        for sl in &req.scopes {
+            let u = st.entry(&sl.scope, window);
+            let needed = u.spent + u.reserved + req.amount;
+            if needed > sl.limit {
+                return Err(Error::BudgetExceeded(Box::new(BudgetExceeded {
+                    scope: sl.scope.as_key(),
+                    limit: sl.limit,
+                    spent: u.spent,
+                    reserved: u.reserved,
+                    requested: req.amount,
+                    period_start: req.window.start,
+                    period_end: req.window.end,
+                    remaining_days: req.window.remaining_days(req.now),
+                })));
+            }
+        }
+        for sl in &req.scopes {
+            let u = st.entry(&sl.scope, window);
+            u.reserved += req.amount;
+            u.in_flight += 1;
+        }
+        st.holds.insert(
+            req.id,
+            Hold {
+                scopes: req.scopes.iter().map(|s| s.scope.clone()).collect(),
+                window,
+                amount: req.amount,
+                lease_until: req.lease_until,
+            },
+        );
+        st.leases.insert((req.lease_until, req.id));
+        Ok(())
+    }
+
+    async fn settle(&self, id: ReservationId, actual: Usd, _now: DateTime<Utc>) -> Result<SettleOutcome> {
+        Ok(self.state.lock().settle(id, actual))
+    }
+
+    async fn release(&self, id: ReservationId) -> Result<()> {
+        self.state.lock().release(id);
+        Ok(())
+    }
+
+    async fn usage(&self, scope: &Scope, window: &PeriodWindow) -> Result<ScopeUsage> {
+        let st = self.state.lock();
+        Ok(st.usage.get(scope).and_then(|m| m.get(&(window.start, window.end))).cloned().unwrap_or_default())
+    }
+
+    async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+        Ok(self.state.lock().reclaim(now))
+    }
+
+    async fn mark_alert(&self, scope: &Scope, window: &PeriodWindow, threshold: u8) -> Result<bool> {
+        Ok(self.state.lock().alerts.insert((scope.clone(), (window.start, window.end), threshold)))
+    }
+
+    fn finish_now(&self, id: ReservationId, settle_at: Option<Usd>) -> bool {
+        let mut st = self.state.lock();
+        match settle_at {
+            Some(amount) => {
+                st.settle(id, amount);
+            }
+            None => st.release(id),
+        }
+        true
+    }
+}
