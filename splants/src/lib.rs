@@ -5,13 +5,17 @@
 //! rate limits, reusable templates, a content library and analytics.
 
 pub mod budget;
+pub mod cache;
 pub mod clock;
+pub mod config;
 pub mod content;
 pub mod error;
 pub mod events;
 pub mod money;
+pub mod prompt;
 pub mod provider;
 pub mod ratelimit;
+pub mod storage;
 
 pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
 pub use error::{Error, ErrorCode, Result};

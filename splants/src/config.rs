@@ -1,0 +1,602 @@
+//! `Config`: every setting, from code or from the environment.
+//!
+//! [`Config::from_env`] reads the original app's variables unchanged (`API_KEY`,
+//! `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `MONTHLY_AI_BUDGET`, `DATABASE_URL`, `REDIS_URL`,
+//! `CACHE_ENABLED`, `ALLOWED_ORIGINS`, `WEBHOOK_*_URL`, `LOG_LEVEL`, `DEBUG`), a `.env` file in
+//! the working directory (real environment variables win), the SDKs' `OPENAI_BASE_URL` /
+//! `ANTHROPIC_BASE_URL`, `HOST` / `PORT`, and `SPLANTS_*` for everything new. The full list
+//! with defaults is in `docs/configuration.md`. Empty values count as unset.
+
+use crate::budget::{BudgetPeriod, DEFAULT_ALERT_THRESHOLDS, PeriodKind};
+use crate::error::{Error, Result};
+use crate::money::Usd;
+use crate::ratelimit::{Quota, RateLimitConfig};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The original app's placeholder API key; a server configured with it counts as unconfigured.
+pub const PLACEHOLDER_API_KEY: &str = "change-this-to-a-secure-password-123";
+
+/// A secret string (API key, password) whose `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself; handle with care.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Which provider writes the copy.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// OpenAI if `OPENAI_API_KEY` is set (with Anthropic as fallback when its key is set too),
+    /// else Anthropic, else an OpenAI-compatible server if `OPENAI_BASE_URL` is set, else offline.
+    Auto,
+    /// OpenAI's official API.
+    OpenAi,
+    /// Anthropic's messages API.
+    Anthropic,
+    /// An OpenAI-compatible server at `OPENAI_BASE_URL` (Ollama, vLLM, llama.cpp).
+    Compatible,
+    /// The offline drafter (no AI, no network).
+    Offline,
+}
+
+impl FromStr for ProviderKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(ProviderKind::Auto),
+            "openai" => Ok(ProviderKind::OpenAi),
+            "anthropic" => Ok(ProviderKind::Anthropic),
+            "compatible" | "ollama" | "vllm" | "llamacpp" | "llama.cpp" => Ok(ProviderKind::Compatible),
+            "offline" => Ok(ProviderKind::Offline),
+            other => Err(Error::config(
+                "SPLANTS_PROVIDER",
+                format!("unknown provider `{other}`; expected one of: auto, openai, anthropic, compatible, offline"),
+            )),
+        }
+    }
+}
+
+/// What to do when a call's worst-case cost does not fit the remaining budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DegradePolicy {
+    /// Refuse with `budget_exceeded`.
+    Off,
+    /// Lower `max_tokens` so the worst case fits, if at least `min_tokens` remain.
+    ShrinkMaxTokens {
+        /// Smallest output cap worth calling with.
+        min_tokens: u32,
+    },
+    /// Use this cheaper model of the same provider instead.
+    CheaperModel(String),
+}
+
+impl FromStr for DegradePolicy {
+    type Err = Error;
+    /// `off`, `shrink`, `shrink:<min_tokens>` or `model:<model id>`.
+    fn from_str(s: &str) -> Result<Self> {
+        let s = s.trim();
+        let bad = || {
+            Error::config(
+                "SPLANTS_BUDGET_DEGRADE",
+                format!("`{s}` is not one of: off, shrink, shrink:<min tokens>, model:<model id>"),
+            )
+        };
+        match s {
+            "off" | "" => Ok(DegradePolicy::Off),
+            "shrink" => Ok(DegradePolicy::ShrinkMaxTokens { min_tokens: 256 }),
+            _ => {
+                if let Some(n) = s.strip_prefix("shrink:") {
+                    let min_tokens = n.parse().map_err(|_| bad())?;
+                    Ok(DegradePolicy::ShrinkMaxTokens { min_tokens })
+                } else if let Some(m) = s.strip_prefix("model:").filter(|m| !m.trim().is_empty()) {
+                    Ok(DegradePolicy::CheaperModel(m.trim().to_owned()))
+                } else {
+                    Err(bad())
+                }
+            }
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Every setting of the engine and the server.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Which provider writes (`SPLANTS_PROVIDER`, default auto).
+    pub provider: ProviderKind,
+    /// `OPENAI_API_KEY`.
+    pub openai_api_key: Option<Secret>,
+    /// `OPENAI_BASE_URL`: an OpenAI-compatible server or gateway.
+    pub openai_base_url: Option<String>,
+    /// `ANTHROPIC_API_KEY`.
+    pub anthropic_api_key: Option<Secret>,
+    /// `ANTHROPIC_BASE_URL`.
+    pub anthropic_base_url: Option<String>,
+    /// `SPLANTS_MODEL`: the primary provider's model (defaults: OpenAI `gpt-6-luna`,
+    /// Anthropic `claude-haiku-5-5`; required for compatible servers).
+    pub model: Option<String>,
+    /// `SPLANTS_FALLBACK_MODEL`: the fallback provider's model.
+    pub fallback_model: Option<String>,
+    /// `SPLANTS_PROVIDER_TIMEOUT_SECS` (60): per attempt.
+    pub provider_timeout: Duration,
+    /// `SPLANTS_PROVIDER_MAX_ATTEMPTS` (3): attempts per provider, first one included.
+    pub max_attempts: u32,
+    /// `SPLANTS_MAX_OUTPUT_TOKENS` (8192): cap on `max_tokens`.
+    pub max_output_tokens: u32,
+    /// `SPLANTS_REASONING_TOKENS` (0): extra output tokens allowed for reasoning models.
+    pub reasoning_tokens: u32,
+    /// `SPLANTS_TEMPERATURE`: sampling temperature (provider default when unset).
+    pub temperature: Option<f32>,
+    /// `SPLANTS_PRICES`: JSON price overrides, see [`crate::provider::PriceTable::apply_overrides_json`].
+    pub prices_json: Option<String>,
+    /// `MONTHLY_AI_BUDGET` in dollars (100); `SPLANTS_BUDGET_PERIOD` may make it daily/weekly.
+    pub monthly_budget: Option<Usd>,
+    /// `SPLANTS_BUDGET_PERIOD` (month), `SPLANTS_BUDGET_RESET_DAY` (1), `SPLANTS_BUDGET_UTC_OFFSET` (+00:00).
+    pub budget_period: BudgetPeriod,
+    /// `SPLANTS_BUDGET_ALERTS` (50,80,95,100).
+    pub budget_alerts: Vec<u8>,
+    /// `SPLANTS_BUDGET_DEGRADE` (off).
+    pub degrade: DegradePolicy,
+    /// `SPLANTS_RATE_FREE_PER_HOUR` (10), `_STANDARD_` (60), `_PREMIUM_` (300),
+    /// `SPLANTS_RATE_PER_MINUTE` (60, 0 disables), `SPLANTS_DEFAULT_TIER` (standard).
+    pub rate_limits: RateLimitConfig,
+    /// `CACHE_ENABLED` (false).
+    pub cache_enabled: bool,
+    /// `SPLANTS_CACHE_TTL_SECS` (3600).
+    pub cache_ttl: Duration,
+    /// `SPLANTS_CACHE_CAPACITY` (10000 pieces).
+    pub cache_capacity: u64,
+    /// `REDIS_URL`: shared cache and rate limits across instances.
+    pub redis_url: Option<String>,
+    /// `DATABASE_URL` (`sqlite://splants.db`).
+    pub database_url: String,
+    /// `API_KEY`: the bootstrap admin key of the server.
+    pub api_key: Option<Secret>,
+    /// `ALLOWED_ORIGINS` (http://localhost:3000), comma-separated.
+    pub allowed_origins: Vec<String>,
+    /// `WEBHOOK_CONTENT_GENERATED_URL`.
+    pub webhook_content_generated_url: Option<String>,
+    /// `WEBHOOK_CONTENT_PUBLISHED_URL`.
+    pub webhook_content_published_url: Option<String>,
+    /// `WEBHOOK_DAILY_REPORT_URL`.
+    pub webhook_daily_report_url: Option<String>,
+    /// `SPLANTS_WEBHOOK_SECRET`: HMAC key for webhook signatures.
+    pub webhook_secret: Option<Secret>,
+    /// `LOG_LEVEL` (info; debug when `DEBUG=true`).
+    pub log_level: String,
+    /// `LOG_FORMAT` (text or json).
+    pub log_format: LogFormat,
+    /// `DEBUG` (false).
+    pub debug: bool,
+    /// `HOST` (127.0.0.1).
+    pub host: String,
+    /// `PORT` (8080).
+    pub port: u16,
+    /// `SPLANTS_BATCH_MAX` (10, as the original).
+    pub batch_max: usize,
+    /// `SPLANTS_BATCH_CONCURRENCY` (4).
+    pub batch_concurrency: usize,
+    /// `SPLANTS_TEMPLATES_DIR`: extra templates (TOML/YAML) to load.
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            provider: ProviderKind::Auto,
+            openai_api_key: None,
+            openai_base_url: None,
+            anthropic_api_key: None,
+            anthropic_base_url: None,
+            model: None,
+            fallback_model: None,
+            provider_timeout: Duration::from_secs(60),
+            max_attempts: 3,
+            max_output_tokens: 8192,
+            reasoning_tokens: 0,
+            temperature: None,
+            prices_json: None,
+            monthly_budget: Usd::from_dollars(100.0),
+            budget_period: BudgetPeriod::monthly(),
+            budget_alerts: DEFAULT_ALERT_THRESHOLDS.to_vec(),
+            degrade: DegradePolicy::Off,
+            rate_limits: RateLimitConfig::default(),
+            cache_enabled: false,
+            cache_ttl: Duration::from_secs(3600),
+            cache_capacity: 10_000,
+            redis_url: None,
+            database_url: "sqlite://splants.db".to_owned(),
+            api_key: None,
+            allowed_origins: vec!["http://localhost:3000".to_owned()],
+            webhook_content_generated_url: None,
+            webhook_content_published_url: None,
+            webhook_daily_report_url: None,
+            webhook_secret: None,
+            log_level: "info".to_owned(),
+            log_format: LogFormat::Text,
+            debug: false,
+            host: "127.0.0.1".to_owned(),
+            port: 8080,
+            batch_max: 10,
+            batch_concurrency: 4,
+            templates_dir: None,
+        }
+    }
+}
+
+/// Reads typed values out of a variable map, naming the variable in every error.
+struct Vars(HashMap<String, String>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    fn string(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+
+    fn parse<T: FromStr>(&self, name: &str, what: &str) -> Result<Option<T>> {
+        self.get(name)
+            .map(|v| v.parse::<T>().map_err(|_| Error::config(name, format!("`{v}` is not {what}"))))
+            .transpose()
+    }
+
+    fn bool(&self, name: &str) -> Result<Option<bool>> {
+        self.get(name)
+            .map(|v| match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(Error::config(name, format!("`{v}` is not a boolean (true/false)"))),
+            })
+            .transpose()
+    }
+
+    fn secs(&self, name: &str) -> Result<Option<Duration>> {
+        Ok(self.parse::<u64>(name, "a whole number of seconds")?.map(Duration::from_secs))
+    }
+
+    fn url(&self, name: &str, schemes: &[&str]) -> Result<Option<String>> {
+        let Some(v) = self.get(name) else { return Ok(None) };
+        if !schemes.iter().any(|s| v.starts_with(&format!("{s}://"))) {
+            return Err(Error::config(
+                name,
+                format!("`{}` is not a URL starting with {}", crate::error::redact(v), schemes.join("://, ") + "://"),
+            ));
+        }
+        Ok(Some(v.to_owned()))
+    }
+}
+
+fn parse_offset(v: &str) -> Option<i32> {
+    // "+02:00", "-05:30", "120" (minutes)
+    if let Ok(m) = v.parse::<i32>() {
+        return Some(m);
+    }
+    let (sign, rest) = match v.as_bytes().first()? {
+        b'+' => (1, &v[1..]),
+        b'-' => (-1, &v[1..]),
+        _ => (1, v),
+    };
+    let (h, m) = rest.split_once(':')?;
+    Some(sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?))
+}
+
+impl Config {
+    /// Reads the process environment, with a `.env` file in the working directory filling in
+    /// variables that are not set.
+    pub fn from_env() -> Result<Self> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(iter) = dotenvy::from_path_iter(".env") {
+            for (k, v) in iter.flatten() {
+                vars.insert(k, v);
+            }
+        }
+        vars.extend(std::env::vars());
+        Config::from_vars(vars)
+    }
+
+    /// Reads settings from the given variables only (for tests and embedding).
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let v = Vars(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+        let mut c = Config::default();
+        if let Some(p) = v.get("SPLANTS_PROVIDER") {
+            c.provider = p.parse()?;
+        }
+        c.openai_api_key = v.string("OPENAI_API_KEY").map(Secret::new);
+        c.openai_base_url = v.url("OPENAI_BASE_URL", &["http", "https"])?;
+        c.anthropic_api_key = v.string("ANTHROPIC_API_KEY").map(Secret::new);
+        c.anthropic_base_url = v.url("ANTHROPIC_BASE_URL", &["http", "https"])?;
+        c.model = v.string("SPLANTS_MODEL");
+        c.fallback_model = v.string("SPLANTS_FALLBACK_MODEL");
+        if let Some(t) = v.secs("SPLANTS_PROVIDER_TIMEOUT_SECS")? {
+            if t.is_zero() {
+                return Err(Error::config("SPLANTS_PROVIDER_TIMEOUT_SECS", "must be at least 1 second"));
+            }
+            c.provider_timeout = t;
+        }
+        if let Some(n) = v.parse::<u32>("SPLANTS_PROVIDER_MAX_ATTEMPTS", "a whole number")? {
+            if !(1..=10).contains(&n) {
+                return Err(Error::config("SPLANTS_PROVIDER_MAX_ATTEMPTS", format!("{n} is out of range 1..=10")));
+            }
+            c.max_attempts = n;
+        }
+        if let Some(n) = v.parse::<u32>("SPLANTS_MAX_OUTPUT_TOKENS", "a whole number")? {
+            if !(64..=1_000_000).contains(&n) {
+                return Err(Error::config("SPLANTS_MAX_OUTPUT_TOKENS", format!("{n} is out of range 64..=1000000")));
+            }
+            c.max_output_tokens = n;
+        }
+        if let Some(n) = v.parse::<u32>("SPLANTS_REASONING_TOKENS", "a whole number")? {
+            c.reasoning_tokens = n;
+        }
+        if let Some(t) = v.parse::<f32>("SPLANTS_TEMPERATURE", "a number")? {
+            if !(0.0..=2.0).contains(&t) {
+                return Err(Error::config("SPLANTS_TEMPERATURE", format!("{t} is out of range 0..=2")));
+            }
+            c.temperature = Some(t);
+        }
+        c.prices_json = v.string("SPLANTS_PRICES");
+        if let Some(b) = v.parse::<f64>("MONTHLY_AI_BUDGET", "a number of dollars")? {
+            if !(b.is_finite() && b >= 0.0) {
+                return Err(Error::config("MONTHLY_AI_BUDGET", format!("{b} must be a dollar amount >= 0")));
+            }
+            c.monthly_budget = Usd::from_dollars(b);
+        }
+        let kind = match v.get("SPLANTS_BUDGET_PERIOD").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("month" | "monthly") => PeriodKind::Month,
+            Some("week" | "weekly") => PeriodKind::Week,
+            Some("day" | "daily") => PeriodKind::Day,
+            Some(other) => {
+                return Err(Error::config(
+                    "SPLANTS_BUDGET_PERIOD",
+                    format!("`{other}` is not one of: day, week, month"),
+                ));
+            }
+        };
+        let reset_day = v.parse::<u32>("SPLANTS_BUDGET_RESET_DAY", "a day number")?.unwrap_or(1);
+        let offset = match v.get("SPLANTS_BUDGET_UTC_OFFSET") {
+            None => 0,
+            Some(o) => parse_offset(o).ok_or_else(|| {
+                Error::config("SPLANTS_BUDGET_UTC_OFFSET", format!("`{o}` is not an offset such as +02:00 or -300"))
+            })?,
+        };
+        c.budget_period = BudgetPeriod::new(kind, reset_day, offset)?;
+        if let Some(list) = v.get("SPLANTS_BUDGET_ALERTS") {
+            c.budget_alerts = list
+                .split(',')
+                .map(|p| {
+                    p.trim().parse::<u8>().ok().filter(|t| (1..=100).contains(t)).ok_or_else(|| {
+                        Error::config("SPLANTS_BUDGET_ALERTS", format!("`{p}` is not a percentage in 1..=100"))
+                    })
+                })
+                .collect::<Result<_>>()?;
+        }
+        if let Some(d) = v.get("SPLANTS_BUDGET_DEGRADE") {
+            c.degrade = d.parse()?;
+        }
+        for (tier, var) in [
+            ("free", "SPLANTS_RATE_FREE_PER_HOUR"),
+            ("standard", "SPLANTS_RATE_STANDARD_PER_HOUR"),
+            ("premium", "SPLANTS_RATE_PREMIUM_PER_HOUR"),
+        ] {
+            if let Some(n) = v.parse::<u32>(var, "a whole number of requests")? {
+                let q =
+                    Quota::new(n, Duration::from_secs(3600)).map_err(|_| Error::config(var, "must be at least 1"))?;
+                c.rate_limits.tiers.insert(tier.to_owned(), q);
+            }
+        }
+        if let Some(n) = v.parse::<u32>("SPLANTS_RATE_PER_MINUTE", "a whole number of requests")? {
+            c.rate_limits.per_minute = if n == 0 {
+                None
+            } else {
+                Some(
+                    Quota::new(n, Duration::from_secs(60))
+                        .map_err(|e| Error::config("SPLANTS_RATE_PER_MINUTE", e.to_string()))?,
+                )
+            };
+        }
+        if let Some(t) = v.string("SPLANTS_DEFAULT_TIER") {
+            if !c.rate_limits.tiers.contains_key(&t) {
+                return Err(Error::config(
+                    "SPLANTS_DEFAULT_TIER",
+                    format!("unknown tier `{t}`; expected free, standard or premium"),
+                ));
+            }
+            c.rate_limits.default_tier = t;
+        }
+        if let Some(b) = v.bool("CACHE_ENABLED")? {
+            c.cache_enabled = b;
+        }
+        if let Some(t) = v.secs("SPLANTS_CACHE_TTL_SECS")? {
+            c.cache_ttl = t.max(Duration::from_secs(1));
+        }
+        if let Some(n) = v.parse::<u64>("SPLANTS_CACHE_CAPACITY", "a whole number")? {
+            c.cache_capacity = n;
+        }
+        c.redis_url = v.url("REDIS_URL", &["redis", "rediss"])?;
+        if let Some(db) = v.url("DATABASE_URL", &["sqlite", "postgres", "postgresql", "memory"])? {
+            c.database_url = db;
+        }
+        c.api_key = v.string("API_KEY").map(Secret::new);
+        if let Some(o) = v.get("ALLOWED_ORIGINS") {
+            c.allowed_origins = o.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        }
+        c.webhook_content_generated_url = v.url("WEBHOOK_CONTENT_GENERATED_URL", &["http", "https"])?;
+        c.webhook_content_published_url = v.url("WEBHOOK_CONTENT_PUBLISHED_URL", &["http", "https"])?;
+        c.webhook_daily_report_url = v.url("WEBHOOK_DAILY_REPORT_URL", &["http", "https"])?;
+        c.webhook_secret = v.string("SPLANTS_WEBHOOK_SECRET").map(Secret::new);
+        c.debug = v.bool("DEBUG")?.unwrap_or(false);
+        c.log_level = match v.get("LOG_LEVEL") {
+            Some(l) => {
+                let l = l.to_ascii_lowercase();
+                let l = if l == "warning" {
+                    "warn".to_owned()
+                } else if l == "critical" {
+                    "error".to_owned()
+                } else {
+                    l
+                };
+                if !["trace", "debug", "info", "warn", "error"].contains(&l.as_str()) {
+                    return Err(Error::config(
+                        "LOG_LEVEL",
+                        format!("`{l}` is not one of: trace, debug, info, warning, error"),
+                    ));
+                }
+                l
+            }
+            None if c.debug => "debug".to_owned(),
+            None => "info".to_owned(),
+        };
+        c.log_format = match v.get("LOG_FORMAT").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("text" | "human" | "pretty") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(Error::config("LOG_FORMAT", format!("`{other}` is not one of: text, json"))),
+        };
+        if let Some(h) = v.string("HOST") {
+            c.host = h;
+        }
+        if let Some(p) = v.parse::<u16>("PORT", "a TCP port number")? {
+            c.port = p;
+        }
+        if let Some(n) = v.parse::<usize>("SPLANTS_BATCH_MAX", "a whole number")? {
+            if !(1..=1000).contains(&n) {
+                return Err(Error::config("SPLANTS_BATCH_MAX", format!("{n} is out of range 1..=1000")));
+            }
+            c.batch_max = n;
+        }
+        if let Some(n) = v.parse::<usize>("SPLANTS_BATCH_CONCURRENCY", "a whole number")? {
+            if !(1..=256).contains(&n) {
+                return Err(Error::config("SPLANTS_BATCH_CONCURRENCY", format!("{n} is out of range 1..=256")));
+            }
+            c.batch_concurrency = n;
+        }
+        c.templates_dir = v.string("SPLANTS_TEMPLATES_DIR").map(PathBuf::from);
+        if v.get("SENTRY_DSN").is_some() {
+            tracing::warn!("SENTRY_DSN is set but splants does not report to Sentry; errors go to the log");
+        }
+        Ok(c)
+    }
+
+    /// Whether a real (non-placeholder) `API_KEY` is configured.
+    pub fn api_key_configured(&self) -> bool {
+        self.api_key.as_ref().is_some_and(|k| k.expose() != PLACEHOLDER_API_KEY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn original_env_names_work() {
+        let c = Config::from_vars([
+            ("API_KEY", "k-123"),
+            ("OPENAI_API_KEY", "sk-test"),
+            ("ANTHROPIC_API_KEY", "sk-ant"),
+            ("MONTHLY_AI_BUDGET", "500"),
+            ("DATABASE_URL", "postgresql://u:p@localhost:5432/splants"),
+            ("REDIS_URL", "redis://localhost:6379"),
+            ("CACHE_ENABLED", "true"),
+            ("ALLOWED_ORIGINS", "http://localhost:3000, https://yourdomain.com"),
+            ("WEBHOOK_CONTENT_GENERATED_URL", "https://hooks.example.com/gen"),
+            ("LOG_LEVEL", "WARNING"),
+            ("DEBUG", "false"),
+            ("SPLANTS_BUDGET_UTC_OFFSET", "+02:00"),
+        ])
+        .unwrap();
+        assert_eq!(c.monthly_budget, Usd::from_dollars(500.0));
+        assert!(c.cache_enabled);
+        assert_eq!(c.allowed_origins, vec!["http://localhost:3000", "https://yourdomain.com"]);
+        assert_eq!(c.log_level, "warn");
+        assert_eq!(c.budget_period.utc_offset_minutes(), 120);
+        assert!(c.api_key_configured());
+        assert_eq!(format!("{:?}", c.openai_api_key), "Some(Secret([redacted]))");
+        assert!(!format!("{c:?}").contains("sk-test"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let cases = [
+            ("MONTHLY_AI_BUDGET", "lots"),
+            ("MONTHLY_AI_BUDGET", "-5"),
+            ("CACHE_ENABLED", "maybe"),
+            ("PORT", "99999"),
+            ("DATABASE_URL", "mysql://x"),
+            ("SPLANTS_PROVIDER", "gemini"),
+            ("SPLANTS_BUDGET_PERIOD", "fortnight"),
+            ("SPLANTS_BUDGET_RESET_DAY", "31"),
+            ("SPLANTS_BUDGET_ALERTS", "50,150"),
+            ("SPLANTS_BUDGET_DEGRADE", "sometimes"),
+            ("LOG_FORMAT", "xml"),
+            ("SPLANTS_RATE_FREE_PER_HOUR", "0"),
+            ("SPLANTS_DEFAULT_TIER", "gold"),
+        ];
+        for (name, value) in cases {
+            let err = Config::from_vars([(name, value)]).unwrap_err();
+            match &err {
+                Error::Config { field, .. } => assert_eq!(field, name, "{err}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let err = Config::from_vars([("OPENAI_BASE_URL", "ftp://user:pw@host")]).unwrap_err();
+        assert!(!err.to_string().contains("pw@"), "{err}");
+    }
+
+    #[test]
+    fn defaults_and_placeholder() {
+        let c = Config::from_vars(Vec::<(String, String)>::new()).unwrap();
+        assert_eq!(c.database_url, "sqlite://splants.db");
+        assert_eq!(c.batch_max, 10);
+        assert!(!c.cache_enabled);
+        assert!(!c.api_key_configured());
+        let c = Config::from_vars([("API_KEY", PLACEHOLDER_API_KEY), ("DEBUG", "true"), ("MONTHLY_AI_BUDGET", "")])
+            .unwrap();
+        assert!(!c.api_key_configured());
+        assert_eq!(c.log_level, "debug");
+        assert_eq!(c.monthly_budget, Usd::from_dollars(100.0));
+        assert_eq!(
+            "model:gpt-6-luna".parse::<DegradePolicy>().unwrap(),
+            DegradePolicy::CheaperModel("gpt-6-luna".into())
+        );
+        assert_eq!("shrink:128".parse::<DegradePolicy>().unwrap(), DegradePolicy::ShrinkMaxTokens { min_tokens: 128 });
+    }
+}
