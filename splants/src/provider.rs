@@ -15,9 +15,21 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "anthropic")]
+mod anthropic;
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+mod http;
+#[cfg(feature = "openai")]
+mod openai;
 pub mod pricing;
 pub mod tokens;
 
+#[cfg(feature = "anthropic")]
+pub use anthropic::AnthropicProvider;
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+pub use http::HttpOptions;
+#[cfg(feature = "openai")]
+pub use openai::OpenAiProvider;
 pub use pricing::{PriceCard, PriceTable};
 
 /// Who speaks a message.
