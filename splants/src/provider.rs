@@ -15,10 +15,26 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "anthropic")]
+mod anthropic;
+mod fallback;
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+mod http;
+#[cfg(feature = "openai")]
+mod openai;
 pub mod pricing;
+mod retry;
 pub mod tokens;
 
+#[cfg(feature = "anthropic")]
+pub use anthropic::AnthropicProvider;
+pub use fallback::FallbackProvider;
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+pub use http::HttpOptions;
+#[cfg(feature = "openai")]
+pub use openai::OpenAiProvider;
 pub use pricing::{PriceCard, PriceTable};
+pub use retry::{RetryPolicy, RetryingProvider};
 
 /// Who speaks a message.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

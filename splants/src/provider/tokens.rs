@@ -5,6 +5,13 @@
 //! bytes. Chat formatting adds a few tokens per message, counted by [`MESSAGE_OVERHEAD`].
 //! The bound is loose (plain English runs about 4 bytes a token) but it is never below the
 //! truth, which is what a budget that must never be overspent needs.
+//!
+//! [`estimate`] tightens the bound where the tokenizer is known for sure: OpenAI models whose
+//! encoding tiktoken knows (gpt-4o, gpt-4.1, o1/o3/o4, gpt-4, gpt-3.5, gpt-5) are counted with
+//! that encoding plus the same generous per-message and per-request overheads (OpenAI's chat
+//! format adds 3 per message and 3 per reply). Every other model — Anthropic (whose tokenizer
+//! is not public and changed with Opus 4.7), Llama, Mistral, OpenAI models newer than the
+//! tokenizer table — gets [`upper_bound`]. Counting needs the `openai` feature.
 
 use super::Message;
 
@@ -18,6 +25,50 @@ pub fn upper_bound(messages: &[Message]) -> u64 {
     REQUEST_OVERHEAD + messages.iter().map(|m| m.content.len() as u64 + MESSAGE_OVERHEAD).sum::<u64>()
 }
 
+/// An upper bound on the prompt tokens of `messages` for `model`: exact tokenizer counts plus
+/// overheads for OpenAI models with a known encoding, [`upper_bound`] for every other model.
+pub fn estimate(model: &str, messages: &[Message]) -> u64 {
+    #[cfg(feature = "openai")]
+    if let Some(bpe) = bpe::for_model(model) {
+        return REQUEST_OVERHEAD
+            + messages.iter().map(|m| bpe.encode_ordinary(&m.content).len() as u64 + MESSAGE_OVERHEAD).sum::<u64>();
+    }
+    #[cfg(not(feature = "openai"))]
+    let _ = model;
+    upper_bound(messages)
+}
+
+#[cfg(feature = "openai")]
+mod bpe {
+    use std::sync::LazyLock;
+    use tiktoken_rs::CoreBPE;
+    use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
+
+    // Built once (about 100 ms each); `None` if the embedded data could not be loaded.
+    static O200K: LazyLock<Option<CoreBPE>> = LazyLock::new(|| tiktoken_rs::o200k_base().ok());
+    static CL100K: LazyLock<Option<CoreBPE>> = LazyLock::new(|| tiktoken_rs::cl100k_base().ok());
+
+    /// OpenAI model families whose encoding is documented; anything else is not counted.
+    const FAMILIES: &[&str] = &["gpt-4o", "gpt-4.1", "gpt-4", "gpt-3.5", "gpt-35", "gpt-5", "chatgpt-4o"];
+    const REASONING: &[&str] = &["o1", "o3", "o4"];
+
+    /// The encoding of `model` (an `openai/` gateway prefix is allowed), if known for sure.
+    pub(super) fn for_model(model: &str) -> Option<&'static CoreBPE> {
+        let model = model.trim().to_ascii_lowercase();
+        let model = model.strip_prefix("openai/").unwrap_or(&model);
+        let known = FAMILIES.iter().any(|f| model.starts_with(f))
+            || REASONING.iter().any(|r| model == *r || model.strip_prefix(r).is_some_and(|rest| rest.starts_with('-')));
+        if !known {
+            return None;
+        }
+        match get_tokenizer(model)? {
+            Tokenizer::O200kBase => O200K.as_ref(),
+            Tokenizer::Cl100kBase => CL100K.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,5 +77,49 @@ mod tests {
     fn bound_counts_bytes_and_overhead() {
         let msgs = vec![Message::system("abc"), Message::user("héllo")];
         assert_eq!(upper_bound(&msgs), REQUEST_OVERHEAD + 3 + 6 + 2 * MESSAGE_OVERHEAD);
+    }
+
+    #[test]
+    fn unknown_and_anthropic_models_use_the_byte_bound() {
+        let msgs = vec![Message::system("Write like a pirate."), Message::user("Ahoy, tell me about sails.")];
+        for model in ["claude-sonnet-4-5", "llama3.1", "gpt-6-sol", "gpt-oss-20b", "o3de", "", "mistral/gpt-4o"] {
+            assert_eq!(estimate(model, &msgs), upper_bound(&msgs), "{model}");
+        }
+    }
+
+    #[cfg(feature = "openai")]
+    #[test]
+    fn openai_models_are_counted_and_never_below_the_chat_format_count() {
+        use tiktoken_rs::{ChatCompletionRequestMessage, num_tokens_from_messages};
+        let texts = [
+            "hello world",
+            "Write a LinkedIn post about sustainable packaging for small bakeries. Keywords: compostable, local.",
+            "Ünïcödé — 日本語のテキスト、絵文字 🎉🎉 and <|endoftext|> as plain text",
+            "",
+        ];
+        // o200k_base encodes "hello world" as exactly two tokens.
+        assert_eq!(estimate("gpt-4o", &[Message::user("hello world")]), REQUEST_OVERHEAD + MESSAGE_OVERHEAD + 2);
+        for model in
+            ["gpt-4o", "gpt-4o-mini-2024-07-18", "gpt-4.1", "gpt-4", "gpt-3.5-turbo", "o3", "o4-mini", "gpt-5.4"]
+        {
+            for text in texts {
+                let msgs = vec![Message::system("You are a marketing copywriter."), Message::user(text)];
+                let reference: Vec<ChatCompletionRequestMessage> = msgs
+                    .iter()
+                    .map(|m| ChatCompletionRequestMessage {
+                        role: format!("{:?}", m.role).to_lowercase(),
+                        content: Some(m.content.clone()),
+                        ..Default::default()
+                    })
+                    .collect();
+                let real = num_tokens_from_messages(model, &reference).unwrap() as u64;
+                let est = estimate(model, &msgs);
+                assert!(est >= real, "{model} {text:?}: {est} < {real}");
+                assert!(est <= upper_bound(&msgs), "{model}: tighter than the byte bound");
+            }
+        }
+        assert!(
+            estimate("openai/GPT-4o", &[Message::user("hello world")]) < upper_bound(&[Message::user("hello world")])
+        );
     }
 }

@@ -1,0 +1,296 @@
+//! OpenAI chat completions (`POST {base}/chat/completions`), for the official API and any
+//! OpenAI-compatible server (Ollama, vLLM, llama.cpp server, gateways).
+//!
+//! Usage is normalised to [`Usage`]'s convention: OpenAI's `prompt_tokens` includes the cached
+//! and cache-write tokens, so both are subtracted to get the plain input; `completion_tokens`
+//! already includes the reasoning tokens, which are kept only as a breakdown.
+
+use super::http::{HttpOptions, Transport, check_base_url, check_request, request_model, require, secret_header};
+use super::{BillingTarget, Completion, CompletionRequest, FinishReason, Message, Provider, Usage, tokens};
+use crate::error::{Error, Result};
+use async_trait::async_trait;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// The official API; `OPENAI_BASE_URL` by convention includes the `/v1`.
+const OFFICIAL_BASE_URL: &str = "https://api.openai.com/v1";
+/// The provider name that means the official API (and its newer request fields).
+const OFFICIAL_NAME: &str = "openai";
+
+/// An OpenAI chat-completions provider (official API or a compatible server).
+#[derive(Debug)]
+pub struct OpenAiProvider {
+    name: String,
+    model: String,
+    /// The official API takes `max_completion_tokens`; compatible servers `max_tokens`.
+    official: bool,
+    /// `Bearer <key>`, marked sensitive; `None` for a compatible server without a key.
+    auth: Option<HeaderValue>,
+    transport: Transport,
+}
+
+impl OpenAiProvider {
+    /// The official OpenAI API with `api_key` and `model` (provider name `openai`).
+    pub fn new(api_key: impl Into<String>, model: impl Into<String>) -> Result<Self> {
+        let options = HttpOptions { api_key: Some(api_key.into()), ..HttpOptions::default() };
+        Self::with_options(OFFICIAL_NAME, model, options)
+    }
+
+    /// An OpenAI-compatible server (Ollama, vLLM, llama.cpp) at `base_url` such as
+    /// `http://localhost:11434/v1`: provider name `compatible`, the key is optional.
+    pub fn compatible(base_url: impl Into<String>, api_key: Option<String>, model: impl Into<String>) -> Result<Self> {
+        let options = HttpOptions { base_url: Some(base_url.into()), api_key, ..HttpOptions::default() };
+        Self::with_options("compatible", model, options)
+    }
+
+    /// Full control. The name `openai` means the official API (key required, default URL);
+    /// any other name is a compatible server, which needs `options.base_url`.
+    pub fn with_options(name: impl Into<String>, model: impl Into<String>, options: HttpOptions) -> Result<Self> {
+        let name = require(&name.into(), "provider", "the provider name")?;
+        let model = require(&model.into(), "SPLANTS_MODEL", "the model")?;
+        let official = name == OFFICIAL_NAME;
+        let api_key = options.api_key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned);
+        if official && api_key.is_none() {
+            return Err(Error::config("OPENAI_API_KEY", "an API key is required for the OpenAI API"));
+        }
+        let base_url = match options.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => check_base_url(url, "OPENAI_BASE_URL")?,
+            None if official => OFFICIAL_BASE_URL.to_owned(),
+            None => {
+                return Err(Error::config(
+                    "OPENAI_BASE_URL",
+                    format!(
+                        "provider `{name}` is an OpenAI-compatible server and needs its URL, e.g. http://localhost:11434/v1"
+                    ),
+                ));
+            }
+        };
+        let auth = api_key.as_deref().map(|k| secret_header(&format!("Bearer {k}"), "OPENAI_API_KEY")).transpose()?;
+        let options = HttpOptions { api_key, ..options };
+        let transport = Transport::new(&name, base_url, &options)?;
+        Ok(OpenAiProvider { name, model, official, auth, transport })
+    }
+
+    fn auth_headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(auth) = &self.auth {
+            headers.insert(AUTHORIZATION, auth.clone());
+        }
+        headers
+    }
+}
+
+#[derive(Serialize)]
+struct ChatRequest<'a> {
+    model: &'a str,
+    messages: &'a [Message],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+}
+
+#[derive(Deserialize)]
+struct ChatResponse {
+    #[serde(default)]
+    model: Option<String>,
+    choices: Vec<Choice>,
+    usage: WireUsage,
+    #[serde(default)]
+    service_tier: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: ChoiceMessage,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChoiceMessage {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptDetails>,
+    #[serde(default)]
+    completion_tokens_details: Option<CompletionDetails>,
+}
+
+#[derive(Deserialize)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
+    #[serde(default)]
+    cache_write_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct CompletionDetails {
+    #[serde(default)]
+    reasoning_tokens: Option<u64>,
+}
+
+/// OpenAI's inclusive counts into [`Usage`]. Cache writes are priced at the 12-hour rate
+/// (`cache_write_long_tokens`) because the response does not say which retention was used.
+fn normalise(u: &WireUsage) -> Usage {
+    let details = u.prompt_tokens_details.as_ref();
+    let cached = details.and_then(|d| d.cached_tokens).unwrap_or(0);
+    let written = details.and_then(|d| d.cache_write_tokens).unwrap_or(0);
+    Usage {
+        input_tokens: u.prompt_tokens.saturating_sub(cached).saturating_sub(written),
+        output_tokens: u.completion_tokens,
+        cached_tokens: cached,
+        cache_write_tokens: 0,
+        cache_write_long_tokens: written,
+        reasoning_tokens: u.completion_tokens_details.as_ref().and_then(|d| d.reasoning_tokens).unwrap_or(0),
+    }
+}
+
+fn finish_reason(reason: Option<&str>, refused: bool) -> FinishReason {
+    match reason {
+        _ if refused => FinishReason::ContentFilter,
+        Some("stop") => FinishReason::Stop,
+        Some("length") => FinishReason::Length,
+        Some("content_filter") => FinishReason::ContentFilter,
+        Some(other) => FinishReason::Other(other.to_owned()),
+        None => FinishReason::Other("unknown".to_owned()),
+    }
+}
+
+#[async_trait]
+impl Provider for OpenAiProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn default_model(&self) -> &str {
+        &self.model
+    }
+
+    async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
+        check_request(request)?;
+        let model = request_model(request, &self.model);
+        let (max_completion_tokens, max_tokens) =
+            if self.official { (Some(request.max_tokens), None) } else { (None, Some(request.max_tokens)) };
+        let body = ChatRequest {
+            model,
+            messages: &request.messages,
+            max_completion_tokens,
+            max_tokens,
+            temperature: request.temperature,
+        };
+        let started = Instant::now();
+        let http = self.transport.post("/chat/completions").headers(self.auth_headers()).json(&body);
+        let (status, bytes) = self.transport.send(http).await?;
+        let parsed: ChatResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| self.transport.invalid_response(status, &format!("not a chat completion ({e})")))?;
+        let Some(choice) = parsed.choices.into_iter().next() else {
+            return Err(self.transport.invalid_response(status, "`choices` is empty"));
+        };
+        let refused = choice.message.refusal.as_deref().is_some_and(|r| !r.trim().is_empty());
+        Ok(Completion {
+            text: choice.message.content.unwrap_or_default(),
+            usage: normalise(&parsed.usage),
+            finish_reason: finish_reason(choice.finish_reason.as_deref(), refused),
+            model: parsed.model.filter(|m| !m.is_empty()).unwrap_or_else(|| model.to_owned()),
+            provider: self.name.clone(),
+            service_tier: parsed.service_tier,
+            inference_geo: None,
+            latency: started.elapsed(),
+        })
+    }
+
+    fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {
+        let model = request_model(request, &self.model);
+        vec![BillingTarget {
+            provider: self.name.clone(),
+            model: model.to_owned(),
+            input_tokens: tokens::estimate(model, &request.messages),
+        }]
+    }
+
+    async fn health(&self) -> Result<()> {
+        self.transport.health("/models", self.auth_headers()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(json: &str) -> Usage {
+        normalise(&serde_json::from_str::<WireUsage>(json).unwrap())
+    }
+
+    #[test]
+    fn usage_subtracts_cached_and_written_and_keeps_reasoning_inside_output() {
+        let u = usage(
+            r#"{"prompt_tokens":2000,"completion_tokens":900,"total_tokens":2900,
+                "prompt_tokens_details":{"cached_tokens":1200,"cache_write_tokens":300,"audio_tokens":0},
+                "completion_tokens_details":{"reasoning_tokens":640}}"#,
+        );
+        let expected = Usage {
+            input_tokens: 500,
+            output_tokens: 900,
+            cached_tokens: 1200,
+            cache_write_tokens: 0,
+            cache_write_long_tokens: 300,
+            reasoning_tokens: 640,
+        };
+        assert_eq!(u, expected);
+        assert_eq!(u.prompt_tokens(), 2000);
+        assert_eq!(u.total_tokens(), 2900);
+    }
+
+    #[test]
+    fn usage_with_only_totals_and_null_details() {
+        let u = usage(r#"{"prompt_tokens":10,"completion_tokens":3,"prompt_tokens_details":null}"#);
+        assert_eq!(u, Usage { input_tokens: 10, output_tokens: 3, ..Usage::default() });
+        let odd = usage(r#"{"prompt_tokens":5,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":9}}"#);
+        assert_eq!(odd.input_tokens, 0, "saturates instead of wrapping");
+    }
+
+    #[test]
+    fn finish_reasons() {
+        assert_eq!(finish_reason(Some("stop"), false), FinishReason::Stop);
+        assert_eq!(finish_reason(Some("length"), false), FinishReason::Length);
+        assert_eq!(finish_reason(Some("content_filter"), false), FinishReason::ContentFilter);
+        assert_eq!(finish_reason(Some("stop"), true), FinishReason::ContentFilter);
+        assert_eq!(finish_reason(Some("tool_calls"), false), FinishReason::Other("tool_calls".into()));
+    }
+
+    #[test]
+    fn constructors_validate_settings() {
+        let field = |r: Result<OpenAiProvider>| match r.unwrap_err() {
+            Error::Config { field, .. } => field,
+            other => panic!("{other}"),
+        };
+        assert_eq!(field(OpenAiProvider::new("", "gpt-4o")), "OPENAI_API_KEY");
+        assert_eq!(field(OpenAiProvider::new("sk-x", " ")), "SPLANTS_MODEL");
+        assert_eq!(field(OpenAiProvider::compatible("localhost:11434", None, "llama3.1")), "OPENAI_BASE_URL");
+        assert_eq!(
+            field(OpenAiProvider::with_options("ollama", "llama3.1", HttpOptions::default())),
+            "OPENAI_BASE_URL"
+        );
+        let p = OpenAiProvider::compatible("http://127.0.0.1:11434/v1/", Some(" ".into()), "llama3.1").unwrap();
+        assert_eq!(
+            (p.name(), p.default_model(), p.official, p.auth.is_none()),
+            ("compatible", "llama3.1", false, true)
+        );
+        let p = OpenAiProvider::new("sk-proj-secret-key-123", "gpt-4o").unwrap();
+        assert!(p.official);
+        assert!(!format!("{p:?}").contains("secret-key"));
+    }
+}
