@@ -9,7 +9,9 @@ pub mod content;
 pub mod error;
 pub mod money;
 pub mod provider;
+pub mod template;
 
 pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
 pub use error::{Error, ErrorCode, Result};
 pub use money::Usd;
+pub use template::{Template, TemplateRegistry};
