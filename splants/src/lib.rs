@@ -16,7 +16,9 @@ pub mod prompt;
 pub mod provider;
 pub mod ratelimit;
 pub mod storage;
+pub mod template;
 
 pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
 pub use error::{Error, ErrorCode, Result};
 pub use money::Usd;
+pub use template::{Template, TemplateRegistry};
