@@ -315,12 +315,13 @@ impl Error {
     }
 
     /// Whether a failed provider attempt may still have been billed: a timeout after the
-    /// request was sent, or a `200` answer that could not be read. Such attempts are counted
+    /// request was sent, a connection lost after sending, or a `200` answer that could not be read. Such attempts are counted
     /// against the budget at their worst-case cost.
     pub fn may_have_billed(&self) -> bool {
         match self {
             Error::ProviderTimeout { .. } => true,
-            Error::Provider(p) => p.status == Some(200),
+            // A 200 that could not be read, or a connection lost after the request was sent.
+            Error::Provider(p) => p.status == Some(200) || p.kind.as_deref() == Some("transport_error"),
             _ => false,
         }
     }

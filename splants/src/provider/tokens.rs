@@ -7,7 +7,7 @@
 //! truth, which is what a budget that must never be overspent needs.
 //!
 //! [`estimate`] tightens the bound where the tokenizer is known for sure: OpenAI models whose
-//! encoding tiktoken knows (gpt-4o, gpt-4.1, o1/o3/o4, gpt-4, gpt-3.5, gpt-5) are counted with
+//! encoding tiktoken knows (gpt-4o, gpt-4.1, o1/o3/o4, gpt-4, gpt-3.5, gpt-5 up to 5.2) are counted with
 //! that encoding plus the same generous per-message and per-request overheads (OpenAI's chat
 //! format adds 3 per message and 3 per reply). Every other model — Anthropic (whose tokenizer
 //! is not public and changed with Opus 4.7), Llama, Mistral, OpenAI models newer than the
@@ -52,11 +52,19 @@ mod bpe {
     const FAMILIES: &[&str] = &["gpt-4o", "gpt-4.1", "gpt-4", "gpt-3.5", "gpt-35", "gpt-5", "chatgpt-4o"];
     const REASONING: &[&str] = &["o1", "o3", "o4"];
 
+    /// GPT-5 releases known to use o200k_base (5, 5.1, 5.2 and their mini/nano/dated
+    /// variants); later 5.x releases may have a new tokenizer and get the byte bound.
+    fn known_gpt5(model: &str) -> bool {
+        let Some(rest) = model.strip_prefix("gpt-5") else { return false };
+        let rest = rest.strip_prefix(".1").or_else(|| rest.strip_prefix(".2")).unwrap_or(rest);
+        rest.is_empty() || rest.starts_with('-')
+    }
+
     /// The encoding of `model` (an `openai/` gateway prefix is allowed), if known for sure.
     pub(super) fn for_model(model: &str) -> Option<&'static CoreBPE> {
         let model = model.trim().to_ascii_lowercase();
         let model = model.strip_prefix("openai/").unwrap_or(&model);
-        let known = FAMILIES.iter().any(|f| model.starts_with(f))
+        let known = FAMILIES.iter().any(|f| model.starts_with(f) && (*f != "gpt-5" || known_gpt5(model)))
             || REASONING.iter().any(|r| model == *r || model.strip_prefix(r).is_some_and(|rest| rest.starts_with('-')));
         if !known {
             return None;
@@ -82,7 +90,18 @@ mod tests {
     #[test]
     fn unknown_and_anthropic_models_use_the_byte_bound() {
         let msgs = vec![Message::system("Write like a pirate."), Message::user("Ahoy, tell me about sails.")];
-        for model in ["claude-sonnet-4-5", "llama3.1", "gpt-6-sol", "gpt-oss-20b", "o3de", "", "mistral/gpt-4o"] {
+        for model in [
+            "claude-sonnet-4-5",
+            "llama3.1",
+            "gpt-6-sol",
+            "gpt-oss-20b",
+            "o3de",
+            "",
+            "mistral/gpt-4o",
+            "gpt-5.4",
+            "gpt-5.6-sol",
+            "gpt-5.10",
+        ] {
             assert_eq!(estimate(model, &msgs), upper_bound(&msgs), "{model}");
         }
     }
@@ -99,9 +118,17 @@ mod tests {
         ];
         // o200k_base encodes "hello world" as exactly two tokens.
         assert_eq!(estimate("gpt-4o", &[Message::user("hello world")]), REQUEST_OVERHEAD + MESSAGE_OVERHEAD + 2);
-        for model in
-            ["gpt-4o", "gpt-4o-mini-2024-07-18", "gpt-4.1", "gpt-4", "gpt-3.5-turbo", "o3", "o4-mini", "gpt-5.4"]
-        {
+        for model in [
+            "gpt-4o",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4.1",
+            "gpt-4",
+            "gpt-3.5-turbo",
+            "o3",
+            "o4-mini",
+            "gpt-5.2",
+            "gpt-5-mini",
+        ] {
             for text in texts {
                 let msgs = vec![Message::system("You are a marketing copywriter."), Message::user(text)];
                 let reference: Vec<ChatCompletionRequestMessage> = msgs

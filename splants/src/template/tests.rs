@@ -161,7 +161,7 @@ fn wrong_kinds_name_variable_and_expected_kind() {
     let reg = TemplateRegistry::with_builtins();
     let cases = [
         ("product_launch", "product_name", json!(["a", "b"]), "expected a string"),
-        ("product_launch", "launch_date", json!("2026-13-40"), "expected a date written YYYY-MM-DD"),
+        ("event_promotion", "event_date", json!("2026-13-40"), "expected a date written YYYY-MM-DD"),
         ("blog_post", "item_count", json!(1.5), "expected an integer, got the number 1.5"),
         ("event_promotion", "is_free", json!("maybe"), "expected a boolean"),
         ("event_promotion", "price", json!("cheap"), "expected a number"),
