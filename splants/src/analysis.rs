@@ -107,6 +107,11 @@ pub use structure::{CTA_PHRASES, META_DESCRIPTION_CHARS};
 pub use syllables::syllables;
 pub use text::{WORDS_PER_MINUTE, readability, reading_time_minutes, word_count};
 
+pub(crate) use hash::Fnv1a;
+pub(crate) use keywords::significant_words;
+pub(crate) use structure::cut_at_word;
+pub(crate) use text::plain_word_count;
+
 use crate::content::{ContentMetadata, ContentRequest, ContentType};
 use score::{QUALITY_WEIGHTS, SEO_WEIGHTS, StructureInputs};
 use serde::{Deserialize, Serialize};

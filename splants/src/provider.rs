@@ -15,9 +15,11 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod offline;
 pub mod pricing;
 pub mod tokens;
 
+pub use offline::OfflineProvider;
 pub use pricing::{PriceCard, PriceTable};
 
 /// Who speaks a message.
