@@ -4,6 +4,7 @@
 //! LLM, with the guard rails a business needs: a dollar budget that is never overspent, per-key
 //! rate limits, reusable templates, a content library and analytics.
 
+pub mod analysis;
 pub mod budget;
 pub mod cache;
 pub mod clock;

@@ -20,6 +20,7 @@ mod anthropic;
 mod fallback;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
 mod http;
+mod offline;
 #[cfg(feature = "openai")]
 mod openai;
 pub mod pricing;
@@ -31,6 +32,7 @@ pub use anthropic::AnthropicProvider;
 pub use fallback::FallbackProvider;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
 pub use http::HttpOptions;
+pub use offline::OfflineProvider;
 #[cfg(feature = "openai")]
 pub use openai::OpenAiProvider;
 pub use pricing::{PriceCard, PriceTable};
