@@ -35,10 +35,10 @@ pub enum EngineEvent {
         cached: bool,
         /// Quality score.
         quality_score: f64,
-        /// Time spent in the provider call, in milliseconds (0 for cache hits).
-        provider_ms: u64,
-        /// Time spent in the whole pipeline, in milliseconds.
-        total_ms: u64,
+        /// Time spent in the provider call, in microseconds (0 for cache hits).
+        provider_us: u64,
+        /// Time spent in the whole pipeline, in microseconds.
+        total_us: u64,
     },
     /// A budget scope's settled spend crossed an alert threshold (once per period).
     BudgetThreshold {

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod content;
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod money;
@@ -20,6 +21,7 @@ pub mod storage;
 pub mod template;
 
 pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
+pub use engine::{BatchResult, ContentEngine, ContentEngineBuilder, Quote, RequestContext};
 pub use error::{Error, ErrorCode, Result};
 pub use money::Usd;
 pub use template::{Template, TemplateRegistry};

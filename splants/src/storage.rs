@@ -8,7 +8,7 @@ mod memory;
 mod query;
 
 pub use memory::MemoryStorage;
-pub use query::{ContentPage, ContentQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use query::{ContentPage, ContentQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, truncate_micros};
 
 use crate::content::GeneratedContent;
 use crate::error::Result;

@@ -1,0 +1,277 @@
+//! Building an engine from a `Config` and optional parts.
+
+use super::{ContentEngine, EngineInner};
+use crate::budget::{BudgetConfig, BudgetGuard, BudgetLedger, MemoryLedger};
+use crate::cache::ContentCache;
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, ProviderKind};
+use crate::error::{Error, Result};
+use crate::events::EventSink;
+use crate::provider::{
+    CompletionRequest, FallbackProvider, Message, OfflineProvider, PriceTable, Provider, RetryPolicy, RetryingProvider,
+};
+use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
+use crate::storage::{MemoryStorage, Storage};
+use crate::template::TemplateRegistry;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds a [`ContentEngine`]; every part not given is made from the [`Config`].
+#[derive(Default)]
+#[must_use]
+pub struct ContentEngineBuilder {
+    config: Option<Config>,
+    provider: Option<Arc<dyn Provider>>,
+    storage: Option<Arc<dyn Storage>>,
+    ledger: Option<Arc<dyn BudgetLedger>>,
+    limiter: Option<Arc<dyn RateLimiter>>,
+    clock: Option<SharedClock>,
+    templates: Option<TemplateRegistry>,
+    prices: Option<PriceTable>,
+    events: Option<EventSink>,
+}
+
+impl std::fmt::Debug for ContentEngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentEngineBuilder").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl ContentEngineBuilder {
+    /// Uses `config` (default: [`Config::default`], which does not read the environment).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Uses this provider (or chain) instead of the one the config describes.
+    pub fn provider(mut self, provider: Arc<dyn Provider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Uses this storage backend.
+    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Uses this budget ledger.
+    pub fn ledger(mut self, ledger: Arc<dyn BudgetLedger>) -> Self {
+        self.ledger = Some(ledger);
+        self
+    }
+
+    /// Keeps the library and the budget ledger in memory (nothing touches the disk).
+    pub fn in_memory(self) -> Self {
+        self.storage(Arc::new(MemoryStorage::new())).ledger(Arc::new(MemoryLedger::new()))
+    }
+
+    /// Uses this rate limiter.
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Uses this clock (tests use [`crate::clock::FakeClock`]).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Uses this template registry (default: the built-in pack plus `SPLANTS_TEMPLATES_DIR`).
+    pub fn templates(mut self, templates: TemplateRegistry) -> Self {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// Uses this price table (default: the built-in table plus `SPLANTS_PRICES`).
+    pub fn prices(mut self, prices: PriceTable) -> Self {
+        self.prices = Some(prices);
+        self
+    }
+
+    /// Publishes events on this sink (to share it with other components).
+    pub fn events(mut self, events: EventSink) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    /// Builds the engine. Fails with a config error when a part cannot be made, or when a
+    /// paid model has no price (a budget cannot guard an unpriced model).
+    pub async fn build(self) -> Result<ContentEngine> {
+        let config = self.config.unwrap_or_default();
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let events = self.events.unwrap_or_default();
+        let prices = match self.prices {
+            Some(p) => p,
+            None => {
+                let mut p = PriceTable::builtin();
+                if let Some(json) = &config.prices_json {
+                    p.apply_overrides_json(json)?;
+                }
+                p
+            }
+        };
+        let provider = match self.provider {
+            Some(p) => p,
+            None => provider_from_config(&config)?,
+        };
+        if !provider.is_free() {
+            let probe = CompletionRequest::new(vec![Message::user("price check")], 1);
+            for target in provider.billing_targets(&probe) {
+                prices.require(&target.model)?;
+            }
+        }
+        let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));
+        let ledger = self.ledger.unwrap_or_else(|| Arc::new(MemoryLedger::new()));
+        let templates = match self.templates {
+            Some(t) => t,
+            None => {
+                let t = TemplateRegistry::with_builtins();
+                if let Some(dir) = &config.templates_dir {
+                    t.load_dir(dir)?;
+                }
+                t
+            }
+        };
+        let lease = lease_for(&config);
+        let budget = BudgetGuard::new(
+            ledger,
+            Arc::clone(&clock),
+            BudgetConfig {
+                global_limit: config.monthly_budget,
+                period: config.budget_period,
+                alert_thresholds: config.budget_alerts.clone(),
+                lease,
+            },
+            events.clone(),
+        );
+        let limiter = self.limiter.unwrap_or_else(|| Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))));
+        let cache = config.cache_enabled.then(|| ContentCache::new(config.cache_capacity, config.cache_ttl));
+        tracing::info!(
+            provider = provider.name(),
+            model = provider.default_model(),
+            storage = storage.backend(),
+            budget = ?config.monthly_budget.map(|b| b.to_string()),
+            cache = config.cache_enabled,
+            "content engine ready"
+        );
+        Ok(ContentEngine {
+            inner: Arc::new(EngineInner {
+                config,
+                provider,
+                prices,
+                budget,
+                limiter,
+                cache,
+                storage,
+                templates,
+                clock,
+                events,
+            }),
+        })
+    }
+}
+
+/// A hold must outlive the slowest legitimate call: every attempt timing out plus the waits.
+fn lease_for(config: &Config) -> Duration {
+    let attempts = config.max_attempts.max(1) * 2; // primary and fallback
+    (config.provider_timeout * attempts + Duration::from_secs(120)).max(Duration::from_secs(15 * 60))
+}
+
+/// The default model of each provider when `SPLANTS_MODEL` is unset.
+pub const DEFAULT_OPENAI_MODEL: &str = "gpt-6-luna";
+/// The default Anthropic model.
+pub const DEFAULT_ANTHROPIC_MODEL: &str = "claude-haiku-5-5";
+
+/// Builds the provider chain the config describes, each member with retries.
+pub fn provider_from_config(c: &Config) -> Result<Arc<dyn Provider>> {
+    let kind = match c.provider {
+        ProviderKind::Auto if c.openai_api_key.is_some() => ProviderKind::OpenAi,
+        ProviderKind::Auto if c.anthropic_api_key.is_some() => ProviderKind::Anthropic,
+        ProviderKind::Auto if c.openai_base_url.is_some() => ProviderKind::Compatible,
+        ProviderKind::Auto => ProviderKind::Offline,
+        k => k,
+    };
+    let policy = RetryPolicy { max_attempts: c.max_attempts, ..RetryPolicy::default() };
+    let retrying = |p: Arc<dyn Provider>| -> Arc<dyn Provider> { Arc::new(RetryingProvider::new(p, policy.clone())) };
+    let primary = match kind {
+        ProviderKind::Offline => return Ok(Arc::new(OfflineProvider::new())),
+        k => retrying(single(k, c, c.model.as_deref())?),
+    };
+    // With both keys, the other vendor is the fallback (the original used GPT and optionally Claude).
+    let fallback_kind = match kind {
+        ProviderKind::OpenAi | ProviderKind::Compatible if c.anthropic_api_key.is_some() => {
+            Some(ProviderKind::Anthropic)
+        }
+        ProviderKind::Anthropic if c.openai_api_key.is_some() => Some(ProviderKind::OpenAi),
+        _ => None,
+    };
+    match fallback_kind {
+        None => Ok(primary),
+        Some(fk) => {
+            let secondary = retrying(single(fk, c, c.fallback_model.as_deref())?);
+            Ok(Arc::new(FallbackProvider::new(vec![primary, secondary])?))
+        }
+    }
+}
+
+#[allow(unused_variables)]
+fn single(kind: ProviderKind, c: &Config, model: Option<&str>) -> Result<Arc<dyn Provider>> {
+    #[cfg(any(feature = "openai", feature = "anthropic"))]
+    let options = |key: Option<&crate::config::Secret>, base: Option<&String>| crate::provider::HttpOptions {
+        base_url: base.cloned(),
+        api_key: key.map(|k| k.expose().to_owned()),
+        timeout: c.provider_timeout,
+        ..crate::provider::HttpOptions::default()
+    };
+    match kind {
+        #[cfg(feature = "openai")]
+        ProviderKind::OpenAi => {
+            if c.openai_api_key.is_none() {
+                return Err(Error::config("OPENAI_API_KEY", "is required for SPLANTS_PROVIDER=openai"));
+            }
+            let model = model.unwrap_or(DEFAULT_OPENAI_MODEL);
+            Ok(Arc::new(crate::provider::OpenAiProvider::with_options(
+                "openai",
+                model,
+                options(c.openai_api_key.as_ref(), c.openai_base_url.as_ref()),
+            )?))
+        }
+        #[cfg(feature = "openai")]
+        ProviderKind::Compatible => {
+            let base = c.openai_base_url.as_ref().ok_or_else(|| {
+                Error::config(
+                    "OPENAI_BASE_URL",
+                    "is required for an OpenAI-compatible server (e.g. http://localhost:11434/v1)",
+                )
+            })?;
+            let model = model.ok_or_else(|| {
+                Error::config("SPLANTS_MODEL", "is required for an OpenAI-compatible server (e.g. llama3.1)")
+            })?;
+            Ok(Arc::new(crate::provider::OpenAiProvider::with_options(
+                "compatible",
+                model,
+                options(c.openai_api_key.as_ref(), Some(base)),
+            )?))
+        }
+        #[cfg(feature = "anthropic")]
+        ProviderKind::Anthropic => {
+            if c.anthropic_api_key.is_none() {
+                return Err(Error::config("ANTHROPIC_API_KEY", "is required for SPLANTS_PROVIDER=anthropic"));
+            }
+            let model = model.unwrap_or(DEFAULT_ANTHROPIC_MODEL);
+            Ok(Arc::new(crate::provider::AnthropicProvider::with_options(
+                model,
+                options(c.anthropic_api_key.as_ref(), c.anthropic_base_url.as_ref()),
+            )?))
+        }
+        ProviderKind::Offline => Ok(Arc::new(OfflineProvider::new())),
+        #[allow(unreachable_patterns)]
+        other => Err(Error::config(
+            "SPLANTS_PROVIDER",
+            format!("{other:?} needs splants built with the `openai`/`anthropic` feature"),
+        )),
+    }
+}

@@ -1,0 +1,92 @@
+//! Who is asking: the API key, its tier and budget, the tenant.
+
+use crate::money::Usd;
+use crate::ratelimit::Quota;
+
+/// The caller of one engine operation.
+///
+/// With no key the call is not rate limited (an embedding application is trusted) but still
+/// counts against the global budget. With a key, the key's tier (or own quota) is enforced
+/// and its budget, if any, is a scope of its own.
+///
+/// ```
+/// use splants::RequestContext;
+/// let ctx = RequestContext::for_key("key_123").tier("premium").tenant("acme");
+/// assert_eq!(ctx.owner(), Some("acme"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestContext {
+    /// API key id (never the secret).
+    pub key_id: Option<String>,
+    /// The key's tier (`free`, `standard`, `premium`); the default tier when `None`.
+    pub tier: Option<String>,
+    /// The key's own quota, replacing its tier's.
+    pub quota: Option<Quota>,
+    /// The key's own budget per period.
+    pub key_budget: Option<Usd>,
+    /// Tenant (a customer of the embedding application).
+    pub tenant: Option<String>,
+    /// The tenant's budget per period.
+    pub tenant_budget: Option<Usd>,
+    /// Correlation id for logs.
+    pub request_id: Option<String>,
+}
+
+impl RequestContext {
+    /// A caller without a key or tenant.
+    pub fn anonymous() -> Self {
+        RequestContext::default()
+    }
+
+    /// A caller identified by an API key id.
+    pub fn for_key(key_id: impl Into<String>) -> Self {
+        RequestContext { key_id: Some(key_id.into()), ..RequestContext::default() }
+    }
+
+    /// Sets the tier.
+    #[must_use]
+    pub fn tier(mut self, tier: impl Into<String>) -> Self {
+        self.tier = Some(tier.into());
+        self
+    }
+
+    /// Sets the key's own quota.
+    #[must_use]
+    pub fn quota(mut self, quota: Quota) -> Self {
+        self.quota = Some(quota);
+        self
+    }
+
+    /// Sets the key's budget.
+    #[must_use]
+    pub fn key_budget(mut self, limit: Usd) -> Self {
+        self.key_budget = Some(limit);
+        self
+    }
+
+    /// Sets the tenant.
+    #[must_use]
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Sets the tenant's budget.
+    #[must_use]
+    pub fn tenant_budget(mut self, limit: Usd) -> Self {
+        self.tenant_budget = Some(limit);
+        self
+    }
+
+    /// Sets the request id.
+    #[must_use]
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// Who owns what this caller generates: the tenant, else the key.
+    pub fn owner(&self) -> Option<&str> {
+        self.tenant.as_deref().or(self.key_id.as_deref())
+    }
+}

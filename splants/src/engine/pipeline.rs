@@ -1,0 +1,423 @@
+//! One generation: validate → rate limit → cache → prompt → reserve → provider → analyse →
+//! settle → store → event.
+
+use super::EngineInner;
+use super::context::RequestContext;
+use crate::analysis;
+use crate::budget::{BudgetGuard, Reservation, ScopeLimit};
+use crate::cache::ContentCache;
+use crate::config::DegradePolicy;
+use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
+use crate::error::{Error, Result};
+use crate::events::EngineEvent;
+use crate::money::Usd;
+use crate::prompt;
+use crate::provider::{AttemptObserver, Completion, CompletionRequest, FinishReason, Usage};
+use crate::storage::{UsageOutcome, UsageRecord, truncate_micros};
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// What one generation runs: the brief and, for template generations, the rendered template.
+#[derive(Clone, Debug)]
+pub(crate) struct Job {
+    pub request: ContentRequest,
+    pub template_prompt: Option<String>,
+    pub template: Option<TemplateRef>,
+}
+
+/// The worst-case cost of a brief, computed without calling anyone.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Quote {
+    /// The amount a generation reserves: the dearest target's worst case (0 when free).
+    pub estimate: Usd,
+    /// The output cap sent to the provider.
+    pub max_tokens: u32,
+    /// Every (provider, model) the call may be billed under, with its own worst case.
+    pub targets: Vec<QuoteTarget>,
+    /// Whether the provider costs nothing (offline drafter, free local model).
+    pub free: bool,
+}
+
+/// One (provider, model) of a quote.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QuoteTarget {
+    /// Provider.
+    pub provider: String,
+    /// Model.
+    pub model: String,
+    /// Upper bound on prompt tokens.
+    pub input_tokens: u64,
+    /// Worst-case cost with `max_tokens` output tokens.
+    pub worst_case: Usd,
+}
+
+/// Reserves budget for attempts that failed but may have been billed, before a retry or a
+/// fallback sends again; every such attempt is later counted at the estimate.
+#[derive(Debug)]
+struct BudgetObserver {
+    budget: BudgetGuard,
+    scopes: Vec<ScopeLimit>,
+    estimate: Usd,
+    extra: Mutex<Vec<Reservation>>,
+}
+
+#[async_trait]
+impl AttemptObserver for BudgetObserver {
+    async fn before_resend(&self, failure: &Error) -> Result<()> {
+        let mut r = self.budget.reserve(self.scopes.clone(), self.estimate).await?;
+        r.mark_in_flight();
+        tracing::warn!(error = %failure, estimate = %self.estimate, "re-sending after an attempt that may have been billed; reserved again");
+        self.extra.lock().push(r);
+        Ok(())
+    }
+}
+
+impl BudgetObserver {
+    /// Settles every extra hold at the estimate (each stands for a possibly billed attempt).
+    async fn settle_extras(&self, model: &str) -> Usd {
+        let extras: Vec<Reservation> = std::mem::take(&mut *self.extra.lock());
+        let mut total = Usd::ZERO;
+        for r in extras {
+            let amount = r.amount();
+            total += amount;
+            if let Err(e) = r.settle(amount, model).await {
+                tracing::warn!(error = %e, "could not settle a possibly billed attempt; its lease will lapse");
+            }
+        }
+        total
+    }
+}
+
+impl EngineInner {
+    pub(crate) fn completion_request(&self, job: &Job) -> CompletionRequest {
+        let p = prompt::build(
+            &job.request,
+            job.template_prompt.as_deref(),
+            self.config.max_output_tokens,
+            self.config.reasoning_tokens,
+        );
+        let mut creq = CompletionRequest::new(p.messages, p.max_tokens);
+        creq.temperature = self.config.temperature;
+        creq.brief = Some(Arc::new(job.request.clone()));
+        creq
+    }
+
+    pub(crate) fn quote_completion(&self, creq: &CompletionRequest) -> Result<Quote> {
+        let free = self.provider.is_free();
+        let mut targets = Vec::new();
+        let mut estimate = Usd::ZERO;
+        for t in self.provider.billing_targets(creq) {
+            let worst_case = if free { Usd::ZERO } else { self.prices.worst_case(&t, creq.max_tokens)? };
+            estimate = estimate.max(worst_case);
+            targets.push(QuoteTarget {
+                provider: t.provider,
+                model: t.model,
+                input_tokens: t.input_tokens,
+                worst_case,
+            });
+        }
+        Ok(Quote { estimate, max_tokens: creq.max_tokens, targets, free })
+    }
+
+    /// Reserves the quote, applying the degrade policy when the budget is short.
+    async fn reserve(&self, creq: &mut CompletionRequest, scopes: &[ScopeLimit]) -> Result<Option<(Reservation, Usd)>> {
+        let quote = self.quote_completion(creq)?;
+        if quote.free {
+            return Ok(None);
+        }
+        let err = match self.budget.reserve(scopes.to_vec(), quote.estimate).await {
+            Ok(r) => return Ok(Some((r, quote.estimate))),
+            Err(e) => e,
+        };
+        let Error::BudgetExceeded(exceeded) = &err else { return Err(err) };
+        match &self.config.degrade {
+            DegradePolicy::Off => Err(err),
+            DegradePolicy::ShrinkMaxTokens { min_tokens } => {
+                let room = exceeded.limit - exceeded.spent - exceeded.reserved;
+                let (mut lo, mut hi) = (*min_tokens, creq.max_tokens);
+                let mut best = None;
+                while lo <= hi {
+                    let mid = lo + (hi - lo) / 2;
+                    let mut probe = creq.clone();
+                    probe.max_tokens = mid;
+                    if self.quote_completion(&probe)?.estimate <= room {
+                        best = Some(mid);
+                        lo = mid + 1;
+                    } else if mid == 0 {
+                        break;
+                    } else {
+                        hi = mid - 1;
+                    }
+                }
+                let Some(max_tokens) = best else { return Err(err) };
+                tracing::info!(from = creq.max_tokens, to = max_tokens, "budget short: shrinking max_tokens");
+                creq.max_tokens = max_tokens;
+                let estimate = self.quote_completion(creq)?.estimate;
+                Ok(Some((self.budget.reserve(scopes.to_vec(), estimate).await?, estimate)))
+            }
+            DegradePolicy::CheaperModel(model) => {
+                tracing::info!(model = %model, "budget short: trying the cheaper model");
+                creq.model = Some(model.clone());
+                let estimate = self.quote_completion(creq)?.estimate;
+                Ok(Some((self.budget.reserve(scopes.to_vec(), estimate).await?, estimate)))
+            }
+        }
+    }
+
+    pub(crate) async fn run(self: &Arc<Self>, job: Job, ctx: &RequestContext) -> Result<GeneratedContent> {
+        let span = tracing::info_span!(
+            "generate",
+            request_id = ctx.request_id.as_deref().unwrap_or(""),
+            key = ctx.key_id.as_deref().unwrap_or(""),
+            content_type = %job.request.content_type,
+        );
+        async move {
+            let started = Instant::now();
+            job.request.validate()?;
+            if let Some(key) = &ctx.key_id {
+                let quotas = self.config.rate_limits.quotas_for(ctx.tier.as_deref(), ctx.quota)?;
+                if let Err(e) = self.limiter.check(key, &quotas).instrument(tracing::debug_span!("rate_limit")).await {
+                    if let Error::RateLimited(r) = &e {
+                        self.events.emit(EngineEvent::RateLimited { key_id: key.clone(), quota: r.quota.clone() });
+                    }
+                    return Err(e);
+                }
+            }
+            let Some(cache) = &self.cache else { return self.produce(&job, ctx, started).await };
+            let key = ContentCache::key(
+                &job.request,
+                self.provider.name(),
+                self.provider.default_model(),
+                job.template.as_ref(),
+                ctx.owner(),
+            );
+            let (mut content, hit) = cache.get_or_generate(key, self.produce(&job, ctx, started)).await?;
+            if hit {
+                content.cached = true;
+                content.cost_usd = Usd::ZERO;
+                content.usage = Usage::default();
+                self.emit_generated(&content, 0, started.elapsed());
+            }
+            Ok(content)
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn produce(self: &Arc<Self>, job: &Job, ctx: &RequestContext, started: Instant) -> Result<GeneratedContent> {
+        let mut creq = self.completion_request(job);
+        let scopes = self.budget.scopes(
+            ctx.key_id.as_deref().map(|k| (k, ctx.key_budget)),
+            ctx.tenant.as_deref().map(|t| (t, ctx.tenant_budget)),
+        );
+        let reserved = self.reserve(&mut creq, &scopes).instrument(tracing::debug_span!("budget_reserve")).await?;
+        let estimate = reserved.as_ref().map(|(_, e)| *e).unwrap_or(Usd::ZERO);
+        let observer = Arc::new(BudgetObserver {
+            budget: self.budget.clone(),
+            scopes: scopes.clone(),
+            estimate,
+            extra: Mutex::new(Vec::new()),
+        });
+        if reserved.is_some() {
+            creq.observer = Some(Arc::clone(&observer) as Arc<dyn AttemptObserver>);
+        }
+        let mut reservation = reserved.map(|(r, _)| r);
+        if let Some(r) = reservation.as_mut() {
+            r.mark_in_flight();
+        }
+        let requested_model = creq.model.clone().unwrap_or_else(|| self.provider.default_model().to_owned());
+        let t0 = Instant::now();
+        let result = self.provider.complete(&creq).instrument(tracing::info_span!("provider_call")).await;
+        let provider_time = t0.elapsed();
+        let owner = ctx.owner().map(str::to_owned);
+        match result {
+            Ok(completion) => {
+                let cost = self.cost_of(&completion, &requested_model, estimate);
+                let extra = observer.settle_extras(&completion.model).await;
+                if let Some(r) = reservation.take()
+                    && let Err(e) =
+                        r.settle(cost, &completion.model).instrument(tracing::debug_span!("budget_settle")).await
+                {
+                    // The piece is paid for: deliver it; the failed settle is logged loudly.
+                    tracing::error!(error = %e, cost = %cost, "could not settle a paid call in the budget ledger");
+                }
+                let record = self.usage_record(
+                    &completion.provider,
+                    &completion.model,
+                    completion.usage,
+                    cost + extra,
+                    estimate,
+                    provider_time,
+                    UsageOutcome::Success,
+                    None,
+                    owner.clone(),
+                );
+                let usage_id = record.id.clone();
+                if completion.text.trim().is_empty() || completion.finish_reason == FinishReason::ContentFilter {
+                    self.save_usage(record).await;
+                    let reason = if completion.finish_reason == FinishReason::ContentFilter {
+                        "the provider's content filter stopped the answer".to_owned()
+                    } else {
+                        format!("the provider returned no text (finish reason {:?})", completion.finish_reason)
+                    };
+                    return Err(Error::ContentGeneration { reason });
+                }
+                let content = self.finish(job, &completion, cost, owner, record).await?;
+                tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
+                self.emit_generated(&content, micros(provider_time), started.elapsed());
+                Ok(content)
+            }
+            Err(err) => {
+                let billed = err.may_have_billed();
+                let mut counted = observer.settle_extras(&requested_model).await;
+                if let Some(r) = reservation.take() {
+                    if billed {
+                        let amount = r.amount();
+                        counted += amount;
+                        r.settle(amount, &requested_model).await?;
+                    } else {
+                        r.release().await?;
+                    }
+                }
+                let outcome =
+                    if billed || counted > Usd::ZERO { UsageOutcome::MaybeBilled } else { UsageOutcome::Failed };
+                let record = self.usage_record(
+                    self.provider.name(),
+                    &requested_model,
+                    Usage::default(),
+                    counted,
+                    estimate,
+                    provider_time,
+                    outcome,
+                    Some(err.code().as_str().to_owned()),
+                    owner,
+                );
+                self.save_usage(record).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// What a successful call cost; an unpriced reported model falls back to the requested
+    /// model's price, and failing that to the full estimate (never to zero).
+    fn cost_of(&self, completion: &Completion, requested_model: &str, estimate: Usd) -> Usd {
+        if self.provider.is_free() {
+            return Usd::ZERO;
+        }
+        match self.prices.completion_cost(completion) {
+            Ok(c) => c,
+            Err(_) => {
+                let mut as_requested = completion.clone();
+                as_requested.model = requested_model.to_owned();
+                self.prices.completion_cost(&as_requested).unwrap_or_else(|_| {
+                    tracing::warn!(model = %completion.model, "no price for the reported model; counting the estimate");
+                    estimate
+                })
+            }
+        }
+    }
+
+    async fn finish(
+        &self,
+        job: &Job,
+        completion: &Completion,
+        cost: Usd,
+        owner: Option<String>,
+        record: UsageRecord,
+    ) -> Result<GeneratedContent> {
+        let request = &job.request;
+        let text = analysis::fit_to_platform(&completion.text, request);
+        let a = analysis::analyze(&text, request);
+        let mut metadata = a.metadata;
+        if self.provider.is_free() && completion.provider == "offline" {
+            metadata.notice = Some(crate::provider::OfflineProvider::NOTICE.to_owned());
+        }
+        let content = GeneratedContent {
+            id: uuid::Uuid::now_v7().to_string(),
+            content: text,
+            content_type: request.content_type,
+            platform: request.effective_platform(),
+            topic: request.topic.trim().to_owned(),
+            quality_score: a.quality_score,
+            seo_score: a.seo_score,
+            metadata,
+            cost_usd: cost,
+            usage: completion.usage,
+            provider: completion.provider.clone(),
+            model: completion.model.clone(),
+            cached: false,
+            created_at: truncate_micros(self.clock.now()),
+            request: request.clone(),
+            owner,
+            template: job.template.clone(),
+        };
+        let mut record = record;
+        record.content_id = Some(content.id.clone());
+        self.save_usage(record).await;
+        self.storage.save_content(&content).instrument(tracing::debug_span!("store")).await?;
+        Ok(content)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn usage_record(
+        &self,
+        provider: &str,
+        model: &str,
+        usage: Usage,
+        cost: Usd,
+        estimate: Usd,
+        latency: Duration,
+        outcome: UsageOutcome,
+        error_code: Option<String>,
+        owner: Option<String>,
+    ) -> UsageRecord {
+        UsageRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            content_id: None,
+            owner,
+            provider: provider.to_owned(),
+            model: model.to_owned(),
+            usage,
+            cost,
+            estimate,
+            latency_ms: ms(latency),
+            outcome,
+            error_code,
+            created_at: truncate_micros(self.clock.now()),
+        }
+    }
+
+    async fn save_usage(&self, record: UsageRecord) {
+        if let Err(e) = self.storage.record_usage(&record).await {
+            tracing::error!(error = %e, cost = %record.cost, "could not record provider usage (the budget ledger still counts it)");
+        }
+    }
+
+    fn emit_generated(&self, content: &GeneratedContent, provider_us: u64, total: Duration) {
+        self.events.emit(EngineEvent::ContentGenerated {
+            content_id: content.id.clone(),
+            owner: content.owner.clone(),
+            content_type: content.content_type,
+            platform: content.platform,
+            cost_usd: content.cost_usd,
+            provider: content.provider.clone(),
+            model: content.model.clone(),
+            cached: content.cached,
+            quality_score: content.quality_score,
+            provider_us,
+            total_us: micros(total),
+        });
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,480 @@
+use super::*;
+use crate::budget::ScopeUsage;
+use crate::clock::FakeClock;
+use crate::config::DegradePolicy;
+use crate::content::{ContentType, Platform, Tone};
+use crate::error::ErrorCode;
+use crate::money::Usd;
+use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, RetryPolicy, RetryingProvider, Usage};
+use crate::ratelimit::Quota;
+use async_trait::async_trait;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+const GOOD_BLOG: &str = "# AI Marketing Tips for Small Business\n\n\
+AI marketing helps a small business reach the right people. Automation saves hours every week. \
+This guide shows simple steps you can start today.\n\n\
+## Start with automation\n\n\
+Automation handles the repetitive work. Schedule your posts and emails once. \
+Then focus on the conversations that matter. Good automation frees your team.\n\n\
+## Use AI to know your audience\n\n\
+AI tools read your data and find patterns. They show which messages work best. \
+You can test two versions and keep the winner. Small changes add up fast.\n\n\
+## Measure what matters\n\n\
+Track clicks, sign-ups and sales. Compare each channel every month. \
+Drop what does not work and invest in what does.\n\n\
+## Conclusion\n\n\
+AI marketing and automation give a small business the reach of a big one. \
+Start small, measure, and grow. Sign up for our free newsletter to get more tips.";
+
+/// A provider answering from memory, billing a fixed usage (or a random one below the bound).
+#[derive(Debug)]
+struct TestProvider {
+    text: String,
+    usage: Option<Usage>,
+    delay: Duration,
+    calls: AtomicUsize,
+    in_flight: AtomicUsize,
+    failures: parking_lot::Mutex<Vec<Error>>,
+}
+
+impl TestProvider {
+    fn new(text: &str) -> Self {
+        TestProvider {
+            text: text.to_owned(),
+            usage: Some(Usage { input_tokens: 300, output_tokens: 700, ..Usage::default() }),
+            delay: Duration::ZERO,
+            calls: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            failures: parking_lot::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn random_usage(mut self) -> Self {
+        self.usage = None;
+        self
+    }
+
+    fn delay(mut self, d: Duration) -> Self {
+        self.delay = d;
+        self
+    }
+
+    fn fail_first(self, errors: Vec<Error>) -> Self {
+        *self.failures.lock() = errors.into_iter().rev().collect();
+        self
+    }
+}
+
+#[async_trait]
+impl Provider for TestProvider {
+    fn name(&self) -> &str {
+        "test"
+    }
+    fn default_model(&self) -> &str {
+        "test-model"
+    }
+    async fn complete(&self, req: &CompletionRequest) -> crate::Result<Completion> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(e) = self.failures.lock().pop() {
+            return Err(e);
+        }
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let bound = self.billing_targets(req)[0].input_tokens;
+        let usage = self.usage.unwrap_or_else(|| Usage {
+            input_tokens: fastrand::u64(1..=bound),
+            output_tokens: fastrand::u64(0..=u64::from(req.max_tokens)),
+            ..Usage::default()
+        });
+        Ok(Completion {
+            text: self.text.clone(),
+            usage,
+            finish_reason: FinishReason::Stop,
+            model: req.model.clone().unwrap_or_else(|| "test-model".into()),
+            provider: "test".into(),
+            service_tier: None,
+            inference_geo: None,
+            latency: self.delay,
+        })
+    }
+}
+
+fn prices() -> PriceTable {
+    let mut p = PriceTable::empty();
+    p.insert("test-model", PriceCard::new(1.0, 5.0).unwrap());
+    p.insert("cheap-model", PriceCard::new(0.1, 0.5).unwrap());
+    p
+}
+
+fn config(budget: f64) -> Config {
+    Config { monthly_budget: Usd::from_dollars(budget), ..Config::default() }
+}
+
+async fn engine_with(provider: Arc<dyn Provider>, config: Config) -> ContentEngine {
+    ContentEngine::builder()
+        .config(config)
+        .provider(provider)
+        .prices(prices())
+        .clock(Arc::new(FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0)))
+        .in_memory()
+        .build()
+        .await
+        .unwrap()
+}
+
+fn blog() -> ContentRequest {
+    ContentRequest::new(ContentType::Blog, "AI Marketing Tips")
+        .keywords(["AI", "marketing", "automation"])
+        .tone(Tone::Professional)
+        .length(200)
+}
+
+async fn global(engine: &ContentEngine) -> ScopeUsage {
+    let w = engine.budget().window();
+    engine.budget().ledger().usage(&crate::budget::Scope::Global, &w).await.unwrap()
+}
+
+#[tokio::test]
+async fn generates_scores_stores_and_records_usage() {
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await;
+    let mut events = engine.subscribe();
+    let piece = engine.generate(blog(), &RequestContext::anonymous()).await.unwrap();
+    assert!(piece.content.len() > 100);
+    assert!(piece.quality_score >= 0.7, "quality {}", piece.quality_score);
+    assert!(piece.seo_score >= 0.5, "seo {}", piece.seo_score);
+    // 300 in × $1/M + 700 out × $5/M = $0.0038
+    assert_eq!(piece.cost_usd, Usd::from_nanos(3_800_000));
+    assert_eq!(piece.metadata.keywords_used.len(), 3);
+    assert_eq!((piece.provider.as_str(), piece.model.as_str()), ("test", "test-model"));
+    let stored = engine.get_content(&piece.id, &RequestContext::anonymous()).await.unwrap();
+    assert_eq!(stored, piece);
+    let u = global(&engine).await;
+    assert_eq!((u.spent, u.reserved), (Usd::from_nanos(3_800_000), Usd::ZERO));
+    let usage = engine
+        .storage()
+        .list_usage(piece.created_at, piece.created_at + chrono::Duration::seconds(1), None)
+        .await
+        .unwrap();
+    assert_eq!(usage.len(), 1);
+    assert_eq!(usage[0].content_id.as_deref(), Some(piece.id.as_str()));
+    assert!(usage[0].estimate >= usage[0].cost);
+    assert!(matches!(events.try_recv().unwrap(), EngineEvent::ContentGenerated { cached: false, .. }));
+}
+
+#[tokio::test]
+async fn seed_keyword_integration() {
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await;
+    let req =
+        ContentRequest::new(ContentType::Blog, "Business Automation").keywords(["AI", "automation", "efficiency"]);
+    let piece = engine.generate(req, &RequestContext::anonymous()).await.unwrap();
+    let lower = piece.content.to_lowercase();
+    let present = ["ai", "automation", "efficiency"].iter().filter(|k| lower.contains(*k)).count();
+    assert!(present >= 2);
+}
+
+#[tokio::test]
+async fn seed_budget_enforcement_on_second_request() {
+    let provider = TestProvider {
+        usage: Some(Usage { input_tokens: 500, output_tokens: 1100, ..Usage::default() }),
+        ..TestProvider::new(GOOD_BLOG)
+    };
+    let engine = engine_with(Arc::new(provider), config(0.01)).await;
+    let req = ContentRequest::new(ContentType::Blog, "Test Topic").tone(Tone::Casual);
+    let quote = engine.quote(&req).unwrap();
+    assert!(quote.estimate <= Usd::from_dollars(0.01).unwrap(), "{quote:?}");
+    engine.generate(req.clone(), &RequestContext::anonymous()).await.unwrap();
+    let err = engine.generate(req, &RequestContext::anonymous()).await.unwrap_err();
+    assert!(err.to_string().to_lowercase().contains("budget"), "{err}");
+    assert_eq!(err.code(), ErrorCode::BudgetExceeded);
+    assert_eq!(err.details()["budget"], 0.01);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousand_concurrent_generations_never_overspend() {
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG).random_usage());
+    let req = ContentRequest::new(ContentType::SocialMedia, "Spring sale").platform(Platform::Linkedin).length(100);
+    let probe = engine_with(provider.clone(), config(1000.0)).await;
+    let estimate = probe.quote(&req).unwrap().estimate;
+    // A budget that fits about 100 worst-case calls.
+    let limit = Usd::from_nanos(estimate.nanos() * 100);
+    let engine = engine_with(provider.clone(), Config { monthly_budget: Some(limit), ..Config::default() }).await;
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        let (engine, req) = (engine.clone(), req.clone());
+        tasks.push(tokio::spawn(async move { engine.generate(req, &RequestContext::anonymous()).await }));
+    }
+    let (mut ok, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(Error::BudgetExceeded(_)) => refused += 1,
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(ok + refused, 1000);
+    assert!(ok >= 100, "every call fits at its estimate, so at least 100 succeed (got {ok})");
+    let u = global(&engine).await;
+    assert!(u.spent <= limit, "spent {} > limit {}", u.spent, limit);
+    assert_eq!((u.reserved, u.in_flight, u.overshoot_count), (Usd::ZERO, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelled_generations_leave_nothing_reserved() {
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_secs(30)));
+    let engine = engine_with(provider.clone(), config(1000.0)).await;
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await }));
+    }
+    while provider.in_flight.load(Ordering::SeqCst) < 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(global(&engine).await.in_flight, 200);
+    for t in &tasks {
+        t.abort();
+    }
+    for t in tasks {
+        assert!(t.await.unwrap_err().is_cancelled());
+    }
+    let u = global(&engine).await;
+    assert_eq!((u.reserved, u.in_flight), (Usd::ZERO, 0));
+    // In-flight calls may still be billed by the provider: they count at their estimate.
+    let estimate = engine.quote(&blog()).unwrap().estimate;
+    assert_eq!(u.spent, Usd::from_nanos(estimate.nanos() * 200));
+}
+
+#[tokio::test]
+async fn rate_limited_per_key_not_for_anonymous() {
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(100.0)).await;
+    let free = RequestContext::for_key("k1").tier("free");
+    for _ in 0..10 {
+        engine.generate(blog(), &free).await.unwrap();
+    }
+    let err = engine.generate(blog(), &free).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(360)));
+    let own = RequestContext::for_key("k2").quota(Quota::new(1, Duration::from_secs(60)).unwrap());
+    engine.generate(blog(), &own).await.unwrap();
+    assert_eq!(engine.generate(blog(), &own).await.unwrap_err().code(), ErrorCode::RateLimited);
+    for _ in 0..12 {
+        engine.generate(blog(), &RequestContext::anonymous()).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cache_single_flight_pays_once() {
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_millis(50)));
+    let engine = engine_with(provider.clone(), Config { cache_enabled: true, ..config(10.0) }).await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await.unwrap() }));
+    }
+    let mut pieces = Vec::new();
+    for t in tasks {
+        pieces.push(t.await.unwrap());
+    }
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(pieces.iter().filter(|p| !p.cached).count(), 1);
+    assert!(pieces.iter().filter(|p| p.cached).all(|p| p.cost_usd == Usd::ZERO));
+    assert!(pieces.iter().all(|p| p.id == pieces[0].id));
+    assert_eq!(global(&engine).await.spent, Usd::from_nanos(3_800_000));
+    // Another owner does not get this owner's piece.
+    let other = engine.generate(blog(), &RequestContext::anonymous().tenant("t2")).await.unwrap();
+    assert!(!other.cached);
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn maybe_billed_attempts_are_reserved_and_counted() {
+    let timeout = Error::ProviderTimeout { provider: "test".into(), timeout_ms: 10 };
+    let inner = Arc::new(TestProvider::new(GOOD_BLOG).fail_first(vec![timeout]));
+    let policy =
+        RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), jitter: false, ..RetryPolicy::default() };
+    let provider = Arc::new(RetryingProvider::new(inner.clone(), policy));
+    let engine = engine_with(provider, config(10.0)).await;
+    let estimate = engine.quote(&blog()).unwrap().estimate;
+    let piece = engine.generate(blog(), &RequestContext::anonymous()).await.unwrap();
+    assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+    let u = global(&engine).await;
+    assert_eq!(u.spent, piece.cost_usd + estimate, "the timed-out attempt counts at its estimate");
+    assert_eq!(u.reserved, Usd::ZERO);
+}
+
+#[tokio::test]
+async fn unbilled_failures_release_the_hold() {
+    let failure = Error::Provider(Box::new(crate::error::ProviderFailure {
+        provider: "test".into(),
+        status: Some(400),
+        kind: Some("invalid_request_error".into()),
+        message: "bad".into(),
+        retryable: false,
+        retry_after: None,
+    }));
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG).fail_first(vec![failure])), config(10.0)).await;
+    let err = engine.generate(blog(), &RequestContext::anonymous()).await.unwrap_err();
+    assert_eq!(err.status_code(), 502);
+    let u = global(&engine).await;
+    assert_eq!((u.spent, u.reserved), (Usd::ZERO, Usd::ZERO));
+}
+
+#[tokio::test]
+async fn empty_answer_is_a_generation_error_but_still_paid() {
+    let engine = engine_with(Arc::new(TestProvider::new("   ")), config(10.0)).await;
+    let err = engine.generate(blog(), &RequestContext::anonymous()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ContentGenerationError);
+    assert_eq!(global(&engine).await.spent, Usd::from_nanos(3_800_000));
+}
+
+#[tokio::test]
+async fn invalid_requests_change_nothing() {
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG));
+    let engine = engine_with(provider.clone(), config(10.0)).await;
+    let err =
+        engine.generate(ContentRequest::new(ContentType::Blog, " "), &RequestContext::for_key("k")).await.unwrap_err();
+    assert!(matches!(&err, Error::Validation { field, .. } if field == "topic"));
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(global(&engine).await, ScopeUsage::default());
+    let page = engine.list_content(ContentQuery::default(), &RequestContext::anonymous()).await.unwrap();
+    assert!(page.items.is_empty());
+}
+
+#[tokio::test]
+async fn unpriced_model_is_a_config_error_at_build() {
+    let err = ContentEngine::builder()
+        .provider(Arc::new(TestProvider::new("x")))
+        .prices(PriceTable::empty())
+        .in_memory()
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ConfigError);
+    assert!(err.to_string().contains("test-model"));
+}
+
+#[tokio::test]
+async fn degrade_policies() {
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG));
+    let req = blog().length(1000);
+    let full = engine_with(provider.clone(), config(100.0)).await.quote(&req).unwrap().estimate;
+    let tight = Usd::from_nanos(full.nanos() / 2);
+    let off = engine_with(provider.clone(), Config { monthly_budget: Some(tight), ..Config::default() }).await;
+    assert_eq!(
+        off.generate(req.clone(), &RequestContext::anonymous()).await.unwrap_err().code(),
+        ErrorCode::BudgetExceeded
+    );
+    let shrink = engine_with(
+        provider.clone(),
+        Config {
+            monthly_budget: Some(tight),
+            degrade: DegradePolicy::ShrinkMaxTokens { min_tokens: 64 },
+            ..Config::default()
+        },
+    )
+    .await;
+    shrink.generate(req.clone(), &RequestContext::anonymous()).await.unwrap();
+    let cheaper = engine_with(
+        provider,
+        Config {
+            monthly_budget: Some(tight),
+            degrade: DegradePolicy::CheaperModel("cheap-model".into()),
+            ..Config::default()
+        },
+    )
+    .await;
+    let piece = cheaper.generate(req, &RequestContext::anonymous()).await.unwrap();
+    assert_eq!(piece.model, "cheap-model");
+}
+
+#[tokio::test]
+async fn batch_reports_each_item() {
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await;
+    let items = vec![
+        serde_json::json!({"content_type": "blog", "topic": "One"}),
+        serde_json::json!({"content_type": "blog", "topic": "Two", "tone": "snarky"}),
+        serde_json::json!({"content_type": "blog", "topic": ""}),
+        serde_json::json!({"content_type": "email", "topic": "Three"}),
+    ];
+    let out = engine.generate_batch_json(items, &RequestContext::anonymous()).await.unwrap();
+    assert_eq!((out.total, out.successful, out.failed), (4, 2, 2));
+    assert_eq!(out.results.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    let e1 = out.results[1].error.as_ref().unwrap();
+    assert_eq!((e1.code, e1.details["field"].as_str()), (ErrorCode::ValidationError, Some("tone")));
+    assert_eq!(out.results[2].error.as_ref().unwrap().details["field"], "topic");
+    let too_many = vec![blog(); 11];
+    let err = engine.generate_batch(too_many, &RequestContext::anonymous()).await.unwrap_err();
+    assert!(matches!(&err, Error::Validation { field, .. } if field == "requests"), "{err}");
+}
+
+#[tokio::test]
+async fn template_generation_runs_the_pipeline() {
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await;
+    let vars = serde_json::json!({
+        "product_name": "Splants Pro",
+        "features": "scheduling, analytics",
+        "audience": "marketers",
+        "launch_date": "2026-12-01"
+    });
+    let piece = engine
+        .generate_from_template(
+            "product_launch",
+            vars.as_object().unwrap(),
+            &TemplateOverrides::default(),
+            &RequestContext::anonymous(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(piece.template.as_ref().map(|t| t.name.as_str()), Some("product_launch"));
+    assert_eq!(piece.content_type, ContentType::SocialMedia);
+    let missing = engine
+        .generate_from_template(
+            "product_launch",
+            &serde_json::Map::new(),
+            &TemplateOverrides::default(),
+            &RequestContext::anonymous(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::TemplateError);
+    let unknown = engine
+        .generate_from_template(
+            "nope",
+            &serde_json::Map::new(),
+            &TemplateOverrides::default(),
+            &RequestContext::anonymous(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn library_is_scoped_to_owner() {
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await;
+    let a = RequestContext::anonymous().tenant("a");
+    let b = RequestContext::anonymous().tenant("b");
+    let pa = engine.generate(blog(), &a).await.unwrap();
+    engine.generate(blog(), &b).await.unwrap();
+    assert_eq!(engine.list_content(ContentQuery::default(), &a).await.unwrap().items.len(), 1);
+    assert_eq!(engine.get_content(&pa.id, &b).await.unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(engine.delete_content(&pa.id, &b).await.unwrap_err().code(), ErrorCode::NotFound);
+    engine.delete_content(&pa.id, &a).await.unwrap();
+    assert_eq!(
+        engine.list_content(ContentQuery::default(), &RequestContext::anonymous()).await.unwrap().items.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn offline_provider_is_the_default_and_says_so() {
+    let engine = ContentEngine::builder().in_memory().build().await.unwrap();
+    assert_eq!(engine.provider().name(), "offline");
+    let piece = engine.generate(blog(), &RequestContext::anonymous()).await.unwrap();
+    assert_eq!((piece.provider.as_str(), piece.cost_usd), ("offline", Usd::ZERO));
+    assert!(piece.metadata.notice.as_deref().unwrap_or_default().contains("OPENAI_API_KEY"));
+}
