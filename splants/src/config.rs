@@ -211,6 +211,8 @@ pub struct Config {
     pub batch_concurrency: usize,
     /// `SPLANTS_TEMPLATES_DIR`: extra templates (TOML/YAML) to load.
     pub templates_dir: Option<PathBuf>,
+    /// `SPLANTS_FREELANCE_RATES` (`type=price[:hours],…`): what ROI compares against.
+    pub freelance_rates: crate::analytics::RoiRates,
 }
 
 impl Default for Config {
@@ -253,6 +255,7 @@ impl Default for Config {
             batch_max: 10,
             batch_concurrency: 4,
             templates_dir: None,
+            freelance_rates: crate::analytics::RoiRates::default(),
         }
     }
 }
@@ -510,6 +513,9 @@ impl Config {
             c.batch_concurrency = n;
         }
         c.templates_dir = v.string("SPLANTS_TEMPLATES_DIR").map(PathBuf::from);
+        if let Some(r) = v.get("SPLANTS_FREELANCE_RATES") {
+            c.freelance_rates = crate::analytics::RoiRates::parse(r)?;
+        }
         if v.get("SENTRY_DSN").is_some() {
             tracing::warn!("SENTRY_DSN is set but splants does not report to Sentry; errors go to the log");
         }

@@ -19,6 +19,8 @@ pub use builder::ContentEngineBuilder;
 pub use context::RequestContext;
 pub use pipeline::{Quote, QuoteTarget};
 
+use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiReport, StatsQuery};
+use crate::auth::KeyManager;
 use crate::budget::{BudgetGuard, BudgetStatus, Scope};
 use crate::cache::ContentCache;
 use crate::clock::SharedClock;
@@ -46,6 +48,7 @@ pub(crate) struct EngineInner {
     pub(crate) templates: TemplateRegistry,
     pub(crate) clock: SharedClock,
     pub(crate) events: EventSink,
+    pub(crate) keys: KeyManager,
 }
 
 /// Turns briefs into finished, scored, stored copy within budget and rate limits.
@@ -153,6 +156,107 @@ impl ContentEngine {
         } else {
             Err(Error::not_found("content", id))
         }
+    }
+
+    /// Records engagement events for pieces (impressions, clicks, shares, likes, comments,
+    /// conversions). A referenced piece must exist and belong to the caller; nothing is
+    /// stored if any event is invalid. Returns how many were stored.
+    pub async fn record_events(&self, events: Vec<NewEvent>, ctx: &RequestContext) -> Result<usize> {
+        if events.is_empty() || events.len() > 1000 {
+            return Err(Error::validation("events", format!("{} events; send 1..=1000", events.len())));
+        }
+        let now = self.inner.clock.now();
+        let mut known = std::collections::HashMap::new();
+        let mut rows = Vec::with_capacity(events.len());
+        for (i, e) in events.into_iter().enumerate() {
+            e.validate().map_err(|err| match err {
+                Error::Validation { field, reason } => Error::validation(format!("events[{i}].{field}"), reason),
+                other => other,
+            })?;
+            let mut platform = e.platform;
+            if let Some(id) = &e.content_id {
+                if !known.contains_key(id) {
+                    let piece = self.inner.storage.get_content(id, ctx.owner()).await?;
+                    known.insert(id.clone(), piece.map(|p| p.platform));
+                }
+                match known.get(id) {
+                    Some(Some(p)) => platform = platform.or(Some(*p)),
+                    _ => {
+                        return Err(Error::validation(format!("events[{i}].content_id"), format!("no content `{id}`")));
+                    }
+                }
+            }
+            rows.push(crate::analytics::AnalyticsEvent {
+                id: uuid::Uuid::now_v7().to_string(),
+                event_name: e.event_name,
+                content_id: e.content_id,
+                platform,
+                count: e.count.unwrap_or(1),
+                value: e.value,
+                owner: ctx.owner().map(str::to_owned),
+                occurred_at: crate::storage::truncate_micros(e.occurred_at.unwrap_or(now)),
+                created_at: crate::storage::truncate_micros(now),
+            });
+        }
+        self.inner.storage.record_events(&rows).await?;
+        Ok(rows.len())
+    }
+
+    fn stats_query(
+        &self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        ctx: &RequestContext,
+    ) -> Result<StatsQuery> {
+        // "Until now" includes what was stored this very microsecond.
+        let until = until.unwrap_or_else(|| self.inner.clock.now() + chrono::Duration::microseconds(1));
+        let since = since.unwrap_or(until - chrono::Duration::days(30));
+        if since >= until {
+            return Err(Error::validation("start_date", "must be before `end_date`"));
+        }
+        Ok(StatsQuery { owner: ctx.owner().map(str::to_owned), since, until, platform: None })
+    }
+
+    /// What was generated and spent in `[since, until)` (default: the last 30 days).
+    pub async fn analytics_overview(
+        &self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        ctx: &RequestContext,
+    ) -> Result<Overview> {
+        let q = self.stats_query(since, until, ctx)?;
+        let stats = self.inner.storage.content_stats(&q).await?;
+        let usage = self.inner.storage.usage_totals(&q).await?;
+        Ok(Overview::new(stats, usage, q.since, q.until))
+    }
+
+    /// Engagement by platform, content type and posting hour (default: the last 30 days).
+    pub async fn engagement(
+        &self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        platform: Option<crate::content::Platform>,
+        ctx: &RequestContext,
+    ) -> Result<EngagementReport> {
+        let mut q = self.stats_query(since, until, ctx)?;
+        q.platform = platform;
+        let stats = self.inner.storage.engagement_stats(&q).await?;
+        Ok(EngagementReport::new(stats, q.since, q.until))
+    }
+
+    /// AI cost against freelance rates over the last week/month/quarter/year.
+    pub async fn roi(&self, period: RoiPeriod, ctx: &RequestContext) -> Result<RoiReport> {
+        let until = self.inner.clock.now() + chrono::Duration::microseconds(1);
+        let q = self.stats_query(Some(until - chrono::Duration::days(period.days())), Some(until), ctx)?;
+        let stats = self.inner.storage.content_stats(&q).await?;
+        let usage = self.inner.storage.usage_totals(&q).await?;
+        let revenue = self.inner.storage.engagement_stats(&q).await?.totals.revenue;
+        Ok(RoiReport::new(period, &stats, &usage, revenue, &self.inner.config.freelance_rates, q.since, q.until))
+    }
+
+    /// API key management (create, verify, rotate, revoke, list).
+    pub fn keys(&self) -> &KeyManager {
+        &self.inner.keys
     }
 
     /// The template registry (list, get, register at runtime).

@@ -5,6 +5,8 @@
 //! rate limits, reusable templates, a content library and analytics.
 
 pub mod analysis;
+pub mod analytics;
+pub mod auth;
 pub mod budget;
 pub mod cache;
 pub mod clock;

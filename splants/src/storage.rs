@@ -10,6 +10,8 @@ mod query;
 pub use memory::MemoryStorage;
 pub use query::{ContentPage, ContentQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, truncate_micros};
 
+use crate::analytics::{AnalyticsEvent, ContentStats, EngagementStats, StatsQuery, UsageTotals};
+use crate::auth::{ApiKeyRecord, KeyStatus};
 use crate::content::GeneratedContent;
 use crate::error::Result;
 use crate::money::Usd;
@@ -72,7 +74,10 @@ pub struct UsageRecord {
     pub created_at: DateTime<Utc>,
 }
 
-/// Persistence for the content library and usage records.
+/// Persistence for the content library, usage records, API keys and analytics events.
+///
+/// Every backend passes the same conformance suite (`tests/storage_conformance.rs`), with
+/// [`MemoryStorage`] as the reference semantics.
 #[async_trait]
 pub trait Storage: Send + Sync + Debug {
     /// A short backend name (`memory`, `sqlite`, `postgres`).
@@ -103,4 +108,39 @@ pub trait Storage: Send + Sync + Debug {
         until: DateTime<Utc>,
         owner: Option<&str>,
     ) -> Result<Vec<UsageRecord>>;
+
+    /// Usage totals in a range (every call, failed ones included).
+    async fn usage_totals(&self, query: &StatsQuery) -> Result<UsageTotals>;
+
+    /// Stores a new API key. Fails if the id or the hash exists already.
+    async fn insert_key(&self, key: &ApiKeyRecord) -> Result<()>;
+
+    /// Keys whose lookup prefix is `prefix` (usually one).
+    async fn keys_by_prefix(&self, prefix: &str) -> Result<Vec<ApiKeyRecord>>;
+
+    /// A key by id.
+    async fn get_key(&self, id: &str) -> Result<Option<ApiKeyRecord>>;
+
+    /// Every key, oldest first.
+    async fn list_keys(&self) -> Result<Vec<ApiKeyRecord>>;
+
+    /// Sets a key's status (and expiry, when `Some`); false if the key does not exist.
+    async fn set_key_status(&self, id: &str, status: KeyStatus, expires_at: Option<DateTime<Utc>>) -> Result<bool>;
+
+    /// Records a successful use of a key.
+    async fn touch_key(&self, id: &str, at: DateTime<Utc>) -> Result<()>;
+
+    /// In one transaction: stores `new_key` and marks key `old_id` as expiring at
+    /// `old_expires_at` with `rotated_to = new_key.id` — only if `old_id` is still active.
+    /// Returns false (and stores nothing) otherwise.
+    async fn rotate_key(&self, old_id: &str, old_expires_at: DateTime<Utc>, new_key: &ApiKeyRecord) -> Result<bool>;
+
+    /// Stores analytics events (all or none).
+    async fn record_events(&self, events: &[AnalyticsEvent]) -> Result<()>;
+
+    /// Aggregates over stored pieces created in the range.
+    async fn content_stats(&self, query: &StatsQuery) -> Result<ContentStats>;
+
+    /// Aggregates over events that occurred in the range.
+    async fn engagement_stats(&self, query: &StatsQuery) -> Result<EngagementStats>;
 }

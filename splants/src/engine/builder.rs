@@ -1,6 +1,7 @@
 //! Building an engine from a `Config` and optional parts.
 
 use super::{ContentEngine, EngineInner};
+use crate::auth::KeyManager;
 use crate::budget::{BudgetConfig, BudgetGuard, BudgetLedger, MemoryLedger};
 use crate::cache::ContentCache;
 use crate::clock::{SharedClock, SystemClock};
@@ -149,6 +150,14 @@ impl ContentEngineBuilder {
         );
         let limiter = self.limiter.unwrap_or_else(|| Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))));
         let cache = config.cache_enabled.then(|| ContentCache::new(config.cache_capacity, config.cache_ttl));
+        let keys = KeyManager::new(Arc::clone(&storage), Arc::clone(&clock), config.rate_limits.default_tier.clone());
+        if let Some(secret) = &config.api_key {
+            if config.api_key_configured() {
+                keys.bootstrap(secret).await?;
+            } else {
+                tracing::warn!("API_KEY is the original app's placeholder; it is not accepted as a key");
+            }
+        }
         tracing::info!(
             provider = provider.name(),
             model = provider.default_model(),
@@ -169,6 +178,7 @@ impl ContentEngineBuilder {
                 templates,
                 clock,
                 events,
+                keys,
             }),
         })
     }

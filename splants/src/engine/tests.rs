@@ -478,3 +478,49 @@ async fn offline_provider_is_the_default_and_says_so() {
     assert_eq!((piece.provider.as_str(), piece.cost_usd), ("offline", Usd::ZERO));
     assert!(piece.metadata.notice.as_deref().unwrap_or_default().contains("OPENAI_API_KEY"));
 }
+
+#[tokio::test]
+async fn analytics_overview_engagement_and_roi() {
+    use crate::analytics::{EventKind, NewEvent, RoiPeriod};
+    let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await;
+    let ctx = RequestContext::anonymous().tenant("acme");
+    let a = engine.generate(blog(), &ctx).await.unwrap();
+    let b = engine
+        .generate(ContentRequest::new(ContentType::SocialMedia, "Launch").platform(Platform::Twitter), &ctx)
+        .await
+        .unwrap();
+    engine.generate(blog(), &RequestContext::anonymous().tenant("other")).await.unwrap();
+    let ov = engine.analytics_overview(None, None, &ctx).await.unwrap();
+    assert_eq!(ov.total_content, 2);
+    assert_eq!(ov.total_cost, Usd::from_nanos(2 * 3_800_000));
+    assert_eq!(ov.ai_usage.calls, 2);
+    assert_eq!(ov.top_platforms.len(), 2);
+    let ev = |kind, id: &str, n| NewEvent { content_id: Some(id.to_owned()), count: Some(n), ..NewEvent::new(kind) };
+    let stored = engine
+        .record_events(
+            vec![
+                ev(EventKind::Impression, &a.id, 100),
+                ev(EventKind::Click, &a.id, 5),
+                ev(EventKind::Impression, &b.id, 50),
+                ev(EventKind::Like, &b.id, 10),
+            ],
+            &ctx,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored, 4);
+    let bad = engine.record_events(vec![ev(EventKind::Click, "nope", 1)], &ctx).await.unwrap_err();
+    assert!(matches!(&bad, Error::Validation { field, .. } if field == "events[0].content_id"), "{bad}");
+    let foreign =
+        engine.record_events(vec![ev(EventKind::Click, &a.id, 1)], &RequestContext::anonymous().tenant("other")).await;
+    assert!(foreign.is_err(), "another tenant's piece is not visible");
+    let rep = engine.engagement(None, None, None, &ctx).await.unwrap();
+    assert_eq!((rep.totals.impressions, rep.totals.clicks, rep.totals.likes), (150, 5, 10));
+    assert_eq!(rep.best_content_types[0].content_type, ContentType::SocialMedia); // 10/50 > 5/100
+    let twitter = engine.engagement(None, None, Some(Platform::Twitter), &ctx).await.unwrap();
+    assert_eq!(twitter.totals.impressions, 50);
+    let roi = engine.roi(RoiPeriod::Month, &ctx).await.unwrap();
+    assert_eq!(roi.pieces, 2);
+    assert_eq!(roi.freelance_cost, Usd::from_dollars(175.0).unwrap());
+    assert_eq!(roi.ai_cost, Usd::from_nanos(2 * 3_800_000));
+}

@@ -1,0 +1,24 @@
+//! Analytics: overview, engagement and ROI, computed from stored pieces, usage and events.
+//!
+//! Backends aggregate in the database ([`ContentStats`], [`EngagementStats`],
+//! [`UsageTotals`]); this module turns the aggregates into reports.
+//!
+//! - **Engagement rate** = (clicks + shares + likes + comments) / impressions (0 without
+//!   impressions). Best content types and posting hours are ranked by it (ties: more
+//!   impressions first); a posting hour is the UTC hour the piece was created.
+//! - **ROI** compares the AI spend of the period (every provider call, failed ones that may
+//!   have been billed included) with what the same pieces would cost from a freelance writer
+//!   at [`RoiRates`]: `savings = freelance − ai`, `roi = savings / ai` (none when the AI cost
+//!   nothing), `hours_saved = Σ pieces × hours per piece`.
+
+mod report;
+mod types;
+
+pub use report::{
+    EngagementReport, HourRank, Overview, PlatformCount, PlatformEngagement, RoiReport, RoiTypeLine, TypeRank,
+    engagement_rate,
+};
+pub use types::{
+    AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventKind, NewEvent, PlatformStat,
+    RoiPeriod, RoiRates, StatsQuery, TypeStat, UsageTotals,
+};

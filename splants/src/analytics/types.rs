@@ -1,0 +1,367 @@
+//! Events and the aggregates backends compute.
+
+use crate::content::{ContentType, Platform};
+use crate::error::{Error, Result};
+use crate::money::Usd;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// What happened to a published piece.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// Seen.
+    #[serde(alias = "view")]
+    Impression,
+    /// Clicked.
+    Click,
+    /// Shared.
+    Share,
+    /// Liked.
+    Like,
+    /// Commented on.
+    Comment,
+    /// Led to a sale or sign-up (may carry revenue).
+    Conversion,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Impression,
+        EventKind::Click,
+        EventKind::Share,
+        EventKind::Like,
+        EventKind::Comment,
+        EventKind::Conversion,
+    ];
+
+    /// The stored string form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Impression => "impression",
+            EventKind::Click => "click",
+            EventKind::Share => "share",
+            EventKind::Like => "like",
+            EventKind::Comment => "comment",
+            EventKind::Conversion => "conversion",
+        }
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "impression" | "view" => Ok(EventKind::Impression),
+            "click" => Ok(EventKind::Click),
+            "share" => Ok(EventKind::Share),
+            "like" => Ok(EventKind::Like),
+            "comment" => Ok(EventKind::Comment),
+            "conversion" => Ok(EventKind::Conversion),
+            other => Err(Error::validation(
+                "event_name",
+                format!(
+                    "unknown event `{other}`; expected one of: impression, click, share, like, comment, conversion"
+                ),
+            )),
+        }
+    }
+}
+
+/// An event to record (`POST /v1/analytics/events`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvent {
+    /// What happened.
+    pub event_name: EventKind,
+    /// The piece it happened to.
+    #[serde(default)]
+    pub content_id: Option<String>,
+    /// Where (defaults to the piece's platform).
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    /// How many times (1 by default, at most 1,000,000 per event).
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Revenue attributed, in dollars (conversions).
+    #[serde(default)]
+    pub value: Option<Usd>,
+    /// When it happened (now by default).
+    #[serde(default)]
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+impl NewEvent {
+    /// An event of `kind`, once, now.
+    pub fn new(kind: EventKind) -> Self {
+        NewEvent { event_name: kind, content_id: None, platform: None, count: None, value: None, occurred_at: None }
+    }
+
+    /// Checks the fields.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(c) = self.count
+            && !(1..=1_000_000).contains(&c)
+        {
+            return Err(Error::validation("count", format!("{c} is out of range 1..=1000000")));
+        }
+        if self.value.is_some_and(Usd::is_negative) {
+            return Err(Error::validation("value", "must not be negative"));
+        }
+        if let Some(id) = &self.content_id
+            && (id.is_empty() || id.len() > 64)
+        {
+            return Err(Error::validation("content_id", "must be 1..=64 characters"));
+        }
+        Ok(())
+    }
+}
+
+/// A stored event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalyticsEvent {
+    /// Id.
+    pub id: String,
+    /// What happened.
+    pub event_name: EventKind,
+    /// The piece.
+    pub content_id: Option<String>,
+    /// Where.
+    pub platform: Option<Platform>,
+    /// How many times.
+    pub count: u32,
+    /// Revenue.
+    pub value: Option<Usd>,
+    /// Owner (API key id or tenant).
+    pub owner: Option<String>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The range and owner an aggregate covers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatsQuery {
+    /// Only this owner's data.
+    pub owner: Option<String>,
+    /// From (inclusive).
+    pub since: DateTime<Utc>,
+    /// Until (exclusive).
+    pub until: DateTime<Utc>,
+    /// Only this platform (engagement).
+    pub platform: Option<Platform>,
+}
+
+/// Pieces of one content type.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TypeStat {
+    /// Type.
+    pub content_type: Option<ContentType>,
+    /// Pieces.
+    pub count: u64,
+    /// Their cost.
+    pub cost: Usd,
+}
+
+/// Pieces on one platform.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlatformStat {
+    /// Platform.
+    pub platform: Platform,
+    /// Pieces.
+    pub count: u64,
+}
+
+/// Pieces and cost of one UTC day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DayStat {
+    /// Day.
+    pub date: NaiveDate,
+    /// Pieces.
+    pub count: u64,
+    /// Their cost.
+    pub cost: Usd,
+}
+
+/// Aggregates over stored pieces (cache hits are not stored, so not counted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContentStats {
+    /// Pieces.
+    pub total_content: u64,
+    /// Their cost.
+    pub total_cost: Usd,
+    /// Sum of quality scores (average = sum / total).
+    pub quality_sum: f64,
+    /// Per content type, ordered by type.
+    pub by_type: Vec<TypeStat>,
+    /// Per platform, most pieces first (ties by name).
+    pub by_platform: Vec<PlatformStat>,
+    /// Per day, oldest first (days without pieces omitted).
+    pub by_day: Vec<DayStat>,
+}
+
+/// Aggregates over usage records (every provider call).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageTotals {
+    /// Calls.
+    pub calls: u64,
+    /// Calls that failed.
+    pub failed_calls: u64,
+    /// Spend counted against the budget.
+    pub cost: Usd,
+    /// Plain input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Cache-read tokens.
+    pub cached_tokens: u64,
+}
+
+/// Event counts (sums of `count`) and revenue.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngagementCounts {
+    /// Impressions.
+    pub impressions: u64,
+    /// Clicks.
+    pub clicks: u64,
+    /// Shares.
+    pub shares: u64,
+    /// Likes.
+    pub likes: u64,
+    /// Comments.
+    pub comments: u64,
+    /// Conversions.
+    pub conversions: u64,
+    /// Revenue from events with a value.
+    pub revenue: Usd,
+}
+
+impl EngagementCounts {
+    /// Adds `count` events of `kind` with `value`.
+    pub fn add(&mut self, kind: EventKind, count: u64, value: Usd) {
+        match kind {
+            EventKind::Impression => self.impressions += count,
+            EventKind::Click => self.clicks += count,
+            EventKind::Share => self.shares += count,
+            EventKind::Like => self.likes += count,
+            EventKind::Comment => self.comments += count,
+            EventKind::Conversion => self.conversions += count,
+        }
+        self.revenue += value;
+    }
+
+    /// Clicks, shares, likes and comments.
+    pub fn engagements(&self) -> u64 {
+        self.clicks + self.shares + self.likes + self.comments
+    }
+}
+
+/// Aggregates over events in a range.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EngagementStats {
+    /// All events.
+    pub totals: EngagementCounts,
+    /// By the event's platform (else its piece's), ordered by platform.
+    pub by_platform: Vec<(Platform, EngagementCounts)>,
+    /// By the piece's content type (events without a known piece excluded), ordered by type.
+    pub by_content_type: Vec<(ContentType, EngagementCounts)>,
+    /// By the UTC hour its piece was created (events without a known piece excluded).
+    pub by_hour: Vec<(u8, EngagementCounts)>,
+}
+
+/// A window for ROI, ending now.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoiPeriod {
+    /// The last 7 days.
+    Week,
+    /// The last 30 days.
+    Month,
+    /// The last 91 days.
+    Quarter,
+    /// The last 365 days.
+    Year,
+}
+
+impl RoiPeriod {
+    /// Days in the window.
+    pub fn days(self) -> i64 {
+        match self {
+            RoiPeriod::Week => 7,
+            RoiPeriod::Month => 30,
+            RoiPeriod::Quarter => 91,
+            RoiPeriod::Year => 365,
+        }
+    }
+}
+
+impl FromStr for RoiPeriod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "week" => Ok(RoiPeriod::Week),
+            "month" => Ok(RoiPeriod::Month),
+            "quarter" => Ok(RoiPeriod::Quarter),
+            "year" => Ok(RoiPeriod::Year),
+            other => Err(Error::validation(
+                "time_period",
+                format!("unknown period `{other}`; expected one of: week, month, quarter, year"),
+            )),
+        }
+    }
+}
+
+/// What a freelance writer would charge per piece, and the hours a piece takes, per type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoiRates {
+    /// Type → (price per piece, hours per piece).
+    pub per_type: BTreeMap<ContentType, (Usd, f64)>,
+}
+
+impl Default for RoiRates {
+    /// Typical freelance rates (USD per piece, hours per piece).
+    fn default() -> Self {
+        let d = |x: f64| Usd::from_dollars(x).unwrap_or(Usd::ZERO);
+        RoiRates {
+            per_type: BTreeMap::from([
+                (ContentType::Blog, (d(150.0), 3.0)),
+                (ContentType::SocialMedia, (d(25.0), 0.5)),
+                (ContentType::Email, (d(75.0), 1.5)),
+                (ContentType::AdCopy, (d(50.0), 1.0)),
+                (ContentType::ProductDescription, (d(40.0), 0.75)),
+                (ContentType::LandingPage, (d(300.0), 5.0)),
+                (ContentType::PressRelease, (d(200.0), 3.0)),
+                (ContentType::VideoScript, (d(150.0), 3.0)),
+            ]),
+        }
+    }
+}
+
+impl RoiRates {
+    /// Parses `blog=150:3,social_media=25:0.5` (type=price[:hours]) over the defaults
+    /// (`SPLANTS_FREELANCE_RATES`).
+    pub fn parse(spec: &str) -> Result<Self> {
+        let mut rates = RoiRates::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let bad = || Error::config("SPLANTS_FREELANCE_RATES", format!("`{part}` is not type=price[:hours]"));
+            let (ty, rest) = part.split_once('=').ok_or_else(bad)?;
+            let ty: ContentType = ty.parse().map_err(|e| Error::config("SPLANTS_FREELANCE_RATES", format!("{e}")))?;
+            let (price, hours) = match rest.split_once(':') {
+                Some((p, h)) => (p, Some(h)),
+                None => (rest, None),
+            };
+            let price: f64 = price.parse().map_err(|_| bad())?;
+            let price = Usd::from_dollars(price).filter(|p| !p.is_negative()).ok_or_else(bad)?;
+            let default_hours = rates.per_type.get(&ty).map(|r| r.1).unwrap_or(1.0);
+            let hours = match hours {
+                Some(h) => h.parse::<f64>().ok().filter(|h| h.is_finite() && *h >= 0.0).ok_or_else(bad)?,
+                None => default_hours,
+            };
+            rates.per_type.insert(ty, (price, hours));
+        }
+        Ok(rates)
+    }
+}
