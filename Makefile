@@ -1,0 +1,53 @@
+# splants — one command each: `make run` shows the main job, `make test` runs every test.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+FEATURES ?= --all-features
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Generate a piece with embedded defaults (SQLite, offline drafter; no keys needed)
+	$(CARGO) run --example quickstart
+
+.PHONY: services
+services: ## Start PostgreSQL and Redis on 127.0.0.1 if they are down (tests talk to them)
+	@scripts/services.sh
+
+.PHONY: test
+test: services test-rust ## Run every test (Rust, Python, Node)
+
+.PHONY: test-rust
+test-rust: ## Rust tests: unit, integration and doc tests, all features
+	$(CARGO) nextest run --workspace $(FEATURES) --no-fail-fast
+	$(CARGO) test --workspace $(FEATURES) --doc
+
+.PHONY: fmt
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+.PHONY: lint
+lint: ## cargo fmt --check and clippy -D warnings on all targets and feature sets
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy -p splants --all-targets --no-default-features -- -D warnings
+	@for f in openai anthropic; do \
+	  echo "clippy -p splants --no-default-features --features $$f"; \
+	  $(CARGO) clippy -p splants --lib --no-default-features --features $$f -- -D warnings || exit 1; \
+	done
+
+.PHONY: doc
+doc: ## Build the API docs (warnings are errors)
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p splants --all-features --no-deps
+
+.PHONY: bench
+bench: ## Criterion benchmarks of the hot paths (medians in target/criterion)
+	$(CARGO) bench --bench engine
+
+.PHONY: all
+all: fmt lint test ## Format, lint and test
