@@ -91,6 +91,22 @@ struct GuardInner {
     clock: SharedClock,
     config: BudgetConfig,
     events: EventSink,
+    /// The last period computed; most calls fall in it, which saves the calendar arithmetic.
+    current: parking_lot::Mutex<Option<PeriodWindow>>,
+}
+
+impl GuardInner {
+    fn window_at(&self, now: DateTime<Utc>) -> PeriodWindow {
+        let mut current = self.current.lock();
+        match *current {
+            Some(w) if w.start <= now && now < w.end => w,
+            _ => {
+                let w = self.config.period.window(now);
+                *current = Some(w);
+                w
+            }
+        }
+    }
 }
 
 /// Reserves, settles and reports spend against budget scopes. Cheap to clone.
@@ -105,7 +121,9 @@ impl BudgetGuard {
         config.alert_thresholds.retain(|t| (1..=100).contains(t));
         config.alert_thresholds.sort_unstable();
         config.alert_thresholds.dedup();
-        BudgetGuard { inner: Arc::new(GuardInner { ledger, clock, config, events }) }
+        BudgetGuard {
+            inner: Arc::new(GuardInner { ledger, clock, config, events, current: parking_lot::Mutex::new(None) }),
+        }
     }
 
     /// The ledger.
@@ -120,7 +138,7 @@ impl BudgetGuard {
 
     /// The current period.
     pub fn window(&self) -> PeriodWindow {
-        self.inner.config.period.window(self.inner.clock.now())
+        self.inner.window_at(self.inner.clock.now())
     }
 
     /// The scopes a call counts against: global (if limited), the key and the tenant when
@@ -141,9 +159,10 @@ impl BudgetGuard {
 
     /// Holds `amount` against all `scopes` at once, or fails with `budget_exceeded` naming the
     /// first scope without room (nothing is held then).
-    pub async fn reserve(&self, scopes: Vec<ScopeLimit>, amount: Usd) -> Result<Reservation> {
+    pub async fn reserve(&self, scopes: impl Into<Arc<[ScopeLimit]>>, amount: Usd) -> Result<Reservation> {
+        let scopes = scopes.into();
         let now = self.inner.clock.now();
-        let window = self.inner.config.period.window(now);
+        let window = self.inner.window_at(now);
         let lease = chrono::Duration::from_std(self.inner.config.lease).unwrap_or(chrono::Duration::minutes(15));
         let request =
             ReserveRequest { id: ReservationId::new(), scopes, window, amount, now, lease_until: now + lease };
@@ -162,7 +181,7 @@ impl BudgetGuard {
     /// A scope's figures in the current period (`limit` as configured for it).
     pub async fn status(&self, scope: &Scope, limit: Option<Usd>) -> Result<BudgetStatus> {
         let now = self.inner.clock.now();
-        let window = self.inner.config.period.window(now);
+        let window = self.inner.window_at(now);
         let u = self.inner.ledger.usage(scope, &window).await?;
         let limit = match scope {
             Scope::Global => limit.or(self.inner.config.global_limit),
@@ -201,7 +220,7 @@ pub struct Reservation {
     guard: Arc<GuardInner>,
     id: ReservationId,
     amount: Usd,
-    scopes: Vec<ScopeLimit>,
+    scopes: Arc<[ScopeLimit]>,
     window: PeriodWindow,
     in_flight: bool,
     done: bool,
@@ -256,8 +275,8 @@ impl Reservation {
         if thresholds.is_empty() {
             return;
         }
-        for (scope, spent) in &outcome.spent_after {
-            let Some(limit) = self.scopes.iter().find(|s| &s.scope == scope).map(|s| s.limit) else { continue };
+        for (sl, spent) in self.scopes.iter().zip(&outcome.spent_after) {
+            let (scope, limit) = (&sl.scope, sl.limit);
             if limit.nanos() <= 0 {
                 continue;
             }

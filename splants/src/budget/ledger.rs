@@ -49,6 +49,12 @@ impl fmt::Display for Scope {
     }
 }
 
+impl From<&Scope> for Scope {
+    fn from(s: &Scope) -> Scope {
+        s.clone()
+    }
+}
+
 impl From<Scope> for String {
     fn from(s: Scope) -> String {
         s.as_key()
@@ -100,7 +106,7 @@ pub struct ReserveRequest {
     /// Id for the new reservation.
     pub id: ReservationId,
     /// Every scope the spend counts against; all must have room or nothing is reserved.
-    pub scopes: Vec<ScopeLimit>,
+    pub scopes: Arc<[ScopeLimit]>,
     /// The period the spend belongs to.
     pub window: PeriodWindow,
     /// The worst-case cost to hold.
@@ -116,8 +122,9 @@ pub struct ReserveRequest {
 pub struct SettleOutcome {
     /// `actual - reserved` when the call cost more than its estimate, else zero.
     pub overshoot: Usd,
-    /// Each scope's settled spend in the period after this settlement.
-    pub spent_after: Vec<(Scope, Usd)>,
+    /// Each scope's settled spend in the period after this settlement, in the order of the
+    /// reservation's scopes.
+    pub spent_after: Vec<Usd>,
     /// Whether the reservation was still held (false if its lease had lapsed and was reclaimed;
     /// the spend is recorded either way).
     pub was_held: bool,

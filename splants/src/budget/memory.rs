@@ -1,19 +1,21 @@
 //! The in-process ledger: one mutex, so a reserve across scopes is trivially atomic.
 
-use super::ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeUsage, SettleOutcome};
+use super::ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage, SettleOutcome};
 use super::period::PeriodWindow;
 use crate::error::{BudgetExceeded, Error, Result};
 use crate::money::Usd;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hashbrown::{HashMap, HashSet};
 use parking_lot::Mutex;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 type WindowKey = (DateTime<Utc>, DateTime<Utc>);
 
 #[derive(Debug)]
 struct Hold {
-    scopes: Vec<Scope>,
+    scopes: Arc<[ScopeLimit]>,
     window: WindowKey,
     amount: Usd,
     lease_until: DateTime<Utc>,
@@ -31,7 +33,7 @@ struct State {
 
 impl State {
     fn entry(&mut self, scope: &Scope, window: WindowKey) -> &mut ScopeUsage {
-        self.usage.entry(scope.clone()).or_default().entry(window).or_default()
+        self.usage.entry_ref(scope).or_default().entry(window).or_default()
     }
 
     fn drop_hold(&mut self, id: ReservationId) -> Option<Hold> {
@@ -42,8 +44,8 @@ impl State {
 
     fn unhold(&mut self, id: ReservationId, hold: &Hold) {
         self.leases.remove(&(hold.lease_until, id));
-        for scope in &hold.scopes {
-            let u = self.entry(scope, hold.window);
+        for sl in hold.scopes.iter() {
+            let u = self.entry(&sl.scope, hold.window);
             u.reserved = u.reserved - hold.amount;
             u.in_flight = u.in_flight.saturating_sub(1);
         }
@@ -75,14 +77,14 @@ impl State {
         };
         let overshoot = if actual > hold.amount { actual - hold.amount } else { Usd::ZERO };
         let mut spent_after = Vec::with_capacity(hold.scopes.len());
-        for scope in &hold.scopes {
-            let u = self.entry(scope, hold.window);
+        for sl in hold.scopes.iter() {
+            let u = self.entry(&sl.scope, hold.window);
             u.spent += actual;
             if overshoot > Usd::ZERO {
                 u.overshoot += overshoot;
                 u.overshoot_count += 1;
             }
-            spent_after.push((scope.clone(), u.spent));
+            spent_after.push(u.spent);
         }
         SettleOutcome { overshoot, spent_after, was_held }
     }
@@ -116,7 +118,7 @@ impl BudgetLedger for MemoryLedger {
         let window = (req.window.start, req.window.end);
         let mut st = self.state.lock();
         st.reclaim(req.now);
-        for sl in &req.scopes {
+        for sl in req.scopes.iter() {
             let u = st.entry(&sl.scope, window);
             let needed = u.spent + u.reserved + req.amount;
             if needed > sl.limit {
@@ -132,19 +134,14 @@ impl BudgetLedger for MemoryLedger {
                 })));
             }
         }
-        for sl in &req.scopes {
+        for sl in req.scopes.iter() {
             let u = st.entry(&sl.scope, window);
             u.reserved += req.amount;
             u.in_flight += 1;
         }
         st.holds.insert(
             req.id,
-            Hold {
-                scopes: req.scopes.iter().map(|s| s.scope.clone()).collect(),
-                window,
-                amount: req.amount,
-                lease_until: req.lease_until,
-            },
+            Hold { scopes: Arc::clone(&req.scopes), window, amount: req.amount, lease_until: req.lease_until },
         );
         st.leases.insert((req.lease_until, req.id));
         Ok(())

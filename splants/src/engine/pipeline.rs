@@ -60,7 +60,7 @@ pub struct QuoteTarget {
 #[derive(Debug)]
 struct BudgetObserver {
     budget: BudgetGuard,
-    scopes: Vec<ScopeLimit>,
+    scopes: Arc<[ScopeLimit]>,
     estimate: Usd,
     extra: Mutex<Vec<Reservation>>,
 }
@@ -68,7 +68,7 @@ struct BudgetObserver {
 #[async_trait]
 impl AttemptObserver for BudgetObserver {
     async fn before_resend(&self, failure: &Error) -> Result<()> {
-        let mut r = self.budget.reserve(self.scopes.clone(), self.estimate).await?;
+        let mut r = self.budget.reserve(Arc::clone(&self.scopes), self.estimate).await?;
         r.mark_in_flight();
         tracing::warn!(error = %failure, estimate = %self.estimate, "re-sending after an attempt that may have been billed; reserved again");
         self.extra.lock().push(r);
@@ -124,12 +124,16 @@ impl EngineInner {
     }
 
     /// Reserves the quote, applying the degrade policy when the budget is short.
-    async fn reserve(&self, creq: &mut CompletionRequest, scopes: &[ScopeLimit]) -> Result<Option<(Reservation, Usd)>> {
+    async fn reserve(
+        &self,
+        creq: &mut CompletionRequest,
+        scopes: &Arc<[ScopeLimit]>,
+    ) -> Result<Option<(Reservation, Usd)>> {
         let quote = self.quote_completion(creq)?;
         if quote.free {
             return Ok(None);
         }
-        let err = match self.budget.reserve(scopes.to_vec(), quote.estimate).await {
+        let err = match self.budget.reserve(Arc::clone(scopes), quote.estimate).await {
             Ok(r) => return Ok(Some((r, quote.estimate))),
             Err(e) => e,
         };
@@ -157,13 +161,13 @@ impl EngineInner {
                 tracing::info!(from = creq.max_tokens, to = max_tokens, "budget short: shrinking max_tokens");
                 creq.max_tokens = max_tokens;
                 let estimate = self.quote_completion(creq)?.estimate;
-                Ok(Some((self.budget.reserve(scopes.to_vec(), estimate).await?, estimate)))
+                Ok(Some((self.budget.reserve(Arc::clone(scopes), estimate).await?, estimate)))
             }
             DegradePolicy::CheaperModel(model) => {
                 tracing::info!(model = %model, "budget short: trying the cheaper model");
                 creq.model = Some(model.clone());
                 let estimate = self.quote_completion(creq)?.estimate;
-                Ok(Some((self.budget.reserve(scopes.to_vec(), estimate).await?, estimate)))
+                Ok(Some((self.budget.reserve(Arc::clone(scopes), estimate).await?, estimate)))
             }
         }
     }
@@ -210,15 +214,18 @@ impl EngineInner {
 
     async fn produce(self: &Arc<Self>, job: &Job, ctx: &RequestContext, started: Instant) -> Result<GeneratedContent> {
         let mut creq = self.completion_request(job);
-        let scopes = self.budget.scopes(
-            ctx.key_id.as_deref().map(|k| (k, ctx.key_budget)),
-            ctx.tenant.as_deref().map(|t| (t, ctx.tenant_budget)),
-        );
+        let scopes: Arc<[ScopeLimit]> = self
+            .budget
+            .scopes(
+                ctx.key_id.as_deref().map(|k| (k, ctx.key_budget)),
+                ctx.tenant.as_deref().map(|t| (t, ctx.tenant_budget)),
+            )
+            .into();
         let reserved = self.reserve(&mut creq, &scopes).instrument(tracing::debug_span!("budget_reserve")).await?;
         let estimate = reserved.as_ref().map(|(_, e)| *e).unwrap_or(Usd::ZERO);
         let observer = Arc::new(BudgetObserver {
             budget: self.budget.clone(),
-            scopes: scopes.clone(),
+            scopes: Arc::clone(&scopes),
             estimate,
             extra: Mutex::new(Vec::new()),
         });

@@ -1,0 +1,161 @@
+//! Hot-path benchmarks: engine overhead, rate-limit check, budget reserve+settle, analysis of
+//! a 1,500-word post, template render. Run with `make bench` (release); medians are printed
+//! and kept in `target/criterion`.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use async_trait::async_trait;
+use criterion::{Criterion, criterion_group, criterion_main};
+use splants::budget::{BudgetConfig, BudgetGuard, MemoryLedger};
+use splants::clock::SystemClock;
+use splants::events::EventSink;
+use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider, Usage};
+use splants::ratelimit::{MemoryRateLimiter, RateLimitConfig, RateLimiter};
+use splants::{ContentEngine, ContentRequest, ContentType, Platform, RequestContext, TemplateRegistry, Usd};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+const POST: &str = "Spring is here and so is our biggest sale of the year. Save 30% on every plan \
+when you switch before Friday. Small teams tell us the scheduling tools alone save them five \
+hours a week. Ready to grow? Start your free trial today. #SpringSale #Marketing";
+
+/// Answers at once with a fixed post and usage, like a provider with zero latency.
+#[derive(Debug)]
+struct InstantProvider;
+
+#[async_trait]
+impl Provider for InstantProvider {
+    fn name(&self) -> &str {
+        "instant"
+    }
+    fn default_model(&self) -> &str {
+        "instant-model"
+    }
+    async fn complete(&self, _req: &CompletionRequest) -> splants::Result<Completion> {
+        Ok(Completion {
+            text: POST.to_owned(),
+            usage: Usage { input_tokens: 200, output_tokens: 60, ..Usage::default() },
+            finish_reason: FinishReason::Stop,
+            model: "instant-model".to_owned(),
+            provider: "instant".to_owned(),
+            service_tier: None,
+            inference_geo: None,
+            latency: Duration::ZERO,
+        })
+    }
+}
+
+fn long_post(words: usize) -> String {
+    let sentences = [
+        "Marketing automation helps small teams reach the right customers at the right time.",
+        "Start with one channel, measure every campaign, and keep what works.",
+        "Our customers saved hours each week by scheduling posts in advance.",
+        "Personal emails still convert better than generic blasts.",
+        "Try the free plan today and see the difference for yourself.",
+    ];
+    let mut out = String::from("# Marketing automation for small business\n\n");
+    let mut n = 0;
+    let mut i = 0;
+    while n < words {
+        if i % 12 == 11 {
+            out.push_str("\n\n## Another section\n\n");
+        }
+        let s = sentences[i % sentences.len()];
+        out.push_str(s);
+        out.push(' ');
+        n += s.split_whitespace().count();
+        i += 1;
+    }
+    out
+}
+
+fn engine_overhead(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut prices = PriceTable::empty();
+    prices.insert("instant-model", PriceCard::new(1.0, 5.0).unwrap());
+    let engine = rt.block_on(async {
+        ContentEngine::builder()
+            .config({
+                let mut cfg = splants::config::Config { monthly_budget: Usd::from_dollars(1e9), ..Default::default() };
+                cfg.rate_limits.per_minute = None;
+                cfg
+            })
+            .provider(Arc::new(InstantProvider))
+            .prices(prices)
+            .in_memory()
+            .build()
+            .await
+            .unwrap()
+    });
+    let req = ContentRequest::new(ContentType::SocialMedia, "Spring sale")
+        .platform(Platform::Linkedin)
+        .keywords(["sale", "marketing"])
+        .length(60);
+    let ctx = RequestContext::anonymous();
+    c.bench_function("engine_generate_instant_provider_memory_store", |b| {
+        b.to_async(&rt).iter(|| async { black_box(engine.generate(req.clone(), &ctx).await.unwrap()) })
+    });
+    let keyed = RequestContext::for_key("bench")
+        .tier("premium")
+        .quota(splants::ratelimit::Quota::new(u32::MAX, Duration::from_secs(1)).unwrap());
+    c.bench_function("engine_generate_with_key_and_rate_limit", |b| {
+        b.to_async(&rt).iter(|| async { black_box(engine.generate(req.clone(), &keyed).await.unwrap()) })
+    });
+}
+
+fn rate_limit_check(c: &mut Criterion) {
+    let rl = MemoryRateLimiter::new(Arc::new(SystemClock));
+    let mut cfg = RateLimitConfig::default();
+    cfg.tiers.insert("bench".into(), splants::ratelimit::Quota::new(u32::MAX, Duration::from_secs(1)).unwrap());
+    cfg.per_minute = None;
+    let quotas = cfg.quotas_for(Some("bench"), None).unwrap();
+    c.bench_function("rate_limit_check", |b| {
+        b.iter(|| black_box(futures::executor::block_on(rl.check("key_bench", &quotas)).unwrap()))
+    });
+}
+
+fn reserve_settle(c: &mut Criterion) {
+    let guard = BudgetGuard::new(
+        Arc::new(MemoryLedger::new()),
+        Arc::new(SystemClock),
+        BudgetConfig { global_limit: Usd::from_dollars(1e9), alert_thresholds: vec![], ..BudgetConfig::default() },
+        EventSink::default(),
+    );
+    let scopes: Arc<[splants::budget::ScopeLimit]> =
+        guard.scopes(Some(("key_bench", Some(Usd::from_dollars(1e9).unwrap()))), None).into();
+    let amount = Usd::from_nanos(1_000_000);
+    c.bench_function("budget_reserve_settle_two_scopes", |b| {
+        b.iter(|| {
+            futures::executor::block_on(async {
+                let r = guard.reserve(Arc::clone(&scopes), amount).await.unwrap();
+                black_box(r.settle(Usd::from_nanos(500_000), "m").await.unwrap());
+            })
+        })
+    });
+}
+
+fn analysis(c: &mut Criterion) {
+    let text = long_post(1500);
+    let req = ContentRequest::new(ContentType::Blog, "Marketing automation for small business")
+        .keywords(["marketing automation", "small business", "customers"])
+        .length(1500);
+    assert!(splants::analysis::word_count(&text) >= 1500);
+    c.bench_function("analysis_1500_word_post", |b| b.iter(|| black_box(splants::analysis::analyze(&text, &req))));
+}
+
+fn template_render(c: &mut Criterion) {
+    let reg = TemplateRegistry::with_builtins();
+    let vars = serde_json::json!({
+        "product_name": "Splants Pro",
+        "features": "scheduling, analytics, A/B tests",
+        "audience": "marketing teams",
+        "launch_date": "2026-12-01"
+    });
+    let vars = vars.as_object().unwrap().clone();
+    c.bench_function("template_render_product_launch", |b| {
+        b.iter(|| black_box(reg.render("product_launch", &vars).unwrap()))
+    });
+}
+
+criterion_group!(benches, engine_overhead, rate_limit_check, reserve_settle, analysis, template_render);
+criterion_main!(benches);
