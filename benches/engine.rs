@@ -110,7 +110,7 @@ fn rate_limit_check(c: &mut Criterion) {
     cfg.per_minute = None;
     let quotas = cfg.quotas_for(Some("bench"), None).unwrap();
     c.bench_function("rate_limit_check", |b| {
-        b.iter(|| black_box(futures::executor::block_on(rl.check("key_bench", &quotas)).unwrap()))
+        b.iter(|| black_box(futures::executor::block_on(rl.check("key_bench", &quotas, 1)).unwrap()))
     });
 }
 

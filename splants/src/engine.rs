@@ -115,6 +115,17 @@ impl ContentEngine {
         batch::run(self, requests.into_iter().map(ContentRequest::from_value).collect(), ctx).await
     }
 
+    /// Counts `cells` requests against the caller's rate-limit quotas (for servers that limit
+    /// every request and report `X-RateLimit-*` headers); `None` for callers without a key.
+    /// Mark the context with `rate_limit_counted` afterwards so generation does not count again.
+    pub async fn check_rate_limit(
+        &self,
+        ctx: &RequestContext,
+        cells: u32,
+    ) -> Result<Option<crate::ratelimit::RateDecision>> {
+        self.inner.check_rate_limit(ctx, cells).await
+    }
+
     /// The worst-case cost of `request` (what a generation would reserve); calls nobody.
     pub fn quote(&self, request: &ContentRequest) -> Result<Quote> {
         request.validate()?;

@@ -109,10 +109,10 @@ pub struct RateDecision {
 /// Checks and counts requests against quotas, per key.
 #[async_trait]
 pub trait RateLimiter: Send + Sync + Debug {
-    /// Counts one request for `key` against every quota in order, or refuses with
-    /// [`Error::RateLimited`] naming the quota and the wait. The decision reports the last
-    /// quota (the tier's).
-    async fn check(&self, key: &str, quotas: &[NamedQuota]) -> Result<RateDecision>;
+    /// Counts `cells` requests (usually 1; a batch counts its items) for `key` against every
+    /// quota in order, or refuses with [`Error::RateLimited`] naming the quota and the wait.
+    /// The decision reports the last quota (the tier's).
+    async fn check(&self, key: &str, quotas: &[NamedQuota], cells: u32) -> Result<RateDecision>;
 }
 
 /// Tiers and the per-minute quota.

@@ -30,6 +30,9 @@ pub struct RequestContext {
     pub tenant_budget: Option<Usd>,
     /// Correlation id for logs.
     pub request_id: Option<String>,
+    /// The caller already counted this request against the key's quotas (the HTTP server does,
+    /// once per HTTP request, to answer with rate-limit headers); the engine does not count again.
+    pub rate_limit_counted: bool,
 }
 
 impl RequestContext {

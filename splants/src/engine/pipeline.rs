@@ -13,6 +13,7 @@ use crate::events::EngineEvent;
 use crate::money::Usd;
 use crate::prompt;
 use crate::provider::{AttemptObserver, Completion, CompletionRequest, FinishReason, Usage};
+use crate::ratelimit::RateDecision;
 use crate::storage::{UsageOutcome, UsageRecord, truncate_micros};
 use async_trait::async_trait;
 use parking_lot::Mutex;
@@ -172,6 +173,21 @@ impl EngineInner {
         }
     }
 
+    /// Counts `cells` requests against the caller's quotas; `None` for callers without a key.
+    pub(crate) async fn check_rate_limit(&self, ctx: &RequestContext, cells: u32) -> Result<Option<RateDecision>> {
+        let Some(key) = &ctx.key_id else { return Ok(None) };
+        let quotas = self.config.rate_limits.quotas_for(ctx.tier.as_deref(), ctx.quota)?;
+        match self.limiter.check(key, &quotas, cells).await {
+            Ok(d) => Ok(Some(d)),
+            Err(e) => {
+                if let Error::RateLimited(r) = &e {
+                    self.events.emit(EngineEvent::RateLimited { key_id: key.clone(), quota: r.quota.clone() });
+                }
+                Err(e)
+            }
+        }
+    }
+
     pub(crate) async fn run(self: &Arc<Self>, job: Job, ctx: &RequestContext) -> Result<GeneratedContent> {
         let span = tracing::info_span!(
             "generate",
@@ -182,14 +198,8 @@ impl EngineInner {
         async move {
             let started = Instant::now();
             job.request.validate()?;
-            if let Some(key) = &ctx.key_id {
-                let quotas = self.config.rate_limits.quotas_for(ctx.tier.as_deref(), ctx.quota)?;
-                if let Err(e) = self.limiter.check(key, &quotas).instrument(tracing::debug_span!("rate_limit")).await {
-                    if let Error::RateLimited(r) = &e {
-                        self.events.emit(EngineEvent::RateLimited { key_id: key.clone(), quota: r.quota.clone() });
-                    }
-                    return Err(e);
-                }
+            if !ctx.rate_limit_counted {
+                self.check_rate_limit(ctx, 1).instrument(tracing::debug_span!("rate_limit")).await?;
             }
             let Some(cache) = &self.cache else { return self.produce(&job, ctx, started).await };
             let key = ContentCache::key(

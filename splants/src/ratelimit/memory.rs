@@ -89,7 +89,10 @@ impl MemoryRateLimiter {
 
 #[async_trait]
 impl RateLimiter for MemoryRateLimiter {
-    async fn check(&self, key: &str, quotas: &[NamedQuota]) -> Result<RateDecision> {
+    async fn check(&self, key: &str, quotas: &[NamedQuota], cells: u32) -> Result<RateDecision> {
+        let Some(n) = std::num::NonZeroU32::new(cells) else {
+            return Err(Error::validation("cells", "must be at least 1"));
+        };
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             self.prune();
         }
@@ -97,7 +100,16 @@ impl RateLimiter for MemoryRateLimiter {
         let mut decision = None;
         for nq in quotas {
             let limiter = self.limiter(nq.quota);
-            match limiter.check_key(&key) {
+            let outcome = match limiter.check_key_n(&key, n) {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    return Err(Error::validation(
+                        "requests",
+                        format!("{cells} requests can never fit the quota `{}` of {}", nq.name, nq.quota.limit()),
+                    ));
+                }
+            };
+            match outcome {
                 Ok(snapshot) => {
                     let remaining = snapshot.remaining_burst_capacity();
                     let used = nq.quota.limit().saturating_sub(remaining);

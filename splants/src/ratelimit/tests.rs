@@ -19,21 +19,21 @@ async fn free_tier_exact_boundaries() {
     let (rl, clock, cfg) = setup();
     let q = cfg.quotas_for(Some("free"), None).unwrap();
     for i in 0..10 {
-        let d = rl.check("k", &q).await.unwrap();
+        let d = rl.check("k", &q, 1).await.unwrap();
         assert_eq!((d.limit, d.remaining), (10, 9 - i));
     }
-    let r = refused(rl.check("k", &q).await);
+    let r = refused(rl.check("k", &q, 1).await);
     assert_eq!((r.limit, r.period_s, r.quota.as_str()), (10, 3600, "tier:free"));
     assert_eq!(r.retry_after, Duration::from_secs(360));
     // One nanosecond before the next cell: still refused, with 1 ns to wait.
     clock.advance(Duration::from_secs(360) - Duration::from_nanos(1));
-    assert_eq!(refused(rl.check("k", &q).await).retry_after, Duration::from_nanos(1));
+    assert_eq!(refused(rl.check("k", &q, 1).await).retry_after, Duration::from_nanos(1));
     clock.advance(Duration::from_nanos(1));
-    let d = rl.check("k", &q).await.unwrap();
+    let d = rl.check("k", &q, 1).await.unwrap();
     assert_eq!(d.remaining, 0);
-    assert!(rl.check("k", &q).await.is_err());
+    assert!(rl.check("k", &q, 1).await.is_err());
     // Other keys are independent.
-    assert!(rl.check("other", &q).await.is_ok());
+    assert!(rl.check("other", &q, 1).await.is_ok());
 }
 
 #[tokio::test]
@@ -44,7 +44,7 @@ async fn gcra_bound_over_any_window() {
     let start = clock.now_for_test();
     let mut allowed_at = Vec::new();
     for _ in 0..(3 * 3600 / 10) {
-        if rl.check("k", &q).await.is_ok() {
+        if rl.check("k", &q, 1).await.is_ok() {
             allowed_at.push(clock.now_for_test() - start);
         }
         clock.advance(Duration::from_secs(10));
@@ -63,9 +63,9 @@ async fn per_minute_quota_applies_to_premium() {
     let (rl, _, cfg) = setup();
     let q = cfg.quotas_for(Some("premium"), None).unwrap();
     for _ in 0..60 {
-        rl.check("p", &q).await.unwrap();
+        rl.check("p", &q, 1).await.unwrap();
     }
-    let r = refused(rl.check("p", &q).await);
+    let r = refused(rl.check("p", &q, 1).await);
     assert_eq!(r.quota, "per_minute");
     assert_eq!(r.retry_after, Duration::from_secs(1));
 }
@@ -75,9 +75,9 @@ async fn key_quota_and_unknown_tier() {
     let (rl, _, cfg) = setup();
     let own = Quota::new(2, Duration::from_secs(60)).unwrap();
     let q = cfg.quotas_for(Some("free"), Some(own)).unwrap();
-    rl.check("c", &q).await.unwrap();
-    rl.check("c", &q).await.unwrap();
-    assert_eq!(refused(rl.check("c", &q).await).quota, "key");
+    rl.check("c", &q, 1).await.unwrap();
+    rl.check("c", &q, 1).await.unwrap();
+    assert_eq!(refused(rl.check("c", &q, 1).await).quota, "key");
     let err = cfg.quotas_for(Some("gold"), None).unwrap_err();
     assert!(err.to_string().contains("unknown tier `gold`; expected one of: free, premium, standard"), "{err}");
 }
@@ -90,11 +90,24 @@ async fn concurrent_checks_never_exceed_burst() {
     let mut tasks = Vec::new();
     for _ in 0..200 {
         let (rl, q) = (Arc::clone(&rl), Arc::clone(&q));
-        tasks.push(tokio::spawn(async move { rl.check("shared", &q).await.is_ok() }));
+        tasks.push(tokio::spawn(async move { rl.check("shared", &q, 1).await.is_ok() }));
     }
     let mut ok = 0;
     for t in tasks {
         ok += usize::from(t.await.unwrap());
     }
     assert_eq!(ok, 10);
+}
+
+#[tokio::test]
+async fn several_cells_count_at_once() {
+    let (rl, _, cfg) = setup();
+    let q = cfg.quotas_for(Some("free"), None).unwrap();
+    let d = rl.check("b", &q, 7).await.unwrap();
+    assert_eq!(d.remaining, 3);
+    assert_eq!(refused(rl.check("b", &q, 4).await).quota, "tier:free");
+    rl.check("b", &q, 3).await.unwrap();
+    let never = rl.check("c", &q, 11).await.unwrap_err();
+    assert!(matches!(&never, Error::Validation { field, .. } if field == "requests"), "{never}");
+    assert!(rl.check("c", &q, 0).await.is_err());
 }
