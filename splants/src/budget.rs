@@ -58,6 +58,7 @@ impl Default for BudgetConfig {
 
 /// One scope's budget in the current period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BudgetStatus {
     /// The scope (`global`, `key:<id>`, `tenant:<id>`).
     pub scope: String,

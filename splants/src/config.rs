@@ -211,6 +211,10 @@ pub struct Config {
     pub batch_concurrency: usize,
     /// `SPLANTS_TEMPLATES_DIR`: extra templates (TOML/YAML) to load.
     pub templates_dir: Option<PathBuf>,
+    /// `SPLANTS_BODY_LIMIT_BYTES` (1 MiB): largest request body the server accepts.
+    pub body_limit_bytes: usize,
+    /// `SPLANTS_REQUEST_TIMEOUT_SECS` (300): longest a server request may take.
+    pub request_timeout: Duration,
     /// `SPLANTS_FREELANCE_RATES` (`type=price[:hours],…`): what ROI compares against.
     pub freelance_rates: crate::analytics::RoiRates,
 }
@@ -256,6 +260,8 @@ impl Default for Config {
             batch_concurrency: 4,
             templates_dir: None,
             freelance_rates: crate::analytics::RoiRates::default(),
+            body_limit_bytes: 1 << 20,
+            request_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -513,6 +519,18 @@ impl Config {
             c.batch_concurrency = n;
         }
         c.templates_dir = v.string("SPLANTS_TEMPLATES_DIR").map(PathBuf::from);
+        if let Some(n) = v.parse::<usize>("SPLANTS_BODY_LIMIT_BYTES", "a whole number of bytes")? {
+            if !(1024..=64 << 20).contains(&n) {
+                return Err(Error::config("SPLANTS_BODY_LIMIT_BYTES", format!("{n} is out of range 1024..=67108864")));
+            }
+            c.body_limit_bytes = n;
+        }
+        if let Some(t) = v.secs("SPLANTS_REQUEST_TIMEOUT_SECS")? {
+            if t.is_zero() {
+                return Err(Error::config("SPLANTS_REQUEST_TIMEOUT_SECS", "must be at least 1 second"));
+            }
+            c.request_timeout = t;
+        }
         if let Some(r) = v.get("SPLANTS_FREELANCE_RATES") {
             c.freelance_rates = crate::analytics::RoiRates::parse(r)?;
         }

@@ -15,7 +15,7 @@ mod context;
 mod pipeline;
 
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
-pub use builder::ContentEngineBuilder;
+pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
 pub use context::RequestContext;
 pub use pipeline::{Quote, QuoteTarget};
 

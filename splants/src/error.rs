@@ -17,6 +17,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum ErrorCode {
     /// A field is missing, malformed or out of range.
     ValidationError,
@@ -40,6 +41,12 @@ pub enum ErrorCode {
     ConfigError,
     /// The database or cache failed.
     StorageError,
+    /// The request took longer than the server allows.
+    Timeout,
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The path exists but not with this HTTP method.
+    MethodNotAllowed,
     /// A bug or an unexpected state.
     Internal,
 }
@@ -59,6 +66,9 @@ impl ErrorCode {
             ErrorCode::TemplateError => "template_error",
             ErrorCode::ConfigError => "config_error",
             ErrorCode::StorageError => "storage_error",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
         }
     }
@@ -72,7 +82,9 @@ impl ErrorCode {
             ErrorCode::BudgetExceeded => 402,
             ErrorCode::RateLimited => 429,
             ErrorCode::ProviderError | ErrorCode::ContentGenerationError => 502,
-            ErrorCode::ProviderTimeout => 504,
+            ErrorCode::ProviderTimeout | ErrorCode::Timeout => 504,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ConfigError | ErrorCode::StorageError | ErrorCode::Internal => 500,
         }
     }
@@ -91,6 +103,9 @@ impl ErrorCode {
             ErrorCode::TemplateError => "TemplateError",
             ErrorCode::ConfigError => "ConfigError",
             ErrorCode::StorageError => "StorageError",
+            ErrorCode::Timeout => "TimeoutError",
+            ErrorCode::PayloadTooLarge => "PayloadTooLargeError",
+            ErrorCode::MethodNotAllowed => "MethodNotAllowedError",
             ErrorCode::Internal => "InternalServerError",
         }
     }
@@ -238,6 +253,24 @@ pub enum Error {
         /// What failed; never contains credentials.
         message: String,
     },
+    /// The request took longer than allowed.
+    #[error("the request did not finish within {after_ms} ms")]
+    Timeout {
+        /// The limit that elapsed.
+        after_ms: u64,
+    },
+    /// The request body is too large.
+    #[error("the request body is larger than {limit_bytes} bytes")]
+    PayloadTooLarge {
+        /// The largest body accepted.
+        limit_bytes: usize,
+    },
+    /// The HTTP method is not allowed on this path.
+    #[error("method {method} is not allowed here")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+    },
     /// A bug or an unexpected state.
     #[error("internal error: {message}")]
     Internal {
@@ -291,6 +324,9 @@ impl Error {
             Error::Template { .. } => ErrorCode::TemplateError,
             Error::Config { .. } => ErrorCode::ConfigError,
             Error::Storage { .. } => ErrorCode::StorageError,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Error::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             Error::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -309,7 +345,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Provider(p) => p.retryable,
-            Error::ProviderTimeout { .. } | Error::RateLimited(_) | Error::Storage { .. } => true,
+            Error::ProviderTimeout { .. } | Error::RateLimited(_) | Error::Storage { .. } | Error::Timeout { .. } => {
+                true
+            }
             _ => false,
         }
     }
@@ -376,6 +414,9 @@ impl Error {
                 json!({ "template": template, "variable": variable, "reason": reason })
             }
             Error::Config { field, reason } => json!({ "field": field, "reason": reason }),
+            Error::Timeout { after_ms } => json!({ "timeout_ms": after_ms }),
+            Error::PayloadTooLarge { limit_bytes } => json!({ "limit_bytes": limit_bytes }),
+            Error::MethodNotAllowed { method } => json!({ "method": method }),
             Error::Storage { .. } | Error::Internal { .. } => json!({}),
         }
     }

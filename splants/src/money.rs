@@ -140,6 +140,24 @@ impl<'de> Deserialize<'de> for Usd {
     }
 }
 
+#[cfg(feature = "server")]
+impl utoipa::PartialSchema for Usd {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Double)))
+            .description(Some("US dollars (exact to the nano-dollar)"))
+            .into()
+    }
+}
+
+#[cfg(feature = "server")]
+impl utoipa::ToSchema for Usd {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Usd")
+    }
+}
+
 /// A price per one million tokens, in micro-dollars (equal to pico-dollars per token).
 ///
 /// ```

@@ -120,6 +120,7 @@ impl CompletionRequest {
 /// OpenAI's `prompt_tokens` is converted by subtracting its cached and cache-write subsets).
 /// `output_tokens` includes reasoning/thinking tokens; `reasoning_tokens` is only a breakdown.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Usage {
     /// Prompt tokens billed at the input rate (not read from or written to a cache).
     pub input_tokens: u64,

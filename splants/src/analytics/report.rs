@@ -13,6 +13,7 @@ pub fn engagement_rate(c: &EngagementCounts) -> f64 {
 
 /// Pieces on a platform.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PlatformCount {
     /// Platform.
     pub platform: Platform,
@@ -22,6 +23,7 @@ pub struct PlatformCount {
 
 /// `GET /v1/analytics`: what was generated and what it cost (the original's fields first).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Overview {
     /// Pieces generated in the range.
     pub total_content: u64,
@@ -68,6 +70,7 @@ impl Overview {
 
 /// A content type ranked by engagement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TypeRank {
     /// Type.
     pub content_type: ContentType,
@@ -80,6 +83,7 @@ pub struct TypeRank {
 
 /// A posting hour ranked by engagement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct HourRank {
     /// UTC hour (0..=23).
     pub hour: u8,
@@ -92,6 +96,7 @@ pub struct HourRank {
 
 /// A platform's engagement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PlatformEngagement {
     /// Platform.
     pub platform: Platform,
@@ -104,6 +109,7 @@ pub struct PlatformEngagement {
 
 /// `GET /v1/analytics/engagement`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct EngagementReport {
     /// All events.
     pub totals: EngagementCounts,
@@ -168,6 +174,7 @@ impl EngagementReport {
 
 /// One content type's line in the ROI report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RoiTypeLine {
     /// Type.
     pub content_type: ContentType,
@@ -183,6 +190,7 @@ pub struct RoiTypeLine {
 
 /// `GET /v1/analytics/roi`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RoiReport {
     /// The period asked for.
     pub time_period: RoiPeriod,

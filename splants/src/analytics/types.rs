@@ -11,6 +11,7 @@ use std::str::FromStr;
 /// What happened to a published piece.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum EventKind {
     /// Seen.
     #[serde(alias = "view")]
@@ -74,6 +75,7 @@ impl FromStr for EventKind {
 /// An event to record (`POST /v1/analytics/events`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NewEvent {
     /// What happened.
     pub event_name: EventKind,
@@ -157,6 +159,7 @@ pub struct StatsQuery {
 
 /// Pieces of one content type.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TypeStat {
     /// Type.
     pub content_type: Option<ContentType>,
@@ -168,6 +171,7 @@ pub struct TypeStat {
 
 /// Pieces on one platform.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PlatformStat {
     /// Platform.
     pub platform: Platform,
@@ -177,6 +181,7 @@ pub struct PlatformStat {
 
 /// Pieces and cost of one UTC day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DayStat {
     /// Day.
     pub date: NaiveDate,
@@ -205,6 +210,7 @@ pub struct ContentStats {
 
 /// Aggregates over usage records (every provider call).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UsageTotals {
     /// Calls.
     pub calls: u64,
@@ -222,6 +228,7 @@ pub struct UsageTotals {
 
 /// Event counts (sums of `count`) and revenue.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct EngagementCounts {
     /// Impressions.
     pub impressions: u64,
@@ -275,6 +282,7 @@ pub struct EngagementStats {
 /// A window for ROI, ending now.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum RoiPeriod {
     /// The last 7 days.
     Week,

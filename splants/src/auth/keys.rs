@@ -21,6 +21,7 @@ const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// What a key may do.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum KeyRole {
     /// Everything, including managing keys.
     Admin,
@@ -50,6 +51,7 @@ impl KeyRole {
 /// A key's state.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum KeyStatus {
     /// In use.
     Active,
@@ -115,6 +117,7 @@ pub struct ApiKeyRecord {
 
 /// A key as shown to people: everything but the hash.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ApiKeyInfo {
     /// Public id.
     pub id: String,
@@ -175,6 +178,7 @@ impl ApiKeyInfo {
 /// What to create.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NewKey {
     /// Label (1..=100 characters).
     pub name: String,
@@ -219,12 +223,14 @@ impl NewKey {
 
 /// A key with its secret, returned once.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct IssuedKey {
     /// The key.
     #[serde(flatten)]
     pub info: ApiKeyInfo,
     /// The secret: show it to its owner once; it cannot be recovered.
     #[serde(serialize_with = "expose")]
+    #[cfg_attr(feature = "server", schema(value_type = String))]
     pub secret: Secret,
 }
 
@@ -234,6 +240,7 @@ fn expose<S: serde::Serializer>(s: &Secret, ser: S) -> std::result::Result<S::Ok
 
 /// The outcome of a rotation (the original app's response fields).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RotatedKey {
     /// The replacement key, with its secret.
     pub new_key: IssuedKey,

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// Readability figures of a text.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Readability {
     /// Flesch reading ease (higher is easier; 60–70 is plain English).
     pub flesch_reading_ease: f64,
@@ -25,6 +26,7 @@ pub struct Readability {
 
 /// What the analysis measured in a piece (the original app's `ContentMetadata`, extended).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ContentMetadata {
     /// Words in the copy.
     pub word_count: usize,
@@ -71,6 +73,7 @@ pub struct ContentMetadata {
 
 /// The template a piece was generated from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TemplateRef {
     /// Template name.
     pub name: String,
@@ -80,6 +83,7 @@ pub struct TemplateRef {
 
 /// A finished, scored piece of copy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct GeneratedContent {
     /// Stable id (UUID v7, time-ordered).
     pub id: String,

@@ -27,6 +27,7 @@ pub const CHARS_PER_WORD: u32 = 6;
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ContentRequest {
     /// What kind of copy to write.
     pub content_type: ContentType,
@@ -153,7 +154,7 @@ impl ContentRequest {
     /// Parses a JSON brief; errors name the offending field (`tone`, `keywords[2]`).
     pub fn from_json(json: &str) -> Result<Self> {
         let de = &mut serde_json::Deserializer::from_str(json);
-        let req: ContentRequest = serde_path_to_error::deserialize(de).map_err(|e| json_error(&e))?;
+        let req: ContentRequest = serde_path_to_error::deserialize(de).map_err(|e| json_body_error(&e))?;
         Ok(req)
     }
 
@@ -276,6 +277,34 @@ fn check_text(field: &str, value: Option<&str>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Like [`json_error`] for JSON text: a syntax error (malformed or truncated JSON) is an error
+/// of the whole `body`, with the place it broke; a data error names its field.
+pub(crate) fn json_body_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Error {
+    use serde_json::error::Category;
+    match e.inner().classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            let inner = e.inner();
+            Error::validation(
+                "body",
+                format!(
+                    "is not valid JSON ({} at line {} column {})",
+                    strip_position(&inner.to_string()),
+                    inner.line(),
+                    inner.column()
+                ),
+            )
+        }
+        Category::Data => json_error(e),
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(pos) => msg[..pos].to_owned(),
+        None => msg.to_owned(),
+    }
 }
 
 /// Turns a serde error with its path into a validation error naming the field.

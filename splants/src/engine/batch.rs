@@ -9,6 +9,7 @@ use serde::Serialize;
 /// How one batch item ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum BatchStatus {
     /// Generated.
     Success,
@@ -18,6 +19,7 @@ pub enum BatchStatus {
 
 /// A failed item's error, in the same shape as the HTTP error body.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BatchError {
     /// Message.
     pub error: String,
@@ -27,6 +29,7 @@ pub struct BatchError {
     /// Stable code.
     pub code: ErrorCode,
     /// Structured details.
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub details: serde_json::Value,
 }
 
@@ -38,6 +41,7 @@ impl From<&Error> for BatchError {
 
 /// One item of a batch, in request order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BatchItem {
     /// Position in the request.
     pub index: usize,
@@ -53,6 +57,7 @@ pub struct BatchItem {
 
 /// A batch's outcome (the original app's response shape).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BatchResult {
     /// Id of this batch.
     pub batch_id: String,

@@ -45,6 +45,7 @@ pub struct ContentQuery {
 
 /// One page of the library.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ContentPage {
     /// Pieces, newest first.
     pub items: Vec<GeneratedContent>,

@@ -41,6 +41,7 @@ const RESERVED_NAMES: &[&str] = &[
 /// The type a variable's value must have; checked on every render.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum VariableKind {
     /// Any text (a JSON string).
     #[default]
@@ -96,6 +97,7 @@ fn yes() -> bool {
 /// One input a template declares; only declared variables may be passed or used.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TemplateVariable {
     /// Identifier used in the Jinja sources (`product_name`).
     pub name: String,
@@ -110,6 +112,7 @@ pub struct TemplateVariable {
     pub required: bool,
     /// Value used when none is given; must match `kind`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub default: Option<serde_json::Value>,
 }
 
@@ -152,6 +155,7 @@ impl TemplateVariable {
 /// variables, and defaults for the request it produces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Template {
     /// Identifier: 1 to 64 of `a-z`, `0-9`, `_`.
     pub name: String,

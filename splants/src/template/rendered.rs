@@ -8,6 +8,7 @@ use std::sync::Arc;
 /// Caller choices that win over a template's defaults; every field is optional.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TemplateOverrides {
     /// Tone instead of the template's `default_tone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

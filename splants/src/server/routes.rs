@@ -1,0 +1,7 @@
+//! Route handlers, grouped as in the original app.
+
+pub(crate) mod admin;
+pub(crate) mod analytics;
+pub(crate) mod content;
+pub(crate) mod system;
+pub(crate) mod templates;

@@ -1,0 +1,239 @@
+//! `/v1/content/*`: generation and the content library.
+
+use crate::content::{ContentRequest, ContentType, GeneratedContent, Platform};
+use crate::engine::BatchResult;
+use crate::error::Error;
+use crate::server::error::{ApiError, CommonErrors, ErrorBody, GenerationErrors};
+use crate::server::extract::{Caller, JsonBody, QueryParams};
+use crate::server::state::AppState;
+use crate::storage::{ContentPage, ContentQuery};
+use crate::template::TemplateOverrides;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Generate one piece.
+///
+/// The brief uses the original app's fields (`content_type`, `topic`, `keywords`, `tone`,
+/// `target_audience`, `platform`, `length`, `seo_optimize`, `include_hashtags`). The call's
+/// worst-case cost is reserved against the budget before the provider is called.
+#[utoipa::path(
+    post, path = "/v1/content/generate", tag = "Content Generation",
+    request_body = ContentRequest,
+    responses((status = 200, description = "The generated piece, scored and stored", body = GeneratedContent), CommonErrors, GenerationErrors),
+    security(("api_key" = []))
+)]
+pub(crate) async fn generate(
+    State(s): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<ContentRequest>,
+) -> ApiResult<GeneratedContent> {
+    Ok(Json(s.engine.generate(request, &caller.ctx).await?))
+}
+
+/// A batch body as parsed: items stay JSON so that a bad item fails alone.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum BatchBody {
+    List(Vec<serde_json::Value>),
+    Wrapped { requests: Vec<serde_json::Value> },
+}
+
+/// A batch body: the original's plain array of briefs, or `{"requests": [...]}`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) enum BatchRequest {
+    /// `[brief, …]`
+    List(Vec<ContentRequest>),
+    /// `{"requests": [brief, …]}`
+    Wrapped {
+        /// The briefs.
+        requests: Vec<ContentRequest>,
+    },
+}
+
+/// Generate several pieces in parallel (at most `SPLANTS_BATCH_MAX`, 10 by default).
+///
+/// Each item succeeds or fails on its own (`status`, `data` or `error` per item); each item
+/// counts against the key's rate limit.
+#[utoipa::path(
+    post, path = "/v1/content/batch", tag = "Content Generation",
+    request_body = BatchRequest,
+    responses((status = 200, description = "Per-item results", body = BatchResult), CommonErrors, GenerationErrors),
+    security(("api_key" = []))
+)]
+pub(crate) async fn batch(
+    State(s): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<BatchBody>,
+) -> ApiResult<BatchResult> {
+    let items = match body {
+        BatchBody::List(items) | BatchBody::Wrapped { requests: items } => items,
+    };
+    let max = s.engine.config().batch_max;
+    if items.is_empty() || items.len() > max {
+        return Err(Error::validation("requests", format!("{} requests; send 1..={max} per batch", items.len())).into());
+    }
+    // The request itself was counted once; each further item counts too.
+    if let Ok(extra) = u32::try_from(items.len() - 1)
+        && extra > 0
+    {
+        s.engine.check_rate_limit(&caller.ctx, extra).await?;
+    }
+    Ok(Json(s.engine.generate_batch_json(items, &caller.ctx).await?))
+}
+
+/// Generate from a template: `{"template_name", "variables", …overrides}` where the overrides
+/// are the fields of `TemplateOverrides` (`tone`, `length`, `platform`, `keywords`, …).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct FromTemplateBody {
+    /// The template's name.
+    template_name: String,
+    /// Values of the template's variables.
+    #[schema(value_type = Object)]
+    variables: serde_json::Map<String, serde_json::Value>,
+    /// Brief fields that replace the template's defaults (given at the top level).
+    #[schema(inline)]
+    overrides: TemplateOverrides,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FromTemplateQuery {
+    /// The template's name (the original app's style: then the body holds only the variables).
+    template_name: Option<String>,
+}
+
+/// Generate from a named template.
+///
+/// Send `{"template_name": "product_launch", "variables": {...}, "tone": "casual"}`; or, as the
+/// original app did, `?template_name=product_launch` with the variables as the JSON body.
+#[utoipa::path(
+    post, path = "/v1/content/from-template", tag = "Content Generation",
+    params(FromTemplateQuery),
+    request_body = FromTemplateBody,
+    responses((status = 200, description = "The generated piece", body = GeneratedContent), (status = 404, description = "Unknown template", body = ErrorBody), CommonErrors, GenerationErrors),
+    security(("api_key" = []))
+)]
+pub(crate) async fn from_template(
+    State(s): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<FromTemplateQuery>,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> ApiResult<GeneratedContent> {
+    let (name, variables, overrides) = match q.template_name {
+        Some(name) => {
+            let serde_json::Value::Object(vars) = body else {
+                return Err(Error::validation("body", "must be a JSON object of template variables").into());
+            };
+            (name, vars, TemplateOverrides::default())
+        }
+        None => {
+            let serde_json::Value::Object(mut fields) = body else {
+                return Err(
+                    Error::validation("body", "must be a JSON object with `template_name` and `variables`").into()
+                );
+            };
+            let name = match fields.remove("template_name") {
+                Some(serde_json::Value::String(n)) => n,
+                Some(_) => return Err(Error::validation("template_name", "must be a string").into()),
+                None => return Err(Error::validation("template_name", "is required").into()),
+            };
+            let variables = match fields.remove("variables") {
+                Some(serde_json::Value::Object(v)) => v,
+                None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+                Some(_) => return Err(Error::validation("variables", "must be a JSON object").into()),
+            };
+            let overrides: TemplateOverrides = serde_path_to_error::deserialize(serde_json::Value::Object(fields))
+                .map_err(|e| crate::content::json_error(&e))?;
+            (name, variables, overrides)
+        }
+    };
+    Ok(Json(s.engine.generate_from_template(&name, &variables, &overrides, &caller.ctx).await?))
+}
+
+/// Library filters (all optional).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LibraryQuery {
+    /// Only this content type.
+    #[param(value_type = Option<String>)]
+    content_type: Option<ContentType>,
+    /// Only this platform.
+    #[param(value_type = Option<String>)]
+    platform: Option<Platform>,
+    /// Created at or after (RFC 3339).
+    since: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    until: Option<DateTime<Utc>>,
+    /// Text to find in the topic or the copy.
+    q: Option<String>,
+    /// Minimum quality score.
+    min_quality: Option<f64>,
+    /// Page size (1..=100, default 20).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// List the content library, newest first, with filters and cursor pagination.
+#[utoipa::path(
+    get, path = "/v1/content", tag = "Content Library",
+    params(LibraryQuery),
+    responses((status = 200, description = "A page of pieces", body = ContentPage), CommonErrors),
+    security(("api_key" = []))
+)]
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<LibraryQuery>,
+) -> ApiResult<ContentPage> {
+    let query = ContentQuery {
+        owner: None,
+        content_type: q.content_type,
+        platform: q.platform,
+        since: q.since,
+        until: q.until,
+        text: q.q,
+        min_quality: q.min_quality,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    Ok(Json(s.engine.list_content(query, &caller.ctx).await?))
+}
+
+/// Get one stored piece.
+#[utoipa::path(
+    get, path = "/v1/content/{id}", tag = "Content Library",
+    params(("id" = String, Path, description = "The piece's id")),
+    responses((status = 200, description = "The piece", body = GeneratedContent), (status = 404, description = "No such piece", body = ErrorBody), CommonErrors),
+    security(("api_key" = []))
+)]
+pub(crate) async fn get_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<GeneratedContent> {
+    Ok(Json(s.engine.get_content(&id, &caller.ctx).await?))
+}
+
+/// Delete one stored piece.
+#[utoipa::path(
+    delete, path = "/v1/content/{id}", tag = "Content Library",
+    params(("id" = String, Path, description = "The piece's id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such piece", body = ErrorBody), CommonErrors),
+    security(("api_key" = []))
+)]
+pub(crate) async fn delete_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.engine.delete_content(&id, &caller.ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,47 @@
+//! `splants-server`: the HTTP API of splants, configured from the environment.
+//!
+//! `cargo run --release --bin splants-server` listens on `HOST`:`PORT` (127.0.0.1:8080). The
+//! original app's variables work unchanged (`API_KEY`, `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
+//! `MONTHLY_AI_BUDGET`, `DATABASE_URL`, `REDIS_URL`, `CACHE_ENABLED`, `ALLOWED_ORIGINS`,
+//! `WEBHOOK_*_URL`, `LOG_LEVEL`), a `.env` file included. SIGTERM/SIGINT stop it gracefully.
+
+use splants::config::Config;
+use splants::server::{ServerOptions, init_logging, router, serve, shutdown_signal};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("splants-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("splants-server: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "splants-server stopped");
+            eprintln!("splants-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> splants::Result<()> {
+    let addr = format!("{}:{}", config.host, config.port);
+    let options = ServerOptions::from_config(&config);
+    let engine = splants::ContentEngine::builder().config(config).build().await?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| splants::Error::config("HOST/PORT", format!("cannot listen on {addr}: {e}")))?;
+    tracing::info!(address = %addr, provider = engine.provider().name(), storage = engine.storage().backend(), "splants-server listening");
+    serve(listener, router(engine, options), shutdown_signal()).await
+}
