@@ -195,6 +195,9 @@ pub struct Config {
     pub webhook_daily_report_url: Option<String>,
     /// `SPLANTS_WEBHOOK_SECRET`: HMAC key for webhook signatures.
     pub webhook_secret: Option<Secret>,
+    /// `SPLANTS_WEBHOOK_ALLOW_PRIVATE` (false): allow webhook URLs on loopback or private
+    /// networks (off by default as an SSRF guard).
+    pub webhook_allow_private: bool,
     /// `LOG_LEVEL` (info; debug when `DEBUG=true`).
     pub log_level: String,
     /// `LOG_FORMAT` (text or json).
@@ -251,6 +254,7 @@ impl Default for Config {
             webhook_content_published_url: None,
             webhook_daily_report_url: None,
             webhook_secret: None,
+            webhook_allow_private: false,
             log_level: "info".to_owned(),
             log_format: LogFormat::Text,
             debug: false,
@@ -473,6 +477,7 @@ impl Config {
         c.webhook_content_published_url = v.url("WEBHOOK_CONTENT_PUBLISHED_URL", &["http", "https"])?;
         c.webhook_daily_report_url = v.url("WEBHOOK_DAILY_REPORT_URL", &["http", "https"])?;
         c.webhook_secret = v.string("SPLANTS_WEBHOOK_SECRET").map(Secret::new);
+        c.webhook_allow_private = v.bool("SPLANTS_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false);
         c.debug = v.bool("DEBUG")?.unwrap_or(false);
         c.log_level = match v.get("LOG_LEVEL") {
             Some(l) => {

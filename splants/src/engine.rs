@@ -68,7 +68,23 @@ pub struct ContentEngine {
     inner: Arc<EngineInner>,
 }
 
+/// A handle that does not keep the engine alive (for background tasks).
+#[derive(Clone, Debug)]
+pub struct WeakEngine(std::sync::Weak<EngineInner>);
+
+impl WeakEngine {
+    /// The engine, if it still exists.
+    pub fn upgrade(&self) -> Option<ContentEngine> {
+        self.0.upgrade().map(|inner| ContentEngine { inner })
+    }
+}
+
 impl ContentEngine {
+    /// A handle that does not keep the engine alive.
+    pub fn downgrade(&self) -> WeakEngine {
+        WeakEngine(Arc::downgrade(&self.inner))
+    }
+
     /// A builder with every part at its default.
     pub fn builder() -> ContentEngineBuilder {
         ContentEngineBuilder::default()

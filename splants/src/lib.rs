@@ -23,6 +23,8 @@ pub mod ratelimit;
 pub mod server;
 pub mod storage;
 pub mod template;
+#[cfg(feature = "webhooks")]
+pub mod webhook;
 
 pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
 pub use engine::{BatchResult, ContentEngine, ContentEngineBuilder, Quote, RequestContext};

@@ -166,7 +166,7 @@ impl ContentEngineBuilder {
             cache = config.cache_enabled,
             "content engine ready"
         );
-        Ok(ContentEngine {
+        let engine = ContentEngine {
             inner: Arc::new(EngineInner {
                 config,
                 provider,
@@ -180,7 +180,10 @@ impl ContentEngineBuilder {
                 events,
                 keys,
             }),
-        })
+        };
+        #[cfg(feature = "webhooks")]
+        crate::webhook::WebhookDispatcher::start(&engine).await?;
+        Ok(engine)
     }
 }
 
