@@ -136,6 +136,7 @@ pub(crate) fn from_json<T: DeserializeOwned>(value: Value, field: &str) -> Resul
                 .to_owned(),
             ("." | "?", f) => f.to_owned(),
             (p, "") => p.to_owned(),
+            (p, f) if p.starts_with('[') => format!("{f}{p}"),
             (p, f) => format!("{f}.{p}"),
         };
         let reason = if inner.starts_with("missing field `") { "is required".to_owned() } else { inner };

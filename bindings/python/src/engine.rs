@@ -154,6 +154,13 @@ impl ContentEngine {
         self.0.storage().backend()
     }
 
+    /// Checks an API key (as sent in `X-API-Key`) against the engine's key store and returns
+    /// the caller's context (key id, tier, budget, tenant); `api_key=` registers one at start.
+    fn verify_api_key<'py>(&self, py: Python<'py>, secret: String) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.0.clone();
+        spawn(py, async move { engine.keys().verify(&secret).await.map(|info| info.context()) })
+    }
+
     #[pyo3(signature = (request, context = None))]
     fn generate<'py>(
         &self,

@@ -88,6 +88,24 @@ fn set_attributes(py: Python<'_>, err: &PyErr, e: &Error, message: String) -> Py
     Ok(())
 }
 
+/// The exception a representative core error with `code` maps to (for tests of the mapping
+/// of errors the engine rarely raises, such as `storage_error`).
+#[pyfunction]
+pub(crate) fn _error_for_code(py: Python<'_>, code: &str, message: &str) -> PyResult<Py<PyAny>> {
+    let e = match code {
+        "validation_error" => Error::validation("field", message),
+        "unauthorized" => Error::Unauthorized { reason: message.to_owned() },
+        "not_found" => Error::not_found("content", message),
+        "content_generation_error" => Error::ContentGeneration { reason: message.to_owned() },
+        "template_error" => Error::template("template", None, message),
+        "config_error" => Error::config("field", message),
+        "storage_error" => Error::storage(message),
+        "internal" => Error::internal(message),
+        other => return Err(validation(py, "code", format!("`{other}` has no representative error"))),
+    };
+    Ok(to_py_err(py, &e).into_value(py).into_any())
+}
+
 /// Shorthand: a validation error for `field` as a Python exception.
 pub(crate) fn validation(py: Python<'_>, field: &str, reason: impl Into<String>) -> PyErr {
     to_py_err(py, &Error::validation(field, reason))

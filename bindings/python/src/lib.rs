@@ -25,6 +25,7 @@ fn _splants(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::RequestContext>()?;
     m.add_class::<engine::ContentEngine>()?;
     m.add_function(wrap_pyfunction!(inflight::settle, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_error_for_code, m)?)?;
     m.add_function(wrap_pyfunction!(inflight::in_flight, m)?)?;
     Ok(())
 }

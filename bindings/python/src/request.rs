@@ -261,3 +261,9 @@ impl RequestContext {
 pub(crate) fn context_from_py(ctx: Option<&Bound<'_, RequestContext>>) -> splants::RequestContext {
     ctx.map(|c| c.get().0.clone()).unwrap_or_default()
 }
+
+impl crate::inflight::ToPython for splants::RequestContext {
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(Bound::new(py, RequestContext(self))?.into_any())
+    }
+}

@@ -221,6 +221,12 @@ class ContentEngine:
     def __repr__(self) -> str:
         return repr(self._engine)
 
+    async def verify_api_key(self, secret: str) -> RequestContext:
+        """The caller's context for an API key (``X-API-Key``); raises
+        :class:`AuthenticationError` for a missing, unknown, expired or revoked key. The key
+        given as ``api_key=`` (or ``API_KEY``) is registered when the engine starts."""
+        return await self._engine.verify_api_key(secret)
+
     async def generate(self, request: RequestLike, context: RequestContext | None = None) -> GeneratedContent:
         """Generates one piece for ``request`` (a :class:`ContentRequest` or a dict)."""
         return await self._engine.generate(request, context)

@@ -1,7 +1,46 @@
 # Hand-written stubs of the Rust extension module, checked by `python -m mypy.stubtest`.
 import datetime
 import os
-from typing import Any, Awaitable, Mapping, Sequence, Union
+from typing import Any, Awaitable, Mapping, Sequence, Union, final
+
+__all__ = [
+    "AIProviderError",
+    "AIProviderTimeoutError",
+    "AuthenticationError",
+    "BatchError",
+    "BatchItem",
+    "BatchResult",
+    "BudgetExceededError",
+    "BudgetStatus",
+    "ConfigError",
+    "ContentEngine",
+    "ContentGenerationError",
+    "ContentMetadata",
+    "ContentPage",
+    "ContentRequest",
+    "EngagementReport",
+    "GeneratedContent",
+    "InternalError",
+    "NotFoundError",
+    "Overview",
+    "Quote",
+    "QuoteTarget",
+    "RateLimitError",
+    "Readability",
+    "RequestContext",
+    "RoiReport",
+    "SplantsError",
+    "StorageError",
+    "Template",
+    "TemplateError",
+    "TemplateRef",
+    "TemplateVariable",
+    "Usage",
+    "ValidationError",
+    "__version__",
+    "in_flight",
+    "settle",
+]
 
 __version__: str
 
@@ -9,6 +48,7 @@ _Request = Union[ContentRequest, Mapping[str, Any]]
 
 def settle(timeout: float = 5.0) -> bool: ...
 def in_flight() -> int: ...
+def _error_for_code(code: str, message: str) -> SplantsError: ...
 
 class SplantsError(Exception):
     message: str
@@ -37,6 +77,7 @@ class NotFoundError(SplantsError): ...
 class ConfigError(SplantsError): ...
 class InternalError(SplantsError): ...
 
+@final
 class ContentRequest:
     def __new__(
         cls,
@@ -78,8 +119,9 @@ class ContentRequest:
     @property
     def call_to_action(self) -> str | None: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
+@final
 class RequestContext:
     def __new__(
         cls,
@@ -109,13 +151,12 @@ class RequestContext:
     @property
     def owner(self) -> str | None: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
-class _Record:
+@final
+class Readability:
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
-
-class Readability(_Record):
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def flesch_reading_ease(self) -> float: ...
     @property
@@ -127,7 +168,10 @@ class Readability(_Record):
     @property
     def avg_syllables_per_word(self) -> float: ...
 
-class ContentMetadata(_Record):
+@final
+class ContentMetadata:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def word_count(self) -> int: ...
     @property
@@ -165,7 +209,10 @@ class ContentMetadata(_Record):
     @property
     def notice(self) -> str | None: ...
 
-class Usage(_Record):
+@final
+class Usage:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def input_tokens(self) -> int: ...
     @property
@@ -179,13 +226,19 @@ class Usage(_Record):
     @property
     def reasoning_tokens(self) -> int: ...
 
-class TemplateRef(_Record):
+@final
+class TemplateRef:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def name(self) -> str: ...
     @property
     def version(self) -> str: ...
 
-class GeneratedContent(_Record):
+@final
+class GeneratedContent:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def id(self) -> str: ...
     @property
@@ -221,7 +274,10 @@ class GeneratedContent(_Record):
     @property
     def template(self) -> TemplateRef | None: ...
 
-class BatchError(_Record):
+@final
+class BatchError:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def error(self) -> str: ...
     @property
@@ -231,7 +287,10 @@ class BatchError(_Record):
     @property
     def details(self) -> dict[str, Any]: ...
 
-class BatchItem(_Record):
+@final
+class BatchItem:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def index(self) -> int: ...
     @property
@@ -241,7 +300,10 @@ class BatchItem(_Record):
     @property
     def error(self) -> BatchError | None: ...
 
-class BatchResult(_Record):
+@final
+class BatchResult:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def batch_id(self) -> str: ...
     @property
@@ -253,7 +315,10 @@ class BatchResult(_Record):
     @property
     def results(self) -> list[BatchItem]: ...
 
-class QuoteTarget(_Record):
+@final
+class QuoteTarget:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def provider(self) -> str: ...
     @property
@@ -263,7 +328,10 @@ class QuoteTarget(_Record):
     @property
     def worst_case(self) -> float: ...
 
-class Quote(_Record):
+@final
+class Quote:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def estimate(self) -> float: ...
     @property
@@ -273,7 +341,10 @@ class Quote(_Record):
     @property
     def free(self) -> bool: ...
 
-class BudgetStatus(_Record):
+@final
+class BudgetStatus:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def scope(self) -> str: ...
     @property
@@ -299,13 +370,19 @@ class BudgetStatus(_Record):
     @property
     def remaining_days(self) -> int: ...
 
-class ContentPage(_Record):
+@final
+class ContentPage:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def items(self) -> list[GeneratedContent]: ...
     @property
     def next_cursor(self) -> str | None: ...
 
-class Overview(_Record):
+@final
+class Overview:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def total_content(self) -> int: ...
     @property
@@ -325,7 +402,10 @@ class Overview(_Record):
     @property
     def until(self) -> datetime.datetime: ...
 
-class EngagementReport(_Record):
+@final
+class EngagementReport:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def totals(self) -> dict[str, Any]: ...
     @property
@@ -341,7 +421,10 @@ class EngagementReport(_Record):
     @property
     def until(self) -> datetime.datetime: ...
 
-class RoiReport(_Record):
+@final
+class RoiReport:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def time_period(self) -> str: ...
     @property
@@ -367,7 +450,10 @@ class RoiReport(_Record):
     @property
     def until(self) -> datetime.datetime: ...
 
-class TemplateVariable(_Record):
+@final
+class TemplateVariable:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def name(self) -> str: ...
     @property
@@ -379,7 +465,10 @@ class TemplateVariable(_Record):
     @property
     def default(self) -> Any: ...
 
-class Template(_Record):
+@final
+class Template:
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     @property
     def name(self) -> str: ...
     @property
@@ -403,6 +492,7 @@ class Template(_Record):
     @property
     def prompt(self) -> str: ...
 
+@final
 class ContentEngine:
     def __new__(
         cls,
@@ -444,6 +534,7 @@ class ContentEngine:
     def default_model(self) -> str: ...
     @property
     def storage_backend(self) -> str: ...
+    def verify_api_key(self, secret: str) -> Awaitable[RequestContext]: ...
     def generate(self, request: _Request, context: RequestContext | None = None) -> Awaitable[GeneratedContent]: ...
     def generate_batch(
         self, requests: Sequence[_Request], context: RequestContext | None = None
