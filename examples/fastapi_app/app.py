@@ -126,8 +126,3 @@ def create_app(engine: Optional[splants.ContentEngine] = None) -> FastAPI:
 
     return app
 
-
-if __name__ == "__main__":  # pragma: no cover - manual run
-    import uvicorn
-
-    uvicorn.run(create_app(), host="127.0.0.1", port=8080)

@@ -39,6 +39,7 @@ step "checking the stubs (mypy.stubtest)"
 
 step "type-checking the package, tests and example (mypy --strict)"
 (cd "$here" && "$venv/bin/python" -m mypy --strict -p splants)
+(cd "$here" && "$venv/bin/python" -m mypy --strict tests "$root/examples/fastapi_app/app.py")
 
 step "pytest"
 # shellcheck disable=SC2086 # PYTEST_ARGS is a list of words on purpose

@@ -16,7 +16,7 @@ import splants
 
 MODEL = "test-model"
 # Dollars per million tokens; large so that a small budget holds only a few dozen calls.
-PRICES = {MODEL: {"input": 100.0, "output": 200.0}}
+PRICES: dict[str, dict[str, float]] = {MODEL: {"input": 100.0, "output": 200.0}}
 PROMPT_TOKENS = 10
 
 
@@ -27,7 +27,7 @@ class FakeProvider:
     base_url: str = ""
     status: int = 200
     text: str = "Grow your audience with three practical steps. Start your free trial today!"
-    before_answer: Callable[[], None] | None = None
+    before_answer: Callable[[], object] | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -49,6 +49,7 @@ def _handler(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(body)
             if fake.before_answer is not None:
                 fake.before_answer()
+            payload: dict[str, Any]
             if fake.status != 200:
                 payload = {"error": {"message": "upstream exploded", "type": "server_error"}}
             else:
@@ -111,7 +112,7 @@ def engine() -> splants.ContentEngine:
     return splants.ContentEngine(provider="offline")
 
 
-BLOG = {
+BLOG: dict[str, Any] = {
     "content_type": "blog",
     "topic": "10 AI Marketing Tips for Small Business Owners",
     "keywords": ["AI marketing", "small business"],
@@ -123,7 +124,7 @@ BLOG = {
     "include_hashtags": False,
 }
 
-TWEET = {
+TWEET: dict[str, Any] = {
     "content_type": "social_media",
     "topic": "Quick marketing tip of the day",
     "keywords": ["marketing", "growth"],
