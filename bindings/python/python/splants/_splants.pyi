@@ -38,6 +38,7 @@ __all__ = [
     "Usage",
     "ValidationError",
     "__version__",
+    "_error_for_code",
     "in_flight",
     "settle",
 ]
