@@ -67,11 +67,12 @@ pub(crate) fn repr<T: serde::Serialize>(name: &str, value: &T) -> String {
     format!("{name}({shown})")
 }
 
-fn json_attr<T: serde::Serialize>(value: &T) -> Py<PyAny> {
-    Python::attach(|py| to_py(py, value).map(Bound::unbind).unwrap_or_else(|_| py.None()))
+/// A field in its JSON shape (plain dicts, lists and scalars).
+fn json_attr<T: serde::Serialize>(value: &T) -> PyResult<Py<PyAny>> {
+    Python::attach(|py| to_py(py, value).map(Bound::unbind))
 }
 
-type Json = Py<PyAny>;
+type Json = PyResult<Py<PyAny>>;
 
 record! {
     /// A finished, scored piece of copy.

@@ -178,15 +178,9 @@ impl RequestContext {
     ) -> PyResult<Self> {
         let quota = quota
             .map(|(limit, period)| {
-                if !(period.is_finite() && period > 0.0) {
-                    return Err(validation(
-                        py,
-                        "quota",
-                        format!("period {period} must be a positive number of seconds"),
-                    ));
-                }
-                Quota::new(limit, Duration::from_secs_f64(period.min(86_400.0)))
-                    .map_err(|e| validation(py, "quota", e.to_string()))
+                let period = Duration::try_from_secs_f64(period)
+                    .map_err(|_| validation(py, "quota", format!("period {period} is not a number of seconds")))?;
+                Quota::new(limit, period).map_err(|e| validation(py, "quota", e.to_string()))
             })
             .transpose()?;
         Ok(RequestContext(splants::RequestContext {

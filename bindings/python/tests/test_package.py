@@ -61,9 +61,10 @@ def test_request_context_fields() -> None:
     with pytest.raises(splants.ValidationError) as bad:
         splants.RequestContext(key_budget=-1.0)
     assert bad.value.field == "key_budget"
-    with pytest.raises(splants.ValidationError) as quota:
-        splants.RequestContext(quota=(0, 60.0))
-    assert quota.value.field == "quota"
+    for bad_quota in [(0, 60.0), (1, -1.0), (1, float("nan")), (1, 1e30), (1, 90_000.0)]:
+        with pytest.raises(splants.ValidationError) as quota:
+            splants.RequestContext(quota=bad_quota)
+        assert quota.value.field == "quota", bad_quota
 
 
 async def test_from_env_reads_the_original_variables(
