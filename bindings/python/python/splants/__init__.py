@@ -1,0 +1,330 @@
+"""splants: turn a marketing brief into finished, scored copy through an LLM, with a budget
+that is never overspent.
+
+The engine is Rust (``splants._splants``); this package only wraps each of its awaitables in
+an ``async def``, so every method is a real coroutine (usable with ``asyncio.run``,
+``asyncio.gather`` and ``asyncio.create_task``)::
+
+    import asyncio
+    from splants import ContentEngine
+
+    async def main() -> None:
+        engine = ContentEngine()  # offline drafter, in-memory store
+        piece = await engine.generate({"content_type": "blog", "topic": "AI marketing tips"})
+        print(piece.content, piece.quality_score)
+
+    asyncio.run(main())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+from typing import Any, Mapping, Sequence, Union
+
+from . import _splants
+from ._splants import (
+    AIProviderError,
+    AIProviderTimeoutError,
+    AuthenticationError,
+    BatchError,
+    BatchItem,
+    BatchResult,
+    BudgetExceededError,
+    BudgetStatus,
+    ConfigError,
+    ContentGenerationError,
+    ContentMetadata,
+    ContentPage,
+    ContentRequest,
+    EngagementReport,
+    GeneratedContent,
+    InternalError,
+    NotFoundError,
+    Overview,
+    Quote,
+    QuoteTarget,
+    RateLimitError,
+    Readability,
+    RequestContext,
+    RoiReport,
+    SplantsError,
+    StorageError,
+    Template,
+    TemplateError,
+    TemplateRef,
+    TemplateVariable,
+    Usage,
+    ValidationError,
+)
+
+__version__: str = _splants.__version__
+
+RequestLike = Union[ContentRequest, Mapping[str, Any]]
+"""A brief: a :class:`ContentRequest` or a dict in the original app's JSON shape."""
+
+__all__ = [
+    "AIProviderError",
+    "AIProviderTimeoutError",
+    "AuthenticationError",
+    "BatchError",
+    "BatchItem",
+    "BatchResult",
+    "BudgetExceededError",
+    "BudgetStatus",
+    "ConfigError",
+    "ContentEngine",
+    "ContentGenerationError",
+    "ContentMetadata",
+    "ContentPage",
+    "ContentRequest",
+    "EngagementReport",
+    "GeneratedContent",
+    "InternalError",
+    "NotFoundError",
+    "Overview",
+    "Quote",
+    "QuoteTarget",
+    "RateLimitError",
+    "Readability",
+    "RequestContext",
+    "RequestLike",
+    "RoiReport",
+    "SplantsError",
+    "StorageError",
+    "Template",
+    "TemplateError",
+    "TemplateRef",
+    "TemplateVariable",
+    "Usage",
+    "ValidationError",
+]
+
+# Let engine calls still in flight deliver their results before the interpreter finalizes
+# (a tokio thread taking the GIL during finalization would crash the process).
+atexit.register(_splants.settle)
+
+
+class ContentEngine:
+    """Turns briefs into finished, scored, stored copy within budget and rate limits.
+
+    One engine is meant to be built at start-up and shared: it is safe to use from many
+    threads and event loops at once. The constructor blocks briefly (without the GIL) while
+    the engine is built; ``await ContentEngine.create(...)`` builds it off the event loop.
+
+    ``database_url`` defaults to ``"memory://"`` (nothing touches the disk); ``sqlite://…``
+    and ``postgres://…`` URLs are passed through to the core's storage. ``monthly_budget`` is
+    in dollars per period (``None``: no global limit). ``prices`` overrides model prices
+    (``{"model": {"input": 2.5, "output": 10}}`` in dollars per million tokens, the
+    ``SPLANTS_PRICES`` format). Times are in seconds.
+    """
+
+    __slots__ = ("_engine",)
+
+    def __init__(
+        self,
+        *,
+        provider: str | None = None,
+        openai_api_key: str | None = None,
+        openai_base_url: str | None = None,
+        anthropic_api_key: str | None = None,
+        anthropic_base_url: str | None = None,
+        model: str | None = None,
+        fallback_model: str | None = None,
+        prices: Mapping[str, Any] | str | None = None,
+        provider_timeout: float | None = None,
+        max_attempts: int | None = None,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        database_url: str = "memory://",
+        monthly_budget: float | None = 100.0,
+        budget_period: str | None = None,
+        budget_reset_day: int | None = None,
+        budget_alerts: Sequence[int] | None = None,
+        degrade: str | None = None,
+        rate_limits: Mapping[str, int] | None = None,
+        rate_per_minute: int | None = None,
+        default_tier: str | None = None,
+        cache: bool = False,
+        cache_ttl: float | None = None,
+        cache_capacity: int | None = None,
+        templates_dir: str | os.PathLike[str] | None = None,
+        api_key: str | None = None,
+        batch_max: int | None = None,
+        batch_concurrency: int | None = None,
+    ) -> None:
+        self._engine = _splants.ContentEngine(
+            provider=provider,
+            openai_api_key=openai_api_key,
+            openai_base_url=openai_base_url,
+            anthropic_api_key=anthropic_api_key,
+            anthropic_base_url=anthropic_base_url,
+            model=model,
+            fallback_model=fallback_model,
+            prices=prices,
+            provider_timeout=provider_timeout,
+            max_attempts=max_attempts,
+            max_output_tokens=max_output_tokens,
+            temperature=temperature,
+            database_url=database_url,
+            monthly_budget=monthly_budget,
+            budget_period=budget_period,
+            budget_reset_day=budget_reset_day,
+            budget_alerts=None if budget_alerts is None else list(budget_alerts),
+            degrade=degrade,
+            rate_limits=None if rate_limits is None else dict(rate_limits),
+            rate_per_minute=rate_per_minute,
+            default_tier=default_tier,
+            cache=cache,
+            cache_ttl=cache_ttl,
+            cache_capacity=cache_capacity,
+            templates_dir=templates_dir,
+            api_key=api_key,
+            batch_max=batch_max,
+            batch_concurrency=batch_concurrency,
+        )
+
+    @classmethod
+    def _wrap(cls, engine: _splants.ContentEngine) -> ContentEngine:
+        self = cls.__new__(cls)
+        self._engine = engine
+        return self
+
+    @classmethod
+    def from_env(cls) -> ContentEngine:
+        """An engine configured from the environment and ``.env``, with the original app's
+        variables (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``MONTHLY_AI_BUDGET``,
+        ``DATABASE_URL``, ``CACHE_ENABLED``, ``API_KEY``, ...) and ``SPLANTS_*``."""
+        return cls._wrap(_splants.ContentEngine.from_env())
+
+    @classmethod
+    async def create(cls, **options: Any) -> ContentEngine:
+        """Builds an engine off the event loop; takes the constructor's keyword arguments."""
+        return await asyncio.to_thread(cls, **options)
+
+    @property
+    def provider_name(self) -> str:
+        """The provider (or chain) that writes: ``offline``, ``openai``, ``compatible``, ..."""
+        return self._engine.provider_name
+
+    @property
+    def default_model(self) -> str:
+        """The provider's default model."""
+        return self._engine.default_model
+
+    @property
+    def storage_backend(self) -> str:
+        """The storage backend: ``memory``, ``sqlite`` or ``postgres``."""
+        return self._engine.storage_backend
+
+    def __repr__(self) -> str:
+        return repr(self._engine)
+
+    async def verify_api_key(self, secret: str) -> RequestContext:
+        """The caller's context for an API key (``X-API-Key``); raises
+        :class:`AuthenticationError` for a missing, unknown, expired or revoked key. The key
+        given as ``api_key=`` (or ``API_KEY``) is registered when the engine starts."""
+        return await self._engine.verify_api_key(secret)
+
+    async def generate(self, request: RequestLike, context: RequestContext | None = None) -> GeneratedContent:
+        """Generates one piece for ``request`` (a :class:`ContentRequest` or a dict)."""
+        return await self._engine.generate(request, context)
+
+    async def generate_batch(
+        self, requests: Sequence[RequestLike], context: RequestContext | None = None
+    ) -> BatchResult:
+        """Generates many pieces; one failure never fails the others (per-item status)."""
+        return await self._engine.generate_batch(requests, context)
+
+    async def generate_from_template(
+        self,
+        template_name: str,
+        variables: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        context: RequestContext | None = None,
+    ) -> GeneratedContent:
+        """Renders template ``template_name`` with ``variables`` and generates from it;
+        ``overrides`` (tone, length, platform, keywords, ...) win over its defaults."""
+        return await self._engine.generate_from_template(template_name, variables, overrides, context)
+
+    async def quote(self, request: RequestLike) -> Quote:
+        """The worst-case cost of ``request`` (what a generation would reserve); calls nobody."""
+        return await self._engine.quote(request)
+
+    async def get_content(self, content_id: str, context: RequestContext | None = None) -> GeneratedContent:
+        """A stored piece by id (the caller's own when the context has an owner)."""
+        return await self._engine.get_content(content_id, context)
+
+    async def list_content(
+        self,
+        *,
+        content_type: str | None = None,
+        platform: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        text: str | None = None,
+        min_quality: float | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        context: RequestContext | None = None,
+    ) -> ContentPage:
+        """A page of the library, newest first; pass ``page.next_cursor`` as ``cursor``.
+        ``since`` / ``until`` are aware ``datetime`` objects or ISO 8601 strings."""
+        return await self._engine.list_content(
+            content_type=content_type,
+            platform=platform,
+            since=since,
+            until=until,
+            text=text,
+            min_quality=min_quality,
+            limit=limit,
+            cursor=cursor,
+            context=context,
+        )
+
+    async def delete_content(self, content_id: str, context: RequestContext | None = None) -> None:
+        """Deletes a stored piece; raises :class:`NotFoundError` when there is none."""
+        await self._engine.delete_content(content_id, context)
+
+    async def record_events(
+        self, events: Sequence[Mapping[str, Any]], context: RequestContext | None = None
+    ) -> int:
+        """Records engagement events (all or none); returns how many were stored."""
+        return await self._engine.record_events(events, context)
+
+    async def analytics_overview(
+        self, since: Any = None, until: Any = None, context: RequestContext | None = None
+    ) -> Overview:
+        """What was generated and spent in ``[since, until)`` (default: the last 30 days)."""
+        return await self._engine.analytics_overview(since, until, context)
+
+    async def engagement(
+        self,
+        since: Any = None,
+        until: Any = None,
+        platform: str | None = None,
+        context: RequestContext | None = None,
+    ) -> EngagementReport:
+        """Engagement by platform, content type and posting hour (default: the last 30 days)."""
+        return await self._engine.engagement(since, until, platform, context)
+
+    async def roi(self, period: str = "month", context: RequestContext | None = None) -> RoiReport:
+        """AI cost against freelance rates over the last ``week|month|quarter|year``."""
+        return await self._engine.roi(period, context)
+
+    async def budget_status(self, context: RequestContext | None = None) -> list[BudgetStatus]:
+        """Budget figures of the current period: global, plus the caller's key and tenant."""
+        return await self._engine.budget_status(context)
+
+    async def list_templates(self) -> list[Template]:
+        """Every template, sorted by name."""
+        return await self._engine.list_templates()
+
+    async def get_template(self, name: str) -> Template:
+        """The template called ``name``; raises :class:`NotFoundError` when unknown."""
+        return await self._engine.get_template(name)
+
+    async def register_template(self, template: Template | Mapping[str, Any]) -> Template:
+        """Validates, compiles and registers a template (replacing one of the same name)."""
+        return await self._engine.register_template(template)

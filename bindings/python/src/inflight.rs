@@ -1,0 +1,107 @@
+//! Running engine calls on the tokio runtime and handing their results to asyncio, with a
+//! count of calls in flight so interpreter exit can wait for them to settle.
+//!
+//! At interpreter exit, a tokio thread that still delivers a result would take the GIL while
+//! Python finalizes and crash the process ("PyGILState_Release … finalizing",
+//! pyo3-async-runtimes #40). `splants/__init__.py` registers [`settle`] with `atexit`: it
+//! waits, without the GIL, until every call has delivered its result.
+
+use crate::errors::to_py_err;
+use pyo3::prelude::*;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one call from its start until its result is delivered (or the call is dropped).
+#[derive(Debug)]
+pub(crate) struct Ticket(());
+
+impl Ticket {
+    fn new() -> Self {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        Ticket(())
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A call's outcome, converted to Python (value or exception) on the thread that delivers it,
+/// under the GIL it takes anyway; the ticket is released right after.
+pub(crate) struct Answer<T> {
+    result: splants::Result<T>,
+    _ticket: Ticket,
+}
+
+/// Converts a successful result to its Python object.
+pub(crate) trait ToPython: Send + 'static {
+    /// The Python object for `self`.
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>>;
+}
+
+impl<'py, T: ToPython> IntoPyObject<'py> for Answer<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.result {
+            Ok(value) => value.to_python(py),
+            Err(e) => Err(to_py_err(py, &e)),
+        }
+    }
+}
+
+/// Runs `fut` on the tokio runtime and returns an asyncio future for its result. Needs a
+/// running event loop (the `async def` wrappers in `splants/__init__.py` guarantee one).
+pub(crate) fn spawn<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    T: ToPython,
+    F: Future<Output = splants::Result<T>> + Send + 'static,
+{
+    let ticket = Ticket::new();
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        let result = fut.await;
+        Ok(Answer { result, _ticket: ticket })
+    })
+}
+
+/// Runs `fut` to completion on the tokio runtime from a synchronous call, with the GIL
+/// released meanwhile (used by the constructor and `from_env`).
+pub(crate) fn block_on<T: Send, F>(py: Python<'_>, fut: F) -> splants::Result<T>
+where
+    F: Future<Output = splants::Result<T>> + Send,
+{
+    py.detach(|| pyo3_async_runtimes::tokio::get_runtime().block_on(fut))
+}
+
+/// Waits up to `timeout` seconds, without the GIL, until no call is in flight; returns
+/// whether none is. Registered with `atexit` by the package.
+#[pyfunction]
+#[pyo3(signature = (timeout = 5.0))]
+pub(crate) fn settle(py: Python<'_>, timeout: f64) -> bool {
+    let limit = Duration::from_secs_f64(if timeout.is_finite() { timeout.clamp(0.0, 3600.0) } else { 0.0 });
+    py.detach(|| {
+        let start = Instant::now();
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 {
+            if start.elapsed() >= limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The delivering thread releases the GIL just after the count drops; let it.
+        std::thread::sleep(Duration::from_millis(5));
+        true
+    })
+}
+
+/// How many engine calls have started and not yet delivered their result.
+#[pyfunction]
+pub(crate) fn in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::SeqCst)
+}

@@ -1,0 +1,358 @@
+//! Typed result objects: each wraps the Rust value, exposes its fields as read-only
+//! attributes (money as float dollars, times as aware `datetime`s, enums as their JSON
+//! strings) and `to_dict()` gives the Rust `Serialize` output, i.e. the JSON shape.
+//!
+//! The analytics reports keep their nested rows as plain dicts (their JSON shape).
+
+use crate::convert::to_py;
+use crate::inflight::ToPython;
+use crate::request::ContentRequest;
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use std::collections::BTreeMap;
+
+/// Declares a frozen pyclass around a Rust value with one getter per listed field, plus
+/// `to_dict()`, `__repr__` and `__eq__`.
+macro_rules! record {
+    (
+        $(#[$doc:meta])*
+        $name:ident($inner:ty) {
+            $( $field:ident -> $ret:ty = |$v:ident| $body:expr; )*
+        }
+    ) => {
+        $(#[$doc])*
+        #[pyclass(frozen, module = "splants._splants")]
+        #[derive(Clone, Debug)]
+        pub(crate) struct $name(pub(crate) $inner);
+
+        #[pymethods]
+        impl $name {
+            $(
+                #[getter]
+                fn $field(&self) -> $ret {
+                    let $v = &self.0;
+                    $body
+                }
+            )*
+
+            /// The value in its JSON shape (the Rust `Serialize` output).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                to_py(py, &self.0)
+            }
+
+            fn __repr__(&self) -> String {
+                repr(stringify!($name), &self.0)
+            }
+
+            fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+                other.cast::<$name>().is_ok_and(|o| o.get().0 == self.0)
+            }
+        }
+
+        impl ToPython for $inner {
+            fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+                Ok(Bound::new(py, $name(self))?.into_any())
+            }
+        }
+    };
+}
+
+/// `Name({json…})`, cut after 300 characters.
+pub(crate) fn repr<T: serde::Serialize>(name: &str, value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let mut shown: String = json.chars().take(300).collect();
+    if shown.len() < json.len() {
+        shown.push('…');
+    }
+    format!("{name}({shown})")
+}
+
+/// A field in its JSON shape (plain dicts, lists and scalars).
+fn json_attr<T: serde::Serialize>(value: &T) -> PyResult<Py<PyAny>> {
+    Python::attach(|py| to_py(py, value).map(Bound::unbind))
+}
+
+type Json = PyResult<Py<PyAny>>;
+
+record! {
+    /// A finished, scored piece of copy.
+    GeneratedContent(splants::GeneratedContent) {
+        id -> String = |v| v.id.clone();
+        content -> String = |v| v.content.clone();
+        content_type -> &'static str = |v| v.content_type.as_str();
+        platform -> &'static str = |v| v.platform.as_str();
+        topic -> String = |v| v.topic.clone();
+        quality_score -> f64 = |v| v.quality_score;
+        seo_score -> f64 = |v| v.seo_score;
+        metadata -> ContentMetadata = |v| ContentMetadata(v.metadata.clone());
+        cost_usd -> f64 = |v| v.cost_usd.dollars();
+        usage -> Usage = |v| Usage(v.usage);
+        provider -> String = |v| v.provider.clone();
+        model -> String = |v| v.model.clone();
+        cached -> bool = |v| v.cached;
+        created_at -> DateTime<Utc> = |v| v.created_at;
+        request -> ContentRequest = |v| ContentRequest(v.request.clone());
+        owner -> Option<String> = |v| v.owner.clone();
+        template -> Option<TemplateRef> = |v| v.template.clone().map(TemplateRef);
+    }
+}
+
+record! {
+    /// What the analysis measured in a piece.
+    ContentMetadata(splants::ContentMetadata) {
+        word_count -> usize = |v| v.word_count;
+        char_count -> usize = |v| v.char_count;
+        reading_time -> u32 = |v| v.reading_time;
+        platform_optimized -> String = |v| v.platform_optimized.clone();
+        fits_platform -> bool = |v| v.fits_platform;
+        hashtags -> Vec<String> = |v| v.hashtags.clone();
+        keywords_used -> Vec<String> = |v| v.keywords_used.clone();
+        keywords_missing -> Vec<String> = |v| v.keywords_missing.clone();
+        keyword_density -> f64 = |v| v.keyword_density;
+        readability -> Readability = |v| Readability(v.readability.clone());
+        title -> Option<String> = |v| v.title.clone();
+        subject_line -> Option<String> = |v| v.subject_line.clone();
+        meta_description -> Option<String> = |v| v.meta_description.clone();
+        has_call_to_action -> bool = |v| v.has_call_to_action;
+        thread -> Vec<String> = |v| v.thread.clone();
+        quality_breakdown -> BTreeMap<String, f64> = |v| v.quality_breakdown.clone();
+        seo_breakdown -> BTreeMap<String, f64> = |v| v.seo_breakdown.clone();
+        notice -> Option<String> = |v| v.notice.clone();
+    }
+}
+
+record! {
+    /// Readability figures of a text.
+    Readability(splants::content::Readability) {
+        flesch_reading_ease -> f64 = |v| v.flesch_reading_ease;
+        flesch_kincaid_grade -> f64 = |v| v.flesch_kincaid_grade;
+        sentences -> usize = |v| v.sentences;
+        avg_words_per_sentence -> f64 = |v| v.avg_words_per_sentence;
+        avg_syllables_per_word -> f64 = |v| v.avg_syllables_per_word;
+    }
+}
+
+record! {
+    /// Tokens used by a provider call.
+    Usage(splants::provider::Usage) {
+        input_tokens -> u64 = |v| v.input_tokens;
+        output_tokens -> u64 = |v| v.output_tokens;
+        cached_tokens -> u64 = |v| v.cached_tokens;
+        cache_write_tokens -> u64 = |v| v.cache_write_tokens;
+        cache_write_long_tokens -> u64 = |v| v.cache_write_long_tokens;
+        reasoning_tokens -> u64 = |v| v.reasoning_tokens;
+    }
+}
+
+record! {
+    /// The template a piece was generated from.
+    TemplateRef(splants::content::TemplateRef) {
+        name -> String = |v| v.name.clone();
+        version -> String = |v| v.version.clone();
+    }
+}
+
+record! {
+    /// A batch's outcome (the original app's response shape).
+    BatchResult(splants::BatchResult) {
+        batch_id -> String = |v| v.batch_id.clone();
+        total -> usize = |v| v.total;
+        successful -> usize = |v| v.successful;
+        failed -> usize = |v| v.failed;
+        results -> Vec<BatchItem> = |v| v.results.iter().cloned().map(BatchItem).collect();
+    }
+}
+
+record! {
+    /// One item of a batch, in request order.
+    BatchItem(splants::engine::BatchItem) {
+        index -> usize = |v| v.index;
+        status -> &'static str = |v| match v.status {
+            splants::engine::BatchStatus::Success => "success",
+            splants::engine::BatchStatus::Error => "error",
+        };
+        data -> Option<GeneratedContent> = |v| v.data.clone().map(GeneratedContent);
+        error -> Option<BatchError> = |v| v.error.clone().map(BatchError);
+    }
+}
+
+record! {
+    /// A failed batch item's error, in the HTTP error body's shape.
+    BatchError(splants::engine::BatchError) {
+        error -> String = |v| v.error.clone();
+        r#type -> String = |v| v.type_name.clone();
+        code -> &'static str = |v| v.code.as_str();
+        details -> Json = |v| json_attr(&v.details);
+    }
+}
+
+record! {
+    /// The worst-case cost of a brief, computed without calling anyone.
+    Quote(splants::Quote) {
+        estimate -> f64 = |v| v.estimate.dollars();
+        max_tokens -> u32 = |v| v.max_tokens;
+        targets -> Vec<QuoteTarget> = |v| v.targets.iter().cloned().map(QuoteTarget).collect();
+        free -> bool = |v| v.free;
+    }
+}
+
+record! {
+    /// One (provider, model) a quoted call may be billed under.
+    QuoteTarget(splants::engine::QuoteTarget) {
+        provider -> String = |v| v.provider.clone();
+        model -> String = |v| v.model.clone();
+        input_tokens -> u64 = |v| v.input_tokens;
+        worst_case -> f64 = |v| v.worst_case.dollars();
+    }
+}
+
+record! {
+    /// One budget scope's figures in the current period.
+    BudgetStatus(splants::budget::BudgetStatus) {
+        scope -> String = |v| v.scope.clone();
+        limit -> Option<f64> = |v| v.limit.map(splants::Usd::dollars);
+        spent -> f64 = |v| v.spent.dollars();
+        reserved -> f64 = |v| v.reserved.dollars();
+        remaining -> Option<f64> = |v| v.remaining.map(splants::Usd::dollars);
+        in_flight -> u64 = |v| v.in_flight;
+        overshoot -> f64 = |v| v.overshoot.dollars();
+        overshoot_count -> u64 = |v| v.overshoot_count;
+        percent_used -> Option<f64> = |v| v.percent_used;
+        period_start -> DateTime<Utc> = |v| v.period_start;
+        period_end -> DateTime<Utc> = |v| v.period_end;
+        remaining_days -> i64 = |v| v.remaining_days;
+    }
+}
+
+record! {
+    /// One page of the content library.
+    ContentPage(splants::storage::ContentPage) {
+        items -> Vec<GeneratedContent> = |v| v.items.iter().cloned().map(GeneratedContent).collect();
+        next_cursor -> Option<String> = |v| v.next_cursor.clone();
+    }
+}
+
+record! {
+    /// What was generated and spent in a range; nested rows are dicts.
+    Overview(splants::analytics::Overview) {
+        total_content -> u64 = |v| v.total_content;
+        total_cost -> f64 = |v| v.total_cost.dollars();
+        avg_quality -> f64 = |v| v.avg_quality;
+        top_platforms -> Json = |v| json_attr(&v.top_platforms);
+        by_content_type -> Json = |v| json_attr(&v.by_content_type);
+        cost_per_day -> Json = |v| json_attr(&v.cost_per_day);
+        ai_usage -> Json = |v| json_attr(&v.ai_usage);
+        since -> DateTime<Utc> = |v| v.since;
+        until -> DateTime<Utc> = |v| v.until;
+    }
+}
+
+record! {
+    /// Engagement by platform, content type and posting hour; nested rows are dicts.
+    EngagementReport(splants::analytics::EngagementReport) {
+        totals -> Json = |v| json_attr(&v.totals);
+        engagement_rate -> f64 = |v| v.engagement_rate;
+        by_platform -> Json = |v| json_attr(&v.by_platform);
+        best_content_types -> Json = |v| json_attr(&v.best_content_types);
+        best_posting_hours -> Json = |v| json_attr(&v.best_posting_hours);
+        since -> DateTime<Utc> = |v| v.since;
+        until -> DateTime<Utc> = |v| v.until;
+    }
+}
+
+record! {
+    /// AI cost against freelance rates over a period; nested rows are dicts.
+    RoiReport(splants::analytics::RoiReport) {
+        time_period -> Json = |v| json_attr(&v.time_period);
+        pieces -> u64 = |v| v.pieces;
+        ai_cost -> f64 = |v| v.ai_cost.dollars();
+        freelance_cost -> f64 = |v| v.freelance_cost.dollars();
+        savings -> f64 = |v| v.savings.dollars();
+        roi -> Option<f64> = |v| v.roi;
+        cost_per_piece -> Option<f64> = |v| v.cost_per_piece.map(splants::Usd::dollars);
+        hours_saved -> f64 = |v| v.hours_saved;
+        attributed_revenue -> f64 = |v| v.attributed_revenue.dollars();
+        by_content_type -> Json = |v| json_attr(&v.by_content_type);
+        since -> DateTime<Utc> = |v| v.since;
+        until -> DateTime<Utc> = |v| v.until;
+    }
+}
+
+record! {
+    /// A reusable brief with typed variables.
+    Template(splants::Template) {
+        name -> String = |v| v.name.clone();
+        version -> String = |v| v.version.clone();
+        description -> String = |v| v.description.clone();
+        content_type -> &'static str = |v| v.content_type.as_str();
+        default_tone -> &'static str = |v| v.default_tone.as_str();
+        default_length -> Option<u32> = |v| v.default_length;
+        default_platform -> Option<&'static str> = |v| v.default_platform.map(|p| p.as_str());
+        variables -> Vec<TemplateVariable> = |v| v.variables.iter().cloned().map(TemplateVariable).collect();
+        keywords -> Vec<String> = |v| v.keywords.clone();
+        topic -> String = |v| v.topic.clone();
+        prompt -> String = |v| v.prompt.clone();
+    }
+}
+
+record! {
+    /// One input a template declares.
+    TemplateVariable(splants::template::TemplateVariable) {
+        name -> String = |v| v.name.clone();
+        description -> String = |v| v.description.clone();
+        kind -> &'static str = |v| v.kind.as_str();
+        required -> bool = |v| v.required;
+        default -> Json = |v| json_attr(&v.default);
+    }
+}
+
+/// A list of results converts element by element.
+impl<T: ToPython> ToPython for Vec<T> {
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        let list = pyo3::types::PyList::empty(py);
+        for item in self {
+            list.append(item.to_python(py)?)?;
+        }
+        Ok(list.into_any())
+    }
+}
+
+impl ToPython for std::sync::Arc<splants::Template> {
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        splants::Template::clone(&self).to_python(py)
+    }
+}
+
+impl ToPython for () {
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(py.None().into_bound(py))
+    }
+}
+
+impl ToPython for usize {
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any())
+    }
+}
+
+/// Adds every result class to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<GeneratedContent>()?;
+    m.add_class::<ContentMetadata>()?;
+    m.add_class::<Readability>()?;
+    m.add_class::<Usage>()?;
+    m.add_class::<TemplateRef>()?;
+    m.add_class::<BatchResult>()?;
+    m.add_class::<BatchItem>()?;
+    m.add_class::<BatchError>()?;
+    m.add_class::<Quote>()?;
+    m.add_class::<QuoteTarget>()?;
+    m.add_class::<BudgetStatus>()?;
+    m.add_class::<ContentPage>()?;
+    m.add_class::<Overview>()?;
+    m.add_class::<EngagementReport>()?;
+    m.add_class::<RoiReport>()?;
+    m.add_class::<Template>()?;
+    m.add_class::<TemplateVariable>()?;
+    Ok(())
+}
