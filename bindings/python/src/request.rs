@@ -191,6 +191,7 @@ impl RequestContext {
             tenant,
             tenant_budget: dollars(py, "tenant_budget", tenant_budget)?,
             request_id,
+            ..splants::RequestContext::default()
         }))
     }
 
