@@ -157,5 +157,28 @@ fn template_render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, engine_overhead, rate_limit_check, reserve_settle, analysis, template_render);
+fn token_estimate(c: &mut Criterion) {
+    let req = ContentRequest::new(ContentType::SocialMedia, "Spring sale")
+        .platform(Platform::Linkedin)
+        .keywords(["sale", "marketing"])
+        .length(60);
+    let prompt = splants::prompt::build(&req, None, 8192, 0);
+    let bytes: usize = prompt.messages.iter().map(|m| m.content.len()).sum();
+    let _ = splants::provider::tokens::estimate("gpt-4o-mini", &prompt.messages);
+    c.bench_function(&format!("tokens_estimate_gpt4o_mini_{bytes}_byte_prompt_repeated"), |b| {
+        b.iter(|| black_box(splants::provider::tokens::estimate("gpt-4o-mini", &prompt.messages)))
+    });
+    // A new topic every time: the topic line is counted fresh, the rest comes from the memo.
+    let mut i = 0_u64;
+    c.bench_function("tokens_estimate_gpt4o_mini_new_topic_each_call", |b| {
+        b.iter(|| {
+            i += 1;
+            let mut msgs = prompt.messages.clone();
+            msgs[1].content = msgs[1].content.replace("Spring sale", &format!("Spring sale number {i}"));
+            black_box(splants::provider::tokens::estimate("gpt-4o-mini", &msgs))
+        })
+    });
+}
+
+criterion_group!(benches, token_estimate, engine_overhead, rate_limit_check, reserve_settle, analysis, template_render);
 criterion_main!(benches);

@@ -28,25 +28,96 @@ pub fn upper_bound(messages: &[Message]) -> u64 {
 /// An upper bound on the prompt tokens of `messages` for `model`: exact tokenizer counts plus
 /// overheads for OpenAI models with a known encoding, [`upper_bound`] for every other model.
 pub fn estimate(model: &str, messages: &[Message]) -> u64 {
+    // Nothing to count: skip loading a tokenizer (the engine probes prices this way at build).
+    if messages.iter().all(|m| m.content.is_empty()) {
+        return upper_bound(messages);
+    }
     #[cfg(feature = "openai")]
-    if let Some(bpe) = bpe::for_model(model) {
+    if let Some((bpe, memo)) = bpe::for_model(model) {
         return REQUEST_OVERHEAD
-            + messages.iter().map(|m| bpe.encode_ordinary(&m.content).len() as u64 + MESSAGE_OVERHEAD).sum::<u64>();
+            + messages.iter().map(|m| memo::count(bpe, memo, &m.content) + MESSAGE_OVERHEAD).sum::<u64>();
     }
     #[cfg(not(feature = "openai"))]
     let _ = model;
     upper_bound(messages)
 }
 
+/// Counting with a memo of line counts.
+///
+/// Prompts are mostly the same lines (instructions, format rules) around a few that change
+/// (topic, keywords), so counts are kept per line. This is exact, not an approximation: both
+/// encodings' pre-tokenizers never make a piece that runs from one line into the next when the
+/// next line starts with anything but `\r`, `\n` or `/` (o200k's punctuation piece may take a
+/// following `/`), and BPE merges only within a piece; so the count of a text is the sum of
+/// the counts of its lines cut there. A test checks this equality on generated prompts.
+#[cfg(feature = "openai")]
+pub(crate) mod memo {
+    use parking_lot::Mutex;
+    use tiktoken_rs::CoreBPE;
+
+    /// Lines remembered per encoding before the memo starts over.
+    const CAPACITY: usize = 50_000;
+
+    /// Remembered line counts of one encoding.
+    #[derive(Default)]
+    pub(crate) struct Memo(Mutex<hashbrown::HashMap<Box<str>, u32>>);
+
+    /// Where `text` may be cut without changing its token count.
+    pub(crate) fn segments(text: &str) -> impl Iterator<Item = &str> {
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < bytes.len() {
+                let at = i;
+                i += 1;
+                if bytes[at] == b'\n' && i < bytes.len() && !matches!(bytes[i], b'\r' | b'\n' | b'/') {
+                    let seg = &text[start..i];
+                    start = i;
+                    return Some(seg);
+                }
+            }
+            if start < bytes.len() {
+                let seg = &text[start..];
+                start = bytes.len();
+                return Some(seg);
+            }
+            None
+        })
+    }
+
+    /// Tokens of `text`, from the memo where possible.
+    pub(crate) fn count(bpe: &CoreBPE, memo: &Memo, text: &str) -> u64 {
+        let mut total = 0_u64;
+        for seg in segments(text) {
+            if let Some(n) = memo.0.lock().get(seg) {
+                total += u64::from(*n);
+                continue;
+            }
+            let n = u32::try_from(bpe.encode_ordinary(seg).len()).unwrap_or(u32::MAX);
+            let mut map = memo.0.lock();
+            if map.len() >= CAPACITY {
+                map.clear();
+            }
+            map.insert(Box::from(seg), n);
+            total += u64::from(n);
+        }
+        total
+    }
+}
+
 #[cfg(feature = "openai")]
 mod bpe {
+    use super::memo::Memo;
     use std::sync::LazyLock;
     use tiktoken_rs::CoreBPE;
     use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
 
-    // Built once (about 100 ms each); `None` if the embedded data could not be loaded.
+    // Built once, on first use (about 100 ms each); `None` if the embedded data could not be loaded.
     static O200K: LazyLock<Option<CoreBPE>> = LazyLock::new(|| tiktoken_rs::o200k_base().ok());
     static CL100K: LazyLock<Option<CoreBPE>> = LazyLock::new(|| tiktoken_rs::cl100k_base().ok());
+    static O200K_MEMO: LazyLock<Memo> = LazyLock::new(Memo::default);
+    static CL100K_MEMO: LazyLock<Memo> = LazyLock::new(Memo::default);
 
     /// OpenAI model families whose encoding is documented; anything else is not counted.
     const FAMILIES: &[&str] = &["gpt-4o", "gpt-4.1", "gpt-4", "gpt-3.5", "gpt-35", "gpt-5", "chatgpt-4o"];
@@ -61,7 +132,7 @@ mod bpe {
     }
 
     /// The encoding of `model` (an `openai/` gateway prefix is allowed), if known for sure.
-    pub(super) fn for_model(model: &str) -> Option<&'static CoreBPE> {
+    pub(super) fn for_model(model: &str) -> Option<(&'static CoreBPE, &'static Memo)> {
         let model = model.trim().to_ascii_lowercase();
         let model = model.strip_prefix("openai/").unwrap_or(&model);
         let known = FAMILIES.iter().any(|f| model.starts_with(f) && (*f != "gpt-5" || known_gpt5(model)))
@@ -70,8 +141,8 @@ mod bpe {
             return None;
         }
         match get_tokenizer(model)? {
-            Tokenizer::O200kBase => O200K.as_ref(),
-            Tokenizer::Cl100kBase => CL100K.as_ref(),
+            Tokenizer::O200kBase => O200K.as_ref().map(|b| (b, &*O200K_MEMO)),
+            Tokenizer::Cl100kBase => CL100K.as_ref().map(|b| (b, &*CL100K_MEMO)),
             _ => None,
         }
     }
@@ -148,5 +219,80 @@ mod tests {
         assert!(
             estimate("openai/GPT-4o", &[Message::user("hello world")]) < upper_bound(&[Message::user("hello world")])
         );
+    }
+
+    #[cfg(feature = "openai")]
+    #[test]
+    fn line_memo_is_exact() {
+        use crate::content::{ContentRequest, ContentType, Platform, Tone};
+        let bpes = [tiktoken_rs::o200k_base().unwrap(), tiktoken_rs::cl100k_base().unwrap()];
+        let words = [
+            "AI",
+            "sale",
+            "ünïcödé",
+            "日本語",
+            "🎉",
+            "a/b",
+            "/path",
+            "C++",
+            "it's",
+            "1234567",
+            "  ",
+            "\t",
+            "x.",
+            "\"q\"",
+            "--",
+            "#tag",
+            "e-mail",
+            "O'Neil",
+            "\r\n",
+            "ñ",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut texts: Vec<String> = Vec::new();
+        for round in 0..300 {
+            let pick = |rng: &mut fastrand::Rng, n: usize| -> String {
+                (0..n).map(|_| words[rng.usize(..words.len())]).collect::<Vec<_>>().join(if rng.bool() {
+                    " "
+                } else {
+                    ""
+                })
+            };
+            let topic = pick(&mut rng, 1 + round % 7);
+            let kws: Vec<String> = (0..rng.usize(0..4)).map(|_| pick(&mut rng, 2)).collect();
+            let mut req = ContentRequest::new(ContentType::ALL[round % ContentType::ALL.len()], topic)
+                .tone(Tone::ALL[round % Tone::ALL.len()])
+                .keywords(kws);
+            if round % 3 == 0 {
+                req = req
+                    .platform(Platform::Twitter)
+                    .target_audience(pick(&mut rng, 3))
+                    .call_to_action(pick(&mut rng, 2));
+            }
+            let p = crate::prompt::build(
+                &req,
+                (round % 4 == 0).then_some("Line one/\n/two\n\n\nthree.\n  indented\n"),
+                8192,
+                0,
+            );
+            texts.extend(p.messages.into_iter().map(|m| m.content));
+            texts.push(format!(
+                "{}\n{}\n/{}\n\n{} \n{}",
+                pick(&mut rng, 5),
+                pick(&mut rng, 4),
+                pick(&mut rng, 3),
+                pick(&mut rng, 6),
+                pick(&mut rng, 2)
+            ));
+        }
+        for bpe in &bpes {
+            let memo = memo::Memo::default();
+            for t in &texts {
+                let whole = bpe.encode_ordinary(t).len() as u64;
+                assert_eq!(memo::count(bpe, &memo, t), whole, "{t:?}");
+                assert_eq!(memo::count(bpe, &memo, t), whole, "memo hit {t:?}");
+            }
+        }
+        assert_eq!(memo::segments("a\nb\n\nc\n/d\n").collect::<Vec<_>>(), vec!["a\n", "b\n\n", "c\n/d\n"]);
     }
 }
