@@ -5,6 +5,16 @@
 //! version, and the owner — so a tenant never receives another tenant's piece. Concurrent
 //! identical requests wait for one provider call; the others are served its result as cache
 //! hits (cost 0, no budget used). Failures are not cached.
+//!
+//! With a Redis connection (feature `redis`, `ContentCache::with_redis`) the cache has a
+//! second, shared layer: a miss in this process looks in Redis before generating, and a fresh
+//! piece is written there, so another instance asking the same brief for the same owner gets it
+//! as a hit. Single-flight stays per process (two instances missing at the same moment both
+//! generate; the later write wins). A piece read from Redis is kept locally only as long as
+//! Redis still keeps it. Redis errors count as misses: the cache never fails a generation.
+
+#[cfg(feature = "redis")]
+mod redis;
 
 use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
 use crate::error::{Error, Result};
@@ -14,10 +24,30 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// An in-memory, TTL-bounded cache of generated pieces.
+/// An in-memory, TTL-bounded cache of generated pieces, optionally backed by Redis.
 #[derive(Clone, Debug)]
 pub struct ContentCache {
-    cache: moka::future::Cache<String, GeneratedContent>,
+    cache: moka::future::Cache<String, Cached>,
+    #[cfg(feature = "redis")]
+    ttl: Duration,
+    #[cfg(feature = "redis")]
+    shared: Option<self::redis::RedisLayer>,
+}
+
+/// A cached piece and, when it came from Redis, how long Redis keeps it still.
+#[derive(Clone, Debug)]
+struct Cached {
+    content: GeneratedContent,
+    expires_in: Option<Duration>,
+}
+
+/// Expires a piece read from Redis when Redis does (the TTL bounds every entry anyway).
+struct SharedExpiry;
+
+impl moka::Expiry<String, Cached> for SharedExpiry {
+    fn expire_after_create(&self, _key: &String, value: &Cached, _created_at: std::time::Instant) -> Option<Duration> {
+        value.expires_in
+    }
 }
 
 #[derive(Serialize)]
@@ -47,7 +77,47 @@ fn norm(s: &str) -> String {
 impl ContentCache {
     /// A cache of at most `capacity` pieces, each kept for `ttl`.
     pub fn new(capacity: u64, ttl: Duration) -> Self {
-        ContentCache { cache: moka::future::Cache::builder().max_capacity(capacity).time_to_live(ttl).build() }
+        ContentCache {
+            cache: moka::future::Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .expire_after(SharedExpiry)
+                .build(),
+            #[cfg(feature = "redis")]
+            ttl,
+            #[cfg(feature = "redis")]
+            shared: None,
+        }
+    }
+
+    /// Adds the shared layer: pieces are also read from and written to `redis`
+    /// (`<prefix>cache:<key>`, JSON, expiring after the cache TTL).
+    #[cfg(feature = "redis")]
+    #[must_use]
+    pub fn with_redis(mut self, redis: crate::redis_conn::RedisConnection) -> Self {
+        self.shared = Some(self::redis::RedisLayer::new(redis, self.ttl));
+        self
+    }
+
+    /// Whether pieces are shared through Redis.
+    #[cfg(feature = "redis")]
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// Whether pieces are shared through Redis (never without the `redis` feature).
+    #[cfg(not(feature = "redis"))]
+    pub fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// `Ok` for the in-memory cache; with Redis, whether Redis answers `PING`.
+    pub async fn ping(&self) -> Result<()> {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            return shared.ping().await;
+        }
+        Ok(())
     }
 
     /// The cache key of a brief for a provider/model, template and owner.
@@ -83,16 +153,38 @@ impl ContentCache {
         hex::encode(Sha256::digest(&json))
     }
 
-    /// The cached piece for `key`, or the result of `generate`, run once however many callers
-    /// ask at the same time. Returns the piece and whether it was a hit (this caller did not
-    /// run `generate`).
+    /// The cached piece for `key` (here, else in Redis), or the result of `generate`, run once
+    /// however many callers in this process ask at the same time. Returns the piece and whether
+    /// it was a hit (`generate` did not run for this caller).
     pub async fn get_or_generate<F>(&self, key: String, generate: F) -> Result<(GeneratedContent, bool)>
     where
         F: Future<Output = Result<GeneratedContent>>,
     {
-        let entry = self.cache.entry(key).or_try_insert_with(generate).await.map_err(|e: Arc<Error>| (*e).clone())?;
+        #[cfg(feature = "redis")]
+        let mut shared_hit = false;
+        #[cfg(not(feature = "redis"))]
+        let shared_hit = false;
+        #[cfg(feature = "redis")]
+        let init = {
+            let (shared, key, shared_hit) = (self.shared.as_ref(), key.clone(), &mut shared_hit);
+            async move {
+                if let Some(shared) = shared {
+                    if let Some((content, expires_in)) = shared.get(&key).await {
+                        *shared_hit = true;
+                        return Ok(Cached { content, expires_in });
+                    }
+                    let content = generate.await?;
+                    shared.put(&key, &content).await;
+                    return Ok(Cached { content, expires_in: None });
+                }
+                generate.await.map(|content| Cached { content, expires_in: None })
+            }
+        };
+        #[cfg(not(feature = "redis"))]
+        let init = async { generate.await.map(|content| Cached { content, expires_in: None }) };
+        let entry = self.cache.entry(key).or_try_insert_with(init).await.map_err(|e: Arc<Error>| (*e).clone())?;
         let fresh = entry.is_fresh();
-        Ok((entry.into_value(), !fresh))
+        Ok((entry.into_value().content, !fresh || shared_hit))
     }
 
     /// Number of cached pieces (approximate while writes are pending).
@@ -105,7 +197,7 @@ impl ContentCache {
         self.len() == 0
     }
 
-    /// Drops every entry.
+    /// Drops every entry of this process (not those in Redis).
     pub fn clear(&self) {
         self.cache.invalidate_all();
     }

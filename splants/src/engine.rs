@@ -49,6 +49,9 @@ pub(crate) struct EngineInner {
     pub(crate) clock: SharedClock,
     pub(crate) events: EventSink,
     pub(crate) keys: KeyManager,
+    /// The Redis the limiter and cache use, when the builder connected one (for health).
+    #[cfg(feature = "redis")]
+    pub(crate) redis: Option<crate::redis_conn::RedisConnection>,
 }
 
 /// Turns briefs into finished, scored, stored copy within budget and rate limits.
@@ -325,7 +328,23 @@ impl ContentEngine {
     pub fn clock(&self) -> &SharedClock {
         &self.inner.clock
     }
+
+    /// Health of the cache for `/health`: `None` when there is no cache and no Redis; with
+    /// Redis (for the cache or the rate limits) whether it answers `PING`; else `Ok`.
+    pub async fn cache_health(&self) -> Option<Result<()>> {
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &self.inner.redis {
+            return Some(redis.ping().await);
+        }
+        match &self.inner.cache {
+            Some(cache) => Some(cache.ping().await),
+            None => None,
+        }
+    }
 }
 
+#[cfg(test)]
+#[cfg(feature = "redis")]
+mod redis_tests;
 #[cfg(test)]
 mod tests;

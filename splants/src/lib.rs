@@ -19,6 +19,8 @@ pub mod money;
 pub mod prompt;
 pub mod provider;
 pub mod ratelimit;
+#[cfg(feature = "redis")]
+pub mod redis_conn;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod storage;

@@ -12,7 +12,11 @@
 //! the minute quota has used one minute cell, which refills within a second at 60/minute.
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
+#[cfg(feature = "redis")]
+pub use self::redis::RedisRateLimiter;
 pub use memory::MemoryRateLimiter;
 
 use crate::error::{Error, Result};

@@ -30,6 +30,8 @@ pub struct ContentEngineBuilder {
     templates: Option<TemplateRegistry>,
     prices: Option<PriceTable>,
     events: Option<EventSink>,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::redis_conn::RedisConnection>,
 }
 
 impl std::fmt::Debug for ContentEngineBuilder {
@@ -68,7 +70,7 @@ impl ContentEngineBuilder {
         self.storage(Arc::new(MemoryStorage::new())).ledger(Arc::new(MemoryLedger::new()))
     }
 
-    /// Uses this rate limiter.
+    /// Uses this rate limiter (it wins over the Redis limiter a `REDIS_URL` would give).
     pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = Some(limiter);
         self
@@ -92,14 +94,27 @@ impl ContentEngineBuilder {
         self
     }
 
+    /// Uses this Redis connection (e.g. with its own key prefix) instead of connecting to
+    /// `REDIS_URL`: for the default rate limiter and, with `CACHE_ENABLED`, the shared cache.
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, redis: crate::redis_conn::RedisConnection) -> Self {
+        self.redis = Some(redis);
+        self
+    }
+
     /// Publishes events on this sink (to share it with other components).
     pub fn events(mut self, events: EventSink) -> Self {
         self.events = Some(events);
         self
     }
 
-    /// Builds the engine. Fails with a config error when a part cannot be made, or when a
-    /// paid model has no price (a budget cannot guard an unpriced model).
+    /// Builds the engine. Fails with a config error when a part cannot be made, when a paid
+    /// model has no price (a budget cannot guard an unpriced model), or when `REDIS_URL` is set
+    /// and Redis does not answer.
+    ///
+    /// With `REDIS_URL` (feature `redis`), rate limits default to `RedisRateLimiter`
+    /// and, with `CACHE_ENABLED`, the cache is shared through Redis; Redis is not contacted when
+    /// neither needs it (a limiter was given and the cache is off).
     pub async fn build(self) -> Result<ContentEngine> {
         let config = self.config.unwrap_or_default();
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
@@ -148,8 +163,31 @@ impl ContentEngineBuilder {
             },
             events.clone(),
         );
-        let limiter = self.limiter.unwrap_or_else(|| Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))));
         let cache = config.cache_enabled.then(|| ContentCache::new(config.cache_capacity, config.cache_ttl));
+        #[cfg(feature = "redis")]
+        let redis = match (self.redis, &config.redis_url) {
+            (Some(r), _) => Some(r),
+            (None, Some(url)) if self.limiter.is_none() || config.cache_enabled => Some(connect_redis(url).await?),
+            _ => None,
+        };
+        #[cfg(feature = "redis")]
+        let (limiter, cache): (Arc<dyn RateLimiter>, _) = match &redis {
+            Some(r) => (
+                self.limiter.unwrap_or_else(|| {
+                    Arc::new(crate::ratelimit::RedisRateLimiter::new(r.clone(), Arc::clone(&clock)))
+                }),
+                cache.map(|c| c.with_redis(r.clone())),
+            ),
+            None => (self.limiter.unwrap_or_else(|| Arc::new(MemoryRateLimiter::new(Arc::clone(&clock)))), cache),
+        };
+        #[cfg(not(feature = "redis"))]
+        let limiter = self.limiter.unwrap_or_else(|| Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))));
+        #[cfg(not(feature = "redis"))]
+        if config.redis_url.is_some() {
+            tracing::warn!(
+                "REDIS_URL is set but splants was built without the `redis` feature: rate limits and the cache stay in this process"
+            );
+        }
         let keys = KeyManager::new(Arc::clone(&storage), Arc::clone(&clock), config.rate_limits.default_tier.clone());
         if let Some(secret) = &config.api_key {
             if config.api_key_configured() {
@@ -164,6 +202,7 @@ impl ContentEngineBuilder {
             storage = storage.backend(),
             budget = ?config.monthly_budget.map(|b| b.to_string()),
             cache = config.cache_enabled,
+            shared_cache = cache.as_ref().is_some_and(ContentCache::is_shared),
             "content engine ready"
         );
         let engine = ContentEngine {
@@ -179,12 +218,24 @@ impl ContentEngineBuilder {
                 clock,
                 events,
                 keys,
+                #[cfg(feature = "redis")]
+                redis,
             }),
         };
         #[cfg(feature = "webhooks")]
         crate::webhook::WebhookDispatcher::start(&engine).await?;
         Ok(engine)
     }
+}
+
+/// Connects to `REDIS_URL`; any failure is a config error naming it (never the password).
+#[cfg(feature = "redis")]
+async fn connect_redis(url: &str) -> Result<crate::redis_conn::RedisConnection> {
+    crate::redis_conn::RedisConnection::connect(url).await.map_err(|e| match e {
+        Error::Config { reason, .. } => Error::config("REDIS_URL", reason),
+        Error::Storage { message } => Error::config("REDIS_URL", format!("{message} (is Redis running?)")),
+        other => other,
+    })
 }
 
 /// A hold must outlive the slowest legitimate call: every attempt timing out plus the waits.

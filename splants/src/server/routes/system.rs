@@ -131,14 +131,23 @@ pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
             None => timed(async move { provider.health().await }).await,
         }
     };
-    let (database, providers) = tokio::join!(timed(async move { storage.ping().await }), provider_check);
-    *s.provider_health.lock() = Some((Instant::now(), providers.clone()));
-    let cache = if s.engine.config().cache_enabled {
-        ComponentHealth { status: "healthy".into(), latency_ms: 0.0, error: None }
-    } else {
-        ComponentHealth { status: "disabled".into(), latency_ms: 0.0, error: None }
+    // The cache component is Redis when the engine uses it (cache or rate limits).
+    let engine = s.engine.clone();
+    let cache_check = async move {
+        let mut disabled = false;
+        let health = timed(async {
+            engine.cache_health().await.unwrap_or_else(|| {
+                disabled = true;
+                Ok(())
+            })
+        })
+        .await;
+        if disabled { ComponentHealth { status: "disabled".into(), latency_ms: 0.0, error: None } } else { health }
     };
-    let degraded = database.status != "healthy" || providers.status != "healthy";
+    let (database, providers, cache) =
+        tokio::join!(timed(async move { storage.ping().await }), provider_check, cache_check);
+    *s.provider_health.lock() = Some((Instant::now(), providers.clone()));
+    let degraded = database.status != "healthy" || providers.status != "healthy" || cache.status == "unhealthy";
     let mut components = BTreeMap::new();
     components.insert("database".to_owned(), database);
     components.insert("cache".to_owned(), cache);
