@@ -57,18 +57,61 @@ impl<'py, T: ToPython> IntoPyObject<'py> for Answer<T> {
     }
 }
 
-/// Runs `fut` on the tokio runtime and returns an asyncio future for its result. Needs a
-/// running event loop (the `async def` wrappers in `splants/__init__.py` guarantee one).
+/// An awaitable whose result is already there: `await` returns it (or raises) at once.
+#[pyclass(module = "splants._splants")]
+pub(crate) struct Ready {
+    outcome: Option<PyResult<Py<PyAny>>>,
+}
+
+#[pymethods]
+impl Ready {
+    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self.outcome.take() {
+            Some(Ok(value)) => Err(pyo3::exceptions::PyStopIteration::new_err((value,))),
+            Some(Err(e)) => Err(e),
+            None => Err(pyo3::exceptions::PyStopIteration::new_err((py.None(),))),
+        }
+    }
+}
+
+/// Runs `fut` and returns an awaitable for its result. The first step runs right here, with
+/// the GIL released and inside the tokio runtime, until the call has to wait (for the
+/// provider, the database, a timer); a call that never waits — the offline drafter on the
+/// memory store, a cache hit, a template lookup — is answered without leaving the thread.
+/// Otherwise the rest runs on tokio and an asyncio future is returned. Needs a running event
+/// loop (the `async def` wrappers in `splants/__init__.py` guarantee one).
 pub(crate) fn spawn<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     T: ToPython,
     F: Future<Output = splants::Result<T>> + Send + 'static,
 {
     let ticket = Ticket::new();
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        let result = fut.await;
-        Ok(Answer { result, _ticket: ticket })
-    })
+    let mut fut = Box::pin(fut);
+    let first = py.detach(|| {
+        let _runtime = pyo3_async_runtimes::tokio::get_runtime().enter();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        fut.as_mut().poll(&mut cx)
+    });
+    match first {
+        std::task::Poll::Ready(result) => {
+            let outcome = Answer { result, _ticket: ticket }.into_pyobject(py).map(Bound::unbind);
+            Ok(Bound::new(py, Ready { outcome: Some(outcome) })?.into_any())
+        }
+        // The rest runs on tokio, which polls the task again at once and so replaces the
+        // no-op waker the first step registered.
+        std::task::Poll::Pending => pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let result = fut.await;
+            Ok(Answer { result, _ticket: ticket })
+        }),
+    }
 }
 
 /// Runs `fut` to completion on the tokio runtime from a synchronous call, with the GIL
