@@ -1,0 +1,112 @@
+// Shared test fixtures: the addon, and an OpenAI-format chat completions server on 127.0.0.1.
+import { createServer } from 'node:http'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+/** The addon as a user loads it (`require('splants')` resolves to this package's index.js). */
+export const splants = require('..')
+
+/** Price of every mock model, dollars per million tokens (steep, so small budgets run out). */
+export const MOCK_PRICE = { input: 1000, output: 1000 }
+
+/**
+ * Starts a chat completions server whose behaviour depends on the requested model:
+ * `mock` answers at once with usage ≤ `max_tokens`; `mock-fail` answers 400; `mock-empty`
+ * answers with no text; `mock-hang` never answers; `mock-gated` answers once `gate()` resolves.
+ * Returns `{ baseUrl, calls, close, gate }`.
+ */
+export async function startMockProvider() {
+  const state = { calls: 0, gate: () => Promise.resolve(), hung: [] }
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', async () => {
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        res.writeHead(404).end()
+        return
+      }
+      state.calls += 1
+      const request = JSON.parse(body)
+      const model = request.model
+      if (model === 'mock-hang') {
+        state.hung.push(res)
+        return
+      }
+      if (model === 'mock-fail') {
+        res.writeHead(400, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: { message: 'model does not accept this prompt', type: 'invalid_request_error', code: null } }))
+        return
+      }
+      if (model === 'mock-gated') await state.gate()
+      const promptBytes = request.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0)
+      const promptTokens = Math.ceil(promptBytes / 4) // real tokenizers need about 4 bytes a token
+      const completionTokens = request.max_tokens // the worst a provider may bill
+      const content =
+        model === 'mock-empty'
+          ? ''
+          : `# ${model} answer\n\nMarketing copy about the brief, written by the mock provider. Start your free trial today.`
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          id: `chatcmpl-${state.calls}`,
+          object: 'chat.completion',
+          created: 1_764_000_000,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+        }),
+      )
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    get calls() {
+      return state.calls
+    },
+    /** Holds `mock-gated` answers until the returned promise resolves. */
+    setGate(fn) {
+      state.gate = fn
+    },
+    close() {
+      for (const res of state.hung) res.destroy()
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+/** Engine options for a paid, OpenAI-compatible mock model. */
+export function paidOptions(baseUrl, model, extra = {}) {
+  return {
+    provider: 'compatible',
+    openaiBaseUrl: baseUrl,
+    model,
+    prices: { [model]: MOCK_PRICE },
+    databaseUrl: 'memory://',
+    maxAttempts: 1,
+    ...extra,
+  }
+}
+
+/** An offline engine keeping everything in memory. */
+export function offlineEngine(extra = {}) {
+  return new splants.ContentEngine({ provider: 'offline', databaseUrl: 'memory://', ...extra })
+}
+
+/** Awaits `promise`, asserts it rejects with an `Error` of `code`, and returns the error. */
+export async function rejection(promise, code) {
+  try {
+    await promise
+  } catch (err) {
+    assert.ok(err instanceof Error, `expected an Error instance, got ${typeof err}`)
+    assert.equal(err.code, code, `expected code ${code}, got ${err.code}: ${err.message}`)
+    return err
+  }
+  assert.fail(`expected a rejection with code ${code}, but the call resolved`)
+}
+
+export const BLOG = { contentType: 'blog', topic: 'AI marketing tips for small shops', keywords: ['AI marketing'] }
+export const TWEET = { content_type: 'social_media', topic: 'Quick marketing tip of the day', platform: 'twitter', length: 40 }

@@ -1,0 +1,102 @@
+// Compiled (never run) by `npm run check-types`: the declarations must accept real usage and
+// reject mistakes (each `@ts-expect-error` fails the check if the line stops being an error).
+import { ContentEngine } from '../../index.js'
+import type {
+  BatchResult,
+  BudgetStatus,
+  ContentPage,
+  ErrorCode,
+  GeneratedContent,
+  Quote,
+  RequestContext,
+  SplantsError,
+  Template,
+  VerifiedKey,
+} from '../../index.js'
+
+export async function usage(): Promise<void> {
+  const engine = new ContentEngine({ provider: 'offline', databaseUrl: 'memory://', monthlyBudget: 25, tiers: { free: 5 } })
+  const ready: ContentEngine = await ContentEngine.create({ monthlyBudget: null })
+  const fromEnv: ContentEngine = await ContentEngine.fromEnv()
+  void ready
+  void fromEnv
+
+  const ctx: RequestContext = { keyId: 'k1', tier: 'free', keyBudget: 2 }
+  const piece: GeneratedContent = await engine.generate({ contentType: 'blog', topic: 'AI tips', keywords: ['ai'] }, ctx)
+  const score: number = piece.quality_score
+  const words: number = piece.metadata.word_count
+  void score
+  void words
+
+  const batch: BatchResult = await engine.generateBatch([{ contentType: 'email', topic: 'Sale', tone: 'friendly' }])
+  const firstStatus: 'success' | 'error' = batch.results[0].status
+  void firstStatus
+
+  const fromTemplate: GeneratedContent = await engine.generateFromTemplate(
+    'product_launch',
+    { product_name: 'X', features: 'y', audience: 'z', launch_date: 'soon' },
+    { platform: 'linkedin' },
+  )
+  void fromTemplate
+
+  const quote: Quote = await engine.quote({ contentType: 'ad_copy', topic: 'Shoes' })
+  const estimate: number = quote.estimate
+  void estimate
+
+  const page: ContentPage = await engine.listContent({ contentType: 'blog', limit: 10 })
+  const next: string | null = page.next_cursor
+  void next
+  const again: GeneratedContent = await engine.getContent(piece.id)
+  void again
+  const deleted: void = await engine.deleteContent(piece.id)
+  void deleted
+
+  const stored: number = await engine.recordEvents([{ eventName: 'click', contentId: piece.id }])
+  void stored
+  const overview = await engine.analyticsOverview({ since: '2026-01-01T00:00:00Z' })
+  const total: number = overview.total_content
+  void total
+  const engagement = await engine.engagement({ platform: 'twitter' })
+  const rate: number = engagement.engagement_rate
+  void rate
+  const roi = await engine.roi('quarter')
+  const ratio: number | null = roi.roi
+  void ratio
+
+  const budgets: BudgetStatus[] = await engine.budgetStatus(ctx)
+  const limit: number | null = budgets[0].limit
+  void limit
+
+  const templates: Template[] = await engine.listTemplates()
+  const one: Template = await engine.getTemplate(templates[0].name)
+  void one
+  await engine.registerTemplate({ name: 'mine', version: '1.0.0', contentType: 'email', topic: 'T', prompt: 'P' })
+
+  const verified: VerifiedKey = await engine.verifyApiKey('secret')
+  await engine.generate({ contentType: 'blog', topic: 'x' }, verified.context)
+
+  try {
+    await engine.generate({ contentType: 'blog', topic: '' })
+  } catch (err) {
+    const e = err as SplantsError
+    const code: ErrorCode = e.code
+    const status: number = e.status
+    if (code === 'budget_exceeded') console.log(e.details.remaining_days, status)
+  }
+
+  // @ts-expect-error: not a content type
+  await engine.generate({ contentType: 'poem', topic: 'x' })
+  // @ts-expect-error: topic is required
+  await engine.generate({ contentType: 'blog' })
+  // @ts-expect-error: not an option
+  new ContentEngine({ monthlyBudjet: 5 })
+  // @ts-expect-error: not a provider
+  new ContentEngine({ provider: 'gemini' })
+  // @ts-expect-error: not an ROI period
+  await engine.roi('decade')
+  // @ts-expect-error: results are snake_case, like the HTTP API
+  void piece.qualityScore
+  // @ts-expect-error: not an error code
+  const wrong: ErrorCode = 'oops'
+  void wrong
+}

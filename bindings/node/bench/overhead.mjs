@@ -1,0 +1,43 @@
+// Per-call cost of `await engine.generate(...)` seen from Node: offline drafter, in-memory store,
+// N sequential awaits (one call in flight at a time). Compare the median with the same call
+// timed in Rust to get what the binding adds (argument conversion, the hop to the Tokio
+// runtime and back, and building the result object).
+//
+//   node bench/overhead.mjs [N=5000]
+//
+// `budgetStatus()` is timed the same way as a floor: it does almost nothing in Rust, so its
+// time is close to the bare cost of one Promise-returning call through the addon.
+import { createRequire } from 'node:module'
+
+const { ContentEngine } = createRequire(import.meta.url)('..')
+const N = Number(process.argv[2] ?? 5000)
+const WARMUP = Math.min(500, N)
+
+const engine = await ContentEngine.create({ provider: 'offline', databaseUrl: 'memory://', monthlyBudget: null })
+const brief = {
+  contentType: 'social_media',
+  topic: 'Three ways to keep an AI budget in check',
+  keywords: ['AI budget', 'marketing'],
+  platform: 'linkedin',
+  tone: 'friendly',
+}
+
+async function time(label, call) {
+  for (let i = 0; i < WARMUP; i++) await call(i)
+  const us = new Float64Array(N)
+  for (let i = 0; i < N; i++) {
+    const t0 = process.hrtime.bigint()
+    await call(i)
+    us[i] = Number(process.hrtime.bigint() - t0) / 1000
+  }
+  us.sort()
+  const mean = us.reduce((a, b) => a + b, 0) / N
+  const pct = (p) => us[Math.min(N - 1, Math.floor(p * N))]
+  console.log(
+    `${label.padEnd(28)} n=${N}  mean ${mean.toFixed(1)} µs  median ${pct(0.5).toFixed(1)} µs  p90 ${pct(0.9).toFixed(1)} µs  p99 ${pct(0.99).toFixed(1)} µs  min ${us[0].toFixed(1)} µs`,
+  )
+}
+
+console.log(`node ${process.version}, splants addon (release), offline provider, memory://`)
+await time('generate (offline, memory)', (i) => engine.generate({ ...brief, topic: `${brief.topic} #${i}` }))
+await time('budgetStatus (floor)', () => engine.budgetStatus())

@@ -1,0 +1,193 @@
+//! Futures into Promises, Rust errors into JavaScript `Error`s.
+//!
+//! Every engine call runs on napi's Tokio runtime; only `JSON.stringify` of the arguments and
+//! `JSON.parse` of the result (or building the error) run on the JavaScript thread, so no call
+//! blocks the event loop. A panic anywhere in the call is caught and becomes a rejected
+//! Promise with code `internal`.
+
+use futures::FutureExt;
+use napi::bindgen_prelude::{Function, JsObjectValue, Object, PromiseRaw};
+use napi::{Env, JsValue, Unknown, ValueType};
+use serde::Serialize;
+use serde_json::Value;
+use splants::Error;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+/// The Promise every async method returns.
+pub type Promise<'env> = PromiseRaw<'env, Unknown<'env>>;
+
+/// An object argument as JSON text: `JSON.stringify` runs on the JavaScript thread (one call,
+/// far cheaper than one N-API call per property, and it turns `Date`s into ISO strings); the
+/// text is parsed into a `serde_json::Value` on the runtime.
+pub struct JsonArg {
+    name: &'static str,
+    text: splants::Result<Option<String>>,
+}
+
+impl JsonArg {
+    /// Takes argument `name`; `undefined`, `null` and values JSON cannot represent count as absent.
+    pub fn new(env: &Env, value: Option<Unknown>, name: &'static str) -> Self {
+        let text = match value {
+            None => Ok(None),
+            Some(value) => stringify(env, value)
+                .map_err(|e| Error::validation(name, format!("cannot be converted to JSON: {}", e.reason))),
+        };
+        JsonArg { name, text }
+    }
+
+    /// The argument as a JSON value (`None` when absent).
+    pub fn value(self) -> splants::Result<Option<Value>> {
+        let name = self.name;
+        self.text?
+            .map(|text| serde_json::from_str(&text).map_err(|e| Error::validation(name, format!("is not JSON: {e}"))))
+            .transpose()
+    }
+}
+
+fn stringify(env: &Env, value: Unknown) -> napi::Result<Option<String>> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
+    let text = stringify.call(value)?;
+    if text.get_type()? != ValueType::String {
+        return Ok(None); // `JSON.stringify(() => 1)` is undefined
+    }
+    Ok(Some(text.coerce_to_string()?.into_utf8()?.into_owned()?))
+}
+
+/// Runs the future `call` makes on the runtime and returns a Promise that resolves with its
+/// value converted to a plain object (the Rust `Serialize` output), or rejects with
+/// [`to_js_error`].
+pub fn promise<'env, T, F, M>(env: &'env Env, call: M) -> napi::Result<Promise<'env>>
+where
+    T: Serialize + Send + 'static,
+    F: Future<Output = splants::Result<T>> + Send + 'static,
+    M: FnOnce() -> F + Send + 'static,
+{
+    let call = move || call().map(|result| result.and_then(|value| to_json(&value)));
+    settle(env, call, parse_json)
+}
+
+/// Serializes on the runtime thread; the JavaScript thread then only runs `JSON.parse`.
+fn to_json<T: Serialize>(value: &T) -> splants::Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::internal(format!("could not serialize the result: {e}")))
+}
+
+/// `JSON.parse(text)`: V8's parser builds a large plain object far faster than one N-API
+/// call per property would.
+fn parse_json<'env>(env: &'env Env, text: String) -> napi::Result<Unknown<'env>> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let parse: Function<String, Unknown> = json.get_named_property("parse")?;
+    parse.call(text)
+}
+
+/// Like [`promise`] for calls with nothing to return: resolves with `undefined`.
+pub fn promise_void<'env, F, M>(env: &'env Env, call: M) -> napi::Result<PromiseRaw<'env, ()>>
+where
+    F: Future<Output = splants::Result<()>> + Send + 'static,
+    M: FnOnce() -> F + Send + 'static,
+{
+    settle(env, call, |_, ()| Ok(()))
+}
+
+/// Runs the future `call` makes on the runtime; `convert` turns its value into JavaScript on
+/// the JS thread.
+///
+/// The future is made on the runtime, not here: the engine's futures are large (the generate
+/// pipeline is about 17 KB), and making one on the JavaScript thread costs a copy per move and
+/// an allocation that another thread frees. The task spawned from here holds only `call`.
+pub fn settle<'env, T, F, M, C, V>(env: &'env Env, call: M, convert: C) -> napi::Result<PromiseRaw<'env, V>>
+where
+    T: Send + 'static,
+    F: Future<Output = splants::Result<T>> + Send + 'static,
+    M: FnOnce() -> F + Send + 'static,
+    C: FnOnce(&'env Env, T) -> napi::Result<V> + 'static,
+    V: napi::bindgen_prelude::ToNapiValue,
+{
+    let task = async move {
+        let outcome = AssertUnwindSafe(async move { Box::pin(call()).await }).catch_unwind().await;
+        Ok::<_, napi::Error>(outcome.unwrap_or_else(|payload| Err(Error::internal(panic_message(&payload)))))
+    };
+    env.spawn_future_with_callback(task, move |env, outcome| match outcome {
+        Ok(value) => convert(env, value),
+        Err(e) => Err(to_js_error(env, &e)),
+    })
+}
+
+/// A panic payload as text (what `panic!` was given).
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    format!("panic in the splants engine: {text}")
+}
+
+/// The message: the error, then each `source()` in turn ("Caused by: ...").
+pub fn message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str("\nCaused by: ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A JavaScript `Error` for `e`, carrying `code` (`budget_exceeded`, `rate_limited`,
+/// `validation_error`, ...), `details` (a plain object), `status` (the HTTP status the
+/// original API used), `retryable`, and `name` (the original app's class name).
+pub fn to_js_error(env: &Env, e: &Error) -> napi::Error {
+    build_js_error(env, e).unwrap_or_else(|conversion| {
+        napi::Error::from_reason(format!("{} (could not build the error object: {conversion})", message(e)))
+    })
+}
+
+fn build_js_error(env: &Env, e: &Error) -> napi::Result<napi::Error> {
+    let mut obj = env.create_error(napi::Error::from_reason(message(e)))?;
+    obj.set("name", e.type_name())?;
+    obj.set("code", e.code().as_str())?;
+    obj.set("details", env.to_js_value(&e.details())?)?;
+    obj.set("status", u32::from(e.status_code()))?;
+    obj.set("retryable", e.is_retryable())?;
+    Ok(napi::Error::from(obj.to_unknown()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("could not open the ledger")
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn message_carries_the_cause_chain() {
+        let e = Outer(std::io::Error::other("disk full"));
+        assert_eq!(message(&e), "could not open the ledger\nCaused by: disk full");
+        assert_eq!(message(&Error::validation("topic", "must not be empty")), "invalid `topic`: must not be empty");
+    }
+
+    #[test]
+    fn panic_payloads_become_text() {
+        let p: Box<dyn std::any::Any + Send> = Box::new("boom");
+        assert_eq!(panic_message(&p), "panic in the splants engine: boom");
+        let p: Box<dyn std::any::Any + Send> = Box::new(String::from("bang 2"));
+        assert_eq!(panic_message(&p), "panic in the splants engine: bang 2");
+        let p: Box<dyn std::any::Any + Send> = Box::new(7_u8);
+        assert_eq!(panic_message(&p), "panic in the splants engine: a panic without a message");
+    }
+}

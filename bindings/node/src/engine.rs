@@ -1,0 +1,393 @@
+//! `ContentEngine`: the JavaScript class over `splants::ContentEngine`.
+//!
+//! Each method converts its arguments (plain objects, camelCase or snake_case), runs the
+//! Rust engine's method of the same name on the runtime and resolves with its `Serialize`
+//! output. Argument errors reject the Promise like engine errors do.
+
+use crate::bridge::{JsonArg, Promise, promise, promise_void, settle, to_js_error};
+use crate::keys::snake_case_keys;
+use crate::options::{CallerContext, Range, config_from_options, object_or_empty, parse};
+use napi::bindgen_prelude::PromiseRaw;
+use napi::{Env, Unknown};
+use napi_derive::napi;
+use serde::Serialize;
+use serde_json::Value;
+use splants::analytics::{NewEvent, RoiPeriod};
+use splants::config::Config;
+use splants::storage::ContentQuery;
+use splants::template::TemplateOverrides;
+use splants::{ContentRequest, Error, Result, Template};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+/// The engine, built on first use from its `Config` (building may open a database, so it
+/// never runs on the JavaScript thread).
+struct Lazy {
+    config: Config,
+    engine: OnceCell<splants::ContentEngine>,
+}
+
+impl Lazy {
+    async fn get(&self) -> Result<splants::ContentEngine> {
+        self.engine
+            .get_or_try_init(|| splants::ContentEngine::builder().config(self.config.clone()).build())
+            .await
+            .cloned()
+    }
+}
+
+/// A required argument, or a validation error naming it.
+fn required(value: Option<Value>, name: &str) -> Result<Value> {
+    value.ok_or_else(|| Error::validation(name, "is required"))
+}
+
+/// A brief (camelCase or snake_case keys) as the crate's `ContentRequest`.
+fn request(value: Option<Value>) -> Result<ContentRequest> {
+    ContentRequest::from_value(snake_case_keys(required(value, "request")?, &[])?)
+}
+
+/// The key a `verifyApiKey` call found, and the context to pass to the other methods.
+#[derive(Serialize)]
+struct VerifiedKey {
+    key: splants::auth::ApiKeyInfo,
+    context: CallerContext,
+}
+
+/// Turns marketing briefs into finished, scored copy within a budget that is never overspent.
+///
+/// `new ContentEngine(options)` checks the options at once and builds the engine on the first
+/// call; `await ContentEngine.create(options)` builds it before returning, so a setup problem
+/// (a missing key, an unreachable database) surfaces there.
+#[napi]
+pub struct ContentEngine {
+    inner: Arc<Lazy>,
+}
+
+#[napi]
+impl ContentEngine {
+    /// Checks `options` (throws an `Error` with code `config_error` naming the bad option);
+    /// the engine itself is built on the first call.
+    #[napi(constructor, catch_unwind, ts_args_type = "options?: EngineOptions")]
+    pub fn new(env: Env, options: Option<Unknown>) -> napi::Result<Self> {
+        let options = JsonArg::new(&env, options, "options");
+        let config = options.value().and_then(config_from_options).map_err(|e| to_js_error(&env, &e))?;
+        Ok(ContentEngine { inner: Arc::new(Lazy { config, engine: OnceCell::new() }) })
+    }
+
+    /// Builds an engine from `options` before resolving.
+    #[napi(catch_unwind, ts_args_type = "options?: EngineOptions", ts_return_type = "Promise<ContentEngine>")]
+    pub fn create<'env>(
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, ContentEngine>> {
+        let options = JsonArg::new(env, options, "options");
+        settle(env, move || build(move || options.value().and_then(config_from_options)), |_, engine| Ok(engine))
+    }
+
+    /// Builds an engine from the environment (`OPENAI_API_KEY`, `MONTHLY_AI_BUDGET`,
+    /// `DATABASE_URL`, `SPLANTS_*`, and a `.env` file in the working directory).
+    #[napi(catch_unwind, js_name = "fromEnv", ts_return_type = "Promise<ContentEngine>")]
+    pub fn from_env<'env>(env: &'env Env) -> napi::Result<PromiseRaw<'env, ContentEngine>> {
+        settle(env, || build(Config::from_env), |_, engine| Ok(engine))
+    }
+
+    /// Generates one piece for a brief.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "request: ContentRequest, context?: RequestContext",
+        ts_return_type = "Promise<GeneratedContent>"
+    )]
+    pub fn generate<'env>(
+        &self,
+        env: &'env Env,
+        request: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let request = JsonArg::new(env, request, "request");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let req = self::request(request.value()?)?;
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.generate(req, &ctx).await
+        })
+    }
+
+    /// Generates up to `SPLANTS_BATCH_MAX` (10) pieces; one failed item never fails the others.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "requests: ContentRequest[], context?: RequestContext",
+        ts_return_type = "Promise<BatchResult>"
+    )]
+    pub fn generate_batch<'env>(
+        &self,
+        env: &'env Env,
+        requests: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let requests = JsonArg::new(env, requests, "requests");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let Value::Array(items) = required(requests.value()?, "requests")? else {
+                return Err(Error::validation("requests", "must be an array of requests"));
+            };
+            let items = items.into_iter().map(|item| snake_case_keys(item, &[])).collect::<Result<Vec<_>>>()?;
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.generate_batch_json(items, &ctx).await
+        })
+    }
+
+    /// Renders template `name` with `variables` (names exactly as the template declares them)
+    /// and generates from it; `overrides` replace the template's brief defaults.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "name: string, variables?: Record<string, unknown>, overrides?: TemplateOverrides, context?: RequestContext",
+        ts_return_type = "Promise<GeneratedContent>"
+    )]
+    pub fn generate_from_template<'env>(
+        &self,
+        env: &'env Env,
+        name: String,
+        variables: Option<Unknown<'env>>,
+        overrides: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let variables = JsonArg::new(env, variables, "variables");
+        let overrides = JsonArg::new(env, overrides, "overrides");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let variables = match variables.value()? {
+                None => serde_json::Map::new(),
+                Some(Value::Object(map)) => map,
+                Some(_) => return Err(Error::validation("variables", "must be an object of variable values")),
+            };
+            let overrides: TemplateOverrides = parse(object_or_empty(overrides.value()?, &[])?)?;
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.generate_from_template(&name, &variables, &overrides, &ctx).await
+        })
+    }
+
+    /// The worst-case cost of a brief (what a generation would reserve); calls no provider.
+    #[napi(catch_unwind, ts_args_type = "request: ContentRequest", ts_return_type = "Promise<Quote>")]
+    pub fn quote<'env>(&self, env: &'env Env, request: Option<Unknown<'env>>) -> napi::Result<Promise<'env>> {
+        let request = JsonArg::new(env, request, "request");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let req = self::request(request.value()?)?;
+            inner.get().await?.quote(&req)
+        })
+    }
+
+    /// A stored piece by id (only the caller's own when the context has an owner).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "id: string, context?: RequestContext",
+        ts_return_type = "Promise<GeneratedContent>"
+    )]
+    pub fn get_content<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.get_content(&id, &ctx).await
+        })
+    }
+
+    /// A page of the library, newest first; pass `next_cursor` back as `cursor` for the next.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query?: ContentQuery, context?: RequestContext",
+        ts_return_type = "Promise<ContentPage>"
+    )]
+    pub fn list_content<'env>(
+        &self,
+        env: &'env Env,
+        query: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let query = JsonArg::new(env, query, "query");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let query: ContentQuery = parse(object_or_empty(query.value()?, &[])?)?;
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.list_content(query, &ctx).await
+        })
+    }
+
+    /// Deletes a stored piece; rejects with `not_found` when there is none.
+    #[napi(catch_unwind, ts_args_type = "id: string, context?: RequestContext", ts_return_type = "Promise<void>")]
+    pub fn delete_content<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise_void(env, move || async move {
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.delete_content(&id, &ctx).await
+        })
+    }
+
+    /// Records engagement events (1 to 1000); resolves with how many were stored.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "events: NewEvent[], context?: RequestContext",
+        ts_return_type = "Promise<number>"
+    )]
+    pub fn record_events<'env>(
+        &self,
+        env: &'env Env,
+        events: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let events = JsonArg::new(env, events, "events");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let events: Vec<NewEvent> = parse(snake_case_keys(required(events.value()?, "events")?, &[])?)?;
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.record_events(events, &ctx).await
+        })
+    }
+
+    /// What was generated and spent in `[since, until)` (default: the last 30 days).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "range?: DateRange, context?: RequestContext",
+        ts_return_type = "Promise<Overview>"
+    )]
+    pub fn analytics_overview<'env>(
+        &self,
+        env: &'env Env,
+        range: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let range = JsonArg::new(env, range, "range");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let range: Range = parse(object_or_empty(range.value()?, &[])?)?;
+            if range.platform.is_some() {
+                return Err(Error::validation("platform", "is not a filter of the overview (use engagement)"));
+            }
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.analytics_overview(range.since, range.until, &ctx).await
+        })
+    }
+
+    /// Engagement by platform, content type and posting hour (default: the last 30 days).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "range?: DateRange & { platform?: Platform }, context?: RequestContext",
+        ts_return_type = "Promise<EngagementReport>"
+    )]
+    pub fn engagement<'env>(
+        &self,
+        env: &'env Env,
+        range: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let range = JsonArg::new(env, range, "range");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let range: Range = parse(object_or_empty(range.value()?, &[])?)?;
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.engagement(range.since, range.until, range.platform, &ctx).await
+        })
+    }
+
+    /// AI cost against freelance rates over the last `period` (default `month`).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "period?: RoiPeriod, context?: RequestContext",
+        ts_return_type = "Promise<RoiReport>"
+    )]
+    pub fn roi<'env>(
+        &self,
+        env: &'env Env,
+        period: Option<String>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let period: RoiPeriod = period.as_deref().unwrap_or("month").parse()?;
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.roi(period, &ctx).await
+        })
+    }
+
+    /// Budget figures of the current period: global, and the caller's key and tenant scopes
+    /// when the context gives them a budget.
+    #[napi(catch_unwind, ts_args_type = "context?: RequestContext", ts_return_type = "Promise<BudgetStatus[]>")]
+    pub fn budget_status<'env>(&self, env: &'env Env, context: Option<Unknown<'env>>) -> napi::Result<Promise<'env>> {
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let ctx = CallerContext::from_arg(context.value()?)?;
+            inner.get().await?.budget_status(&ctx).await
+        })
+    }
+
+    /// Every registered template, by name.
+    #[napi(catch_unwind, ts_return_type = "Promise<Template[]>")]
+    pub fn list_templates<'env>(&self, env: &'env Env) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let engine = inner.get().await?;
+            Ok(engine.templates().list().iter().map(|t| Template::clone(t)).collect::<Vec<_>>())
+        })
+    }
+
+    /// One template by name; rejects with `not_found` when there is none.
+    #[napi(catch_unwind, ts_args_type = "name: string", ts_return_type = "Promise<Template>")]
+    pub fn get_template<'env>(&self, env: &'env Env, name: String) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move { Ok(Template::clone(&*inner.get().await?.templates().get(&name)?)) })
+    }
+
+    /// Registers (or replaces) a template; rejects with `template_error` naming what is wrong.
+    #[napi(catch_unwind, ts_args_type = "template: TemplateInput", ts_return_type = "Promise<void>")]
+    pub fn register_template<'env>(
+        &self,
+        env: &'env Env,
+        template: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let template = JsonArg::new(env, template, "template");
+        let inner = Arc::clone(&self.inner);
+        promise_void(env, move || async move {
+            let template: Template = parse(snake_case_keys(required(template.value()?, "template")?, &["default"])?)?;
+            inner.get().await?.templates().register(template)
+        })
+    }
+
+    /// Checks an API key's secret (the `X-API-Key` header); resolves with the key (never its
+    /// secret) and the `context` to pass to the other methods, or rejects with `unauthorized`.
+    #[napi(catch_unwind, ts_args_type = "secret: string", ts_return_type = "Promise<VerifiedKey>")]
+    pub fn verify_api_key<'env>(&self, env: &'env Env, secret: String) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let key = inner.get().await?.keys().verify(&secret).await?;
+            let context = CallerContext::from_context(key.context());
+            Ok(VerifiedKey { key, context })
+        })
+    }
+}
+
+/// Builds an engine from the config `make` returns, off the JavaScript thread.
+async fn build(make: impl FnOnce() -> Result<Config> + Send + 'static) -> Result<ContentEngine> {
+    let lazy = Lazy { config: make()?, engine: OnceCell::new() };
+    lazy.get().await?;
+    Ok(ContentEngine { inner: Arc::new(lazy) })
+}
