@@ -247,6 +247,7 @@ impl CallerContext {
             tenant: ctx.tenant,
             tenant_budget: ctx.tenant_budget,
             request_id: ctx.request_id,
+            ..RequestContext::default()
         })
     }
 
