@@ -1,8 +1,8 @@
 //! Futures into Promises, Rust errors into JavaScript `Error`s.
 //!
-//! Every engine call runs on napi's Tokio runtime; only `JSON.stringify` of the arguments and
-//! `JSON.parse` of the result (or building the error) run on the JavaScript thread, so no call
-//! blocks the event loop. A panic anywhere in the call is caught and becomes a rejected
+//! Every engine call runs inside napi's Tokio runtime: its first step on the JavaScript thread
+//! until it has to wait, the rest on the runtime's workers, so no call blocks the event loop
+//! for longer than its own CPU work before the first wait. A panic anywhere in the call is caught and becomes a rejected
 //! Promise with code `internal`.
 
 use futures::FutureExt;
@@ -90,12 +90,14 @@ where
     settle(env, call, |_, ()| Ok(()))
 }
 
-/// Runs the future `call` makes on the runtime; `convert` turns its value into JavaScript on
-/// the JS thread.
+/// Runs the future `call` makes and returns a Promise for its outcome; `convert` turns the
+/// value into JavaScript on the JS thread.
 ///
-/// The future is made on the runtime, not here: the engine's futures are large (the generate
-/// pipeline is about 17 KB), and making one on the JavaScript thread costs a copy per move and
-/// an allocation that another thread frees. The task spawned from here holds only `call`.
+/// The first step runs right here, inside napi's Tokio runtime, until the call has to wait (for
+/// the provider, the database, a timer): a call that never waits — the offline drafter on the
+/// memory store, a cache hit, a template lookup — is settled at once, without two trips
+/// between threads. Otherwise the started future moves to the runtime, which polls it again at
+/// once (replacing the no-op waker of the first step), and the Promise settles from there.
 pub fn settle<'env, T, F, M, C, V>(env: &'env Env, call: M, convert: C) -> napi::Result<PromiseRaw<'env, V>>
 where
     T: Send + 'static,
@@ -104,8 +106,19 @@ where
     C: FnOnce(&'env Env, T) -> napi::Result<V> + 'static,
     V: napi::bindgen_prelude::ToNapiValue,
 {
+    let mut task = Box::pin(AssertUnwindSafe(async move { call().await }).catch_unwind());
+    let first = napi::bindgen_prelude::within_runtime_if_available(|| {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        task.as_mut().poll(&mut cx)
+    });
+    if let std::task::Poll::Ready(outcome) = first {
+        return match outcome.unwrap_or_else(|payload| Err(Error::internal(panic_message(&payload)))) {
+            Ok(value) => PromiseRaw::resolve(env, convert(env, value)?),
+            Err(e) => PromiseRaw::reject(env, to_js_error(env, &e)),
+        };
+    }
     let task = async move {
-        let outcome = AssertUnwindSafe(async move { Box::pin(call()).await }).catch_unwind().await;
+        let outcome = task.await;
         Ok::<_, napi::Error>(outcome.unwrap_or_else(|payload| Err(Error::internal(panic_message(&payload)))))
     };
     env.spawn_future_with_callback(task, move |env, outcome| match outcome {
