@@ -5,10 +5,22 @@
 //! can be audited against the provider's invoice.
 
 mod memory;
+mod open;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod query;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use memory::MemoryStorage;
+pub use open::open;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStorage;
 pub use query::{ContentPage, ContentQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, truncate_micros};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStorage;
 
 use crate::analytics::{AnalyticsEvent, ContentStats, EngagementStats, StatsQuery, UsageTotals};
 use crate::auth::{ApiKeyRecord, KeyStatus};
@@ -76,7 +88,7 @@ pub struct UsageRecord {
 
 /// Persistence for the content library, usage records, API keys and analytics events.
 ///
-/// Every backend passes the same conformance suite (`tests/storage_conformance.rs`), with
+/// Every backend passes the same conformance suite (`splants/tests/storage/`), with
 /// [`MemoryStorage`] as the reference semantics.
 #[async_trait]
 pub trait Storage: Send + Sync + Debug {
