@@ -3,6 +3,11 @@
 //! Every generated piece whose cost was paid is stored before the engine returns it. Each
 //! provider call leaves one [`UsageRecord`] (tokens, cost, estimate, latency, outcome) so spend
 //! can be audited against the provider's invoice.
+//!
+//! Backends: [`MemoryStorage`] (tests, embedding), `SqliteStorage` (feature `sqlite`, the
+//! default: one file) and `PostgresStorage` (feature `postgres`: many processes). The SQL
+//! backends are budget ledgers too, so one database holds content and spend; [`open`] picks
+//! the backend from `DATABASE_URL`.
 
 mod memory;
 mod open;

@@ -154,3 +154,17 @@ async fn an_unopenable_sqlite_file_is_a_storage_error() {
     let Err(err) = splants::storage::open("sqlite::memory:", &test_config()).await else { panic!() };
     assert_eq!(err.code(), ErrorCode::ConfigError);
 }
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn a_postgres_store_never_shows_its_password() {
+    let schema = crate::support::pg::Schema::create().await;
+    // Trust auth ignores the password, so the URL may carry one.
+    let url = schema.url().replacen("postgres@", "postgres:s3cret-pw@", 1);
+    let store = splants::storage::PostgresStorage::connect(&url, &test_config()).await.unwrap();
+    let server = crate::support::pg::server_url();
+    assert_eq!(store.target(), server.rsplit('@').next().unwrap(), "host:port/database only");
+    let shown = format!("{store:?}");
+    assert!(!shown.contains("s3cret-pw"), "{shown}");
+    store.close().await;
+}

@@ -28,6 +28,26 @@ pub(crate) fn like_contains(text: &str) -> String {
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Stores pieces in one transaction: all or none. Fails if an id exists already.
     pub(crate) async fn save_contents(&self, items: &[GeneratedContent]) -> Result<()> {
+        let duplicate = |e: &sqlx::Error, chunk: &[GeneratedContent]| {
+            if is_unique_violation(e) {
+                match chunk {
+                    [one] => Error::storage(format!("content `{}` already exists", one.id)),
+                    _ => Error::storage("a piece with one of these ids already exists"),
+                }
+            } else {
+                db_error("storing content", e)
+            }
+        };
+        if let [one] = items {
+            // One statement is atomic by itself: no transaction round trips.
+            let mut sql = Sql::dynamic(format!(
+                "INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}",
+                values_placeholders(1, CONTENT_WIDTH)
+            ));
+            sql.args = content_args(one)?;
+            let mut c = self.writer().await?;
+            return DB::execute(&mut c, sql).await.map(|_| ()).map_err(|e| duplicate(&e, items));
+        }
         if items.is_empty() {
             return Ok(());
         }
@@ -40,16 +60,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             for c in chunk {
                 sql.args.extend(content_args(c)?);
             }
-            if let Err(e) = DB::execute(&mut tx, sql).await {
-                return Err(if is_unique_violation(&e) {
-                    match chunk {
-                        [one] => Error::storage(format!("content `{}` already exists", one.id)),
-                        _ => Error::storage("a piece with one of these ids already exists"),
-                    }
-                } else {
-                    db_error("storing content", &e)
-                });
-            }
+            DB::execute(&mut tx, sql).await.map_err(|e| duplicate(&e, chunk))?;
         }
         Self::commit(tx).await
     }

@@ -4,8 +4,9 @@
 //! row locks). Spend rows are always locked in one fixed order — sorted by scope, then period —
 //! so concurrent multi-scope reserves, settles and reclaims cannot deadlock: each scope's row is
 //! changed by its own statement, in that order. A reserve is a guarded
-//! `UPDATE … SET reserved = reserved + amount WHERE spent + reserved + amount <= limit` per
-//! scope, rolled back unless every scope took it. A settled or released hold's row is deleted;
+//! `UPDATE … SET reserved = reserved + amount WHERE spent + reserved + amount <= limit RETURNING`
+//! per scope (a missing row is first created with `INSERT … ON CONFLICT DO NOTHING`), rolled back
+//! unless every scope took it. A settled or released hold's row is deleted;
 //! a hold whose lease lapsed stays as `lapsed`, so a late settle still counts its spend.
 
 use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, to_u64};
@@ -84,31 +85,23 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         let (start, end) = (req.window.start, req.window.end);
         let mut tx = self.begin().await?;
-        if !limits.is_empty() {
-            let mut insert = Sql::dynamic("INSERT INTO budget_spend (scope, period_start, period_end) VALUES ".into());
-            for (i, scope) in limits.keys().enumerate() {
-                insert.push(if i == 0 { "(" } else { ", (" });
-                insert.push_arg(Arg::Text(scope.clone()));
-                insert.clause(", ", Arg::Time(start));
-                insert.clause(", ", Arg::Time(end));
-                insert.push(")");
-            }
-            insert.push(" ON CONFLICT DO NOTHING");
-            DB::execute(&mut tx, insert).await.map_err(|e| db_error("reserving budget", &e))?;
-        }
         for (scope, limit) in &limits {
-            let guarded = Sql::new(
-                "UPDATE budget_spend SET reserved = reserved + $1, in_flight = in_flight + 1 \
-                 WHERE scope = $2 AND period_start = $3 AND period_end = $4 AND spent + reserved + $1 <= $5 \
-                 RETURNING scope",
-            )
-            .arg(Arg::Int(req.amount.nanos()))
-            .arg(Arg::Text(scope.clone()))
-            .arg(Arg::Time(start))
-            .arg(Arg::Time(end))
-            .arg(Arg::Int(limit.nanos()));
-            let took = DB::fetch(&mut tx, guarded).await.map_err(|e| db_error("reserving budget", &e))?;
-            if took.is_empty() {
+            // The row of a scope's first spend in a period is created on the way, in order.
+            let mut took = self.take_room(&mut tx, req, scope, *limit).await?;
+            if !took {
+                let insert = Sql::new(
+                    "INSERT INTO budget_spend (scope, period_start, period_end) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .arg(Arg::Text(scope.clone()))
+                .arg(Arg::Time(start))
+                .arg(Arg::Time(end));
+                // Retried even if another transaction created the row first (it waited for that
+                // one to commit, so the retry sees the row).
+                DB::execute(&mut tx, insert).await.map_err(|e| db_error("reserving budget", &e))?;
+                took = self.take_room(&mut tx, req, scope, *limit).await?;
+            }
+            if !took {
                 // Rolled back when `tx` drops: nothing is held anywhere.
                 return Err(self.exceeded(&mut tx, req, &limits, scope).await);
             }
@@ -126,6 +119,29 @@ impl<DB: SqlBackend> SqlStore<DB> {
         .arg(Arg::Time(req.now));
         DB::execute(&mut tx, insert).await.map_err(|e| db_error("recording a budget reservation", &e))?;
         Self::commit(tx).await
+    }
+
+    /// The guarded update: holds `req.amount` on `scope` if it has room; false otherwise (or
+    /// when the scope has no row yet in this period).
+    async fn take_room(
+        &self,
+        conn: &mut DB::Connection,
+        req: &ReserveRequest,
+        scope: &str,
+        limit: Usd,
+    ) -> Result<bool> {
+        let guarded = Sql::new(
+            "UPDATE budget_spend SET reserved = reserved + $1, in_flight = in_flight + 1 \
+             WHERE scope = $2 AND period_start = $3 AND period_end = $4 AND spent + reserved + $1 <= $5 \
+             RETURNING scope",
+        )
+        .arg(Arg::Int(req.amount.nanos()))
+        .arg(Arg::Text(scope.to_owned()))
+        .arg(Arg::Time(req.window.start))
+        .arg(Arg::Time(req.window.end))
+        .arg(Arg::Int(limit.nanos()));
+        let rows = DB::fetch(conn, guarded).await.map_err(|e| db_error("reserving budget", &e))?;
+        Ok(!rows.is_empty())
     }
 
     /// The `budget_exceeded` error of a refused reserve, with the figures it saw.

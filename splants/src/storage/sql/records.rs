@@ -1,7 +1,8 @@
 //! Usage records, API keys and analytics events in SQL.
 
 use super::rows::{
-    KEY_COLUMNS, USAGE_COLUMNS, key_args, key_from_row, usage_args, usage_from_row, values_placeholders,
+    KEY_COLUMNS, KEY_WIDTH, USAGE_COLUMNS, USAGE_WIDTH, key_args, key_from_row, usage_args, usage_from_row,
+    values_placeholders,
 };
 use super::{Arg, Sql, SqlBackend, SqlStore, db_error, is_unique_violation};
 use crate::analytics::AnalyticsEvent;
@@ -22,8 +23,10 @@ fn key_exists(e: &sqlx::Error, id: &str, doing: &str) -> Error {
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Stores one usage record.
     pub(crate) async fn record_usage(&self, u: &UsageRecord) -> Result<()> {
-        let mut sql =
-            Sql::dynamic(format!("INSERT INTO api_usage ({USAGE_COLUMNS}) VALUES {}", values_placeholders(1, 17)));
+        let mut sql = Sql::dynamic(format!(
+            "INSERT INTO api_usage ({USAGE_COLUMNS}) VALUES {}",
+            values_placeholders(1, USAGE_WIDTH)
+        ));
         sql.args = usage_args(u)?;
         let mut c = self.writer().await?;
         DB::execute(&mut c, sql).await.map_err(|e| db_error("recording usage", &e))?;
@@ -52,7 +55,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
     /// Stores a new key; a duplicate id or hash is refused.
     pub(crate) async fn insert_key(&self, k: &ApiKeyRecord) -> Result<()> {
         let mut sql =
-            Sql::dynamic(format!("INSERT INTO api_keys ({KEY_COLUMNS}) VALUES {}", values_placeholders(1, 14)));
+            Sql::dynamic(format!("INSERT INTO api_keys ({KEY_COLUMNS}) VALUES {}", values_placeholders(1, KEY_WIDTH)));
         sql.args = key_args(k);
         let mut c = self.writer().await?;
         DB::execute(&mut c, sql).await.map_err(|e| key_exists(&e, &k.id, "storing an API key"))?;
@@ -127,7 +130,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             return Ok(false);
         }
         let mut insert =
-            Sql::dynamic(format!("INSERT INTO api_keys ({KEY_COLUMNS}) VALUES {}", values_placeholders(1, 14)));
+            Sql::dynamic(format!("INSERT INTO api_keys ({KEY_COLUMNS}) VALUES {}", values_placeholders(1, KEY_WIDTH)));
         insert.args = key_args(new_key);
         DB::execute(&mut tx, insert).await.map_err(|e| key_exists(&e, &new_key.id, "rotating an API key"))?;
         Self::commit(tx).await?;

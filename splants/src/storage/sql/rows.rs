@@ -83,6 +83,9 @@ pub(crate) const USAGE_COLUMNS: &str = "id, content_id, owner, provider, model, 
      cached_tokens, cache_write_tokens, cache_write_long_tokens, reasoning_tokens, cost, estimate, latency_ms, \
      outcome, error_code, created_at";
 
+/// Number of columns in [`USAGE_COLUMNS`].
+pub(crate) const USAGE_WIDTH: usize = 17;
+
 /// The bind values of a usage record, in [`USAGE_COLUMNS`] order.
 pub(crate) fn usage_args(u: &UsageRecord) -> Result<Vec<Arg>> {
     Ok(vec![
@@ -144,6 +147,9 @@ pub(crate) fn usage_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<UsageRecord>
 /// The `api_keys` columns, in insert order.
 pub(crate) const KEY_COLUMNS: &str = "id, name, prefix, hash, role, tier, rate_limit_per_hour, budget, tenant, \
      status, created_at, expires_at, last_used_at, rotated_to";
+
+/// Number of columns in [`KEY_COLUMNS`].
+pub(crate) const KEY_WIDTH: usize = 14;
 
 /// The bind values of a key, in [`KEY_COLUMNS`] order.
 pub(crate) fn key_args(k: &ApiKeyRecord) -> Vec<Arg> {
@@ -217,7 +223,7 @@ mod tests {
     fn placeholders_number_rows_in_order() {
         assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(CONTENT_COLUMNS.split(',').count(), CONTENT_WIDTH);
-        assert_eq!(USAGE_COLUMNS.split(',').count(), 17);
-        assert_eq!(KEY_COLUMNS.split(',').count(), 14);
+        assert_eq!(USAGE_COLUMNS.split(',').count(), USAGE_WIDTH);
+        assert_eq!(KEY_COLUMNS.split(',').count(), KEY_WIDTH);
     }
 }
