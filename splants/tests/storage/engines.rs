@@ -91,7 +91,7 @@ async fn processes_starting_together_migrate_once(kind: Kind) {
 async fn batch_store_is_all_or_nothing_and_a_closed_pool_is_a_storage_error(kind: Kind) {
     let db = TestDb::new(kind).await;
     let t = crate::support::at(2026, 11, 25, 0, 0, 0);
-    let batch: Vec<_> = (0..250).map(|i| piece(&format!("b-{i:03}"), t)).collect();
+    let batch: Vec<_> = (0..1000).map(|i| piece(&format!("b-{i:04}"), t)).collect();
     let mut clash = batch[..3].to_vec();
     clash.insert(0, piece("b-new", t));
     macro_rules! check {

@@ -8,6 +8,9 @@ use crate::content::GeneratedContent;
 use crate::error::{Error, Result};
 use crate::storage::{ContentPage, ContentQuery, Cursor};
 
+/// Bulk inserts of at least this many pieces refresh the planner's statistics.
+const ANALYZE_AFTER: usize = 1_000;
+
 /// Rows per multi-row `INSERT` (19 columns each stays far below both databases' bind limits).
 const INSERT_CHUNK: usize = 200;
 
@@ -62,7 +65,16 @@ impl<DB: SqlBackend> SqlStore<DB> {
             }
             DB::execute(&mut tx, sql).await.map_err(|e| duplicate(&e, chunk))?;
         }
-        Self::commit(tx).await
+        Self::commit(tx).await?;
+        if items.len() >= ANALYZE_AFTER {
+            // Fresh statistics, so the planner uses the right index right after a bulk load
+            // (Postgres would otherwise wait for autovacuum); best effort.
+            let mut c = self.writer().await?;
+            if let Err(e) = DB::execute(&mut c, Sql::new("ANALYZE content")).await {
+                tracing::warn!(error = %e, "could not refresh the content statistics after a bulk insert");
+            }
+        }
+        Ok(())
     }
 
     /// A piece by id, optionally only if `owner` owns it.
