@@ -73,8 +73,7 @@ impl PostgresStorage {
         Self::connect_with(opts, config).await
     }
 
-    /// Like [`PostgresStorage::connect`] with options built in code.
-    pub async fn connect_with(opts: PgConnectOptions, config: &Config) -> Result<Self> {
+    async fn connect_with(opts: PgConnectOptions, config: &Config) -> Result<Self> {
         let timeout = config.db_statement_timeout.as_millis();
         let opts = opts.options([("statement_timeout", format!("{timeout}ms"))]).disable_statement_logging();
         let target = format!("{}:{}/{}", opts.get_host(), opts.get_port(), opts.get_database().unwrap_or("postgres"));
