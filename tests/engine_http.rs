@@ -155,7 +155,14 @@ async fn thousand_concurrent_generations_over_http_never_overspend() {
     let tasks: Vec<_> = (0..1000)
         .map(|_| {
             let (engine, req) = (engine.clone(), req.clone());
-            tokio::spawn(async move { engine.generate(req, &RequestContext::anonymous()).await })
+            tokio::spawn(async move {
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(120),
+                    engine.generate(req, &RequestContext::anonymous()),
+                )
+                .await
+                .expect("a generation hung for 120 s")
+            })
         })
         .collect();
     let (mut ok, mut refused) = (0, 0);

@@ -181,8 +181,19 @@ pub struct Config {
     pub cache_capacity: u64,
     /// `REDIS_URL`: shared cache and rate limits across instances.
     pub redis_url: Option<String>,
-    /// `DATABASE_URL` (`sqlite://splants.db`).
+    /// `DATABASE_URL` (`sqlite://splants.db`); also `postgres://…`, `postgresql://…`, `memory://`.
     pub database_url: String,
+    /// `SPLANTS_DB_MIN_CONNECTIONS` (5): connections a Postgres pool keeps open.
+    pub db_min_connections: u32,
+    /// `SPLANTS_DB_MAX_CONNECTIONS` (20): most connections per pool (Postgres; SQLite readers).
+    pub db_max_connections: u32,
+    /// `SPLANTS_DB_ACQUIRE_TIMEOUT_SECS` (30): longest wait to connect at start or for a free
+    /// connection per call (SQLite: also its busy timeout).
+    pub db_acquire_timeout: Duration,
+    /// `SPLANTS_DB_STATEMENT_TIMEOUT_SECS` (60, 0 = none): Postgres `statement_timeout`.
+    pub db_statement_timeout: Duration,
+    /// `SPLANTS_DB_IDLE_TIMEOUT_SECS` (300, 0 = never): an idle pooled connection is closed after this.
+    pub db_idle_timeout: Duration,
     /// `API_KEY`: the bootstrap admin key of the server.
     pub api_key: Option<Secret>,
     /// `ALLOWED_ORIGINS` (http://localhost:3000), comma-separated.
@@ -248,6 +259,11 @@ impl Default for Config {
             cache_capacity: 10_000,
             redis_url: None,
             database_url: "sqlite://splants.db".to_owned(),
+            db_min_connections: 5,
+            db_max_connections: 20,
+            db_acquire_timeout: Duration::from_secs(30),
+            db_statement_timeout: Duration::from_secs(60),
+            db_idle_timeout: Duration::from_secs(300),
             api_key: None,
             allowed_origins: vec!["http://localhost:3000".to_owned()],
             webhook_content_generated_url: None,
@@ -469,6 +485,7 @@ impl Config {
         if let Some(db) = v.url("DATABASE_URL", &["sqlite", "postgres", "postgresql", "memory"])? {
             c.database_url = db;
         }
+        c.read_db_pool(&v)?;
         c.api_key = v.string("API_KEY").map(Secret::new);
         if let Some(o) = v.get("ALLOWED_ORIGINS") {
             c.allowed_origins = o.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
@@ -545,6 +562,42 @@ impl Config {
         Ok(c)
     }
 
+    /// The `SPLANTS_DB_*` pool settings (the original app's asyncpg pool: 5..20 connections,
+    /// 30 s to connect, 60 s per statement, idle connections closed after 300 s).
+    fn read_db_pool(&mut self, v: &Vars) -> Result<()> {
+        if let Some(n) = v.parse::<u32>("SPLANTS_DB_MAX_CONNECTIONS", "a whole number")? {
+            if !(1..=1000).contains(&n) {
+                return Err(Error::config("SPLANTS_DB_MAX_CONNECTIONS", format!("{n} is out of range 1..=1000")));
+            }
+            self.db_max_connections = n;
+        }
+        if let Some(n) = v.parse::<u32>("SPLANTS_DB_MIN_CONNECTIONS", "a whole number")? {
+            self.db_min_connections = n;
+        }
+        if self.db_min_connections > self.db_max_connections {
+            return Err(Error::config(
+                "SPLANTS_DB_MIN_CONNECTIONS",
+                format!(
+                    "{} is more than SPLANTS_DB_MAX_CONNECTIONS ({})",
+                    self.db_min_connections, self.db_max_connections
+                ),
+            ));
+        }
+        if let Some(t) = v.secs("SPLANTS_DB_ACQUIRE_TIMEOUT_SECS")? {
+            if t.is_zero() || t > Duration::from_secs(3600) {
+                return Err(Error::config("SPLANTS_DB_ACQUIRE_TIMEOUT_SECS", "must be 1..=3600 seconds"));
+            }
+            self.db_acquire_timeout = t;
+        }
+        if let Some(t) = v.secs("SPLANTS_DB_STATEMENT_TIMEOUT_SECS")? {
+            self.db_statement_timeout = t;
+        }
+        if let Some(t) = v.secs("SPLANTS_DB_IDLE_TIMEOUT_SECS")? {
+            self.db_idle_timeout = t;
+        }
+        Ok(())
+    }
+
     /// Whether a real (non-placeholder) `API_KEY` is configured.
     pub fn api_key_configured(&self) -> bool {
         self.api_key.as_ref().is_some_and(|k| k.expose() != PLACEHOLDER_API_KEY)
@@ -598,6 +651,12 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("SPLANTS_RATE_FREE_PER_HOUR", "0"),
             ("SPLANTS_DEFAULT_TIER", "gold"),
+            ("SPLANTS_DB_MAX_CONNECTIONS", "0"),
+            ("SPLANTS_DB_MAX_CONNECTIONS", "many"),
+            ("SPLANTS_DB_MIN_CONNECTIONS", "50"),
+            ("SPLANTS_DB_ACQUIRE_TIMEOUT_SECS", "0"),
+            ("SPLANTS_DB_STATEMENT_TIMEOUT_SECS", "1m"),
+            ("SPLANTS_DB_IDLE_TIMEOUT_SECS", "-1"),
         ];
         for (name, value) in cases {
             let err = Config::from_vars([(name, value)]).unwrap_err();
@@ -614,6 +673,21 @@ mod tests {
     fn defaults_and_placeholder() {
         let c = Config::from_vars(Vec::<(String, String)>::new()).unwrap();
         assert_eq!(c.database_url, "sqlite://splants.db");
+        assert_eq!((c.db_min_connections, c.db_max_connections), (5, 20));
+        assert_eq!(c.db_acquire_timeout, Duration::from_secs(30));
+        assert_eq!(c.db_statement_timeout, Duration::from_secs(60));
+        assert_eq!(c.db_idle_timeout, Duration::from_secs(300));
+        let c = Config::from_vars([
+            ("SPLANTS_DB_MIN_CONNECTIONS", "1"),
+            ("SPLANTS_DB_MAX_CONNECTIONS", "4"),
+            ("SPLANTS_DB_ACQUIRE_TIMEOUT_SECS", "2"),
+            ("SPLANTS_DB_STATEMENT_TIMEOUT_SECS", "0"),
+            ("SPLANTS_DB_IDLE_TIMEOUT_SECS", "30"),
+        ])
+        .unwrap();
+        assert_eq!((c.db_min_connections, c.db_max_connections), (1, 4));
+        assert_eq!(c.db_acquire_timeout, Duration::from_secs(2));
+        assert_eq!((c.db_statement_timeout, c.db_idle_timeout), (Duration::ZERO, Duration::from_secs(30)));
         assert_eq!(c.batch_max, 10);
         assert!(!c.cache_enabled);
         assert!(!c.api_key_configured());

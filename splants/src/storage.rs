@@ -3,12 +3,29 @@
 //! Every generated piece whose cost was paid is stored before the engine returns it. Each
 //! provider call leaves one [`UsageRecord`] (tokens, cost, estimate, latency, outcome) so spend
 //! can be audited against the provider's invoice.
+//!
+//! Backends: [`MemoryStorage`] (tests, embedding), `SqliteStorage` (feature `sqlite`, the
+//! default: one file) and `PostgresStorage` (feature `postgres`: many processes). The SQL
+//! backends are budget ledgers too, so one database holds content and spend; [`open`] picks
+//! the backend from `DATABASE_URL`.
 
 mod memory;
+mod open;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod query;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use memory::MemoryStorage;
+pub use open::open;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStorage;
 pub use query::{ContentPage, ContentQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, truncate_micros};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStorage;
 
 use crate::analytics::{AnalyticsEvent, ContentStats, EngagementStats, StatsQuery, UsageTotals};
 use crate::auth::{ApiKeyRecord, KeyStatus};
@@ -76,7 +93,7 @@ pub struct UsageRecord {
 
 /// Persistence for the content library, usage records, API keys and analytics events.
 ///
-/// Every backend passes the same conformance suite (`tests/storage_conformance.rs`), with
+/// Every backend passes the same conformance suite (`splants/tests/storage/`), with
 /// [`MemoryStorage`] as the reference semantics.
 #[async_trait]
 pub trait Storage: Send + Sync + Debug {

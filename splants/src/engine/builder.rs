@@ -53,7 +53,9 @@ impl ContentEngineBuilder {
         self
     }
 
-    /// Uses this storage backend.
+    /// Uses this storage backend. Without it (and without [`ContentEngineBuilder::ledger`])
+    /// both are opened from `DATABASE_URL` (see [`crate::storage::open`]); given alone, the
+    /// ledger stays in memory.
     pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
         self.storage = Some(storage);
         self
@@ -110,7 +112,8 @@ impl ContentEngineBuilder {
 
     /// Builds the engine. Fails with a config error when a part cannot be made, when a paid
     /// model has no price (a budget cannot guard an unpriced model), or when `REDIS_URL` is set
-    /// and Redis does not answer.
+    /// and Redis does not answer; with a storage error when the database `DATABASE_URL` names
+    /// cannot be opened.
     ///
     /// With `REDIS_URL` (feature `redis`), rate limits default to `RedisRateLimiter`
     /// and, with `CACHE_ENABLED`, the cache is shared through Redis; Redis is not contacted when
@@ -139,8 +142,13 @@ impl ContentEngineBuilder {
                 prices.require(&target.model)?;
             }
         }
-        let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));
-        let ledger = self.ledger.unwrap_or_else(|| Arc::new(MemoryLedger::new()));
+        let (storage, ledger): (Arc<dyn Storage>, Arc<dyn BudgetLedger>) = match (self.storage, self.ledger) {
+            (None, None) => crate::storage::open(&config.database_url, &config).await?,
+            (storage, ledger) => (
+                storage.unwrap_or_else(|| Arc::new(MemoryStorage::new())),
+                ledger.unwrap_or_else(|| Arc::new(MemoryLedger::new())),
+            ),
+        };
         let templates = match self.templates {
             Some(t) => t,
             None => {

@@ -1,0 +1,131 @@
+//! PostgreSQL storage and budget ledger, shared by every process of a deployment.
+//!
+//! `DATABASE_URL` as in the original app (`postgresql://user:pass@host:5432/db`; libpq-style
+//! `?options[search_path]=…` selects a schema). The pool follows the original's asyncpg
+//! settings, each configurable: 5..20 connections (`SPLANTS_DB_MIN/MAX_CONNECTIONS`), 30 s to
+//! get a connection (`SPLANTS_DB_ACQUIRE_TIMEOUT_SECS`), 60 s per statement
+//! (`SPLANTS_DB_STATEMENT_TIMEOUT_SECS`), idle connections closed after 300 s
+//! (`SPLANTS_DB_IDLE_TIMEOUT_SECS`). Migrations run at connect under sqlx's advisory lock, so
+//! processes starting together apply them once.
+
+use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors, sql_backend_traits};
+use crate::config::Config;
+use crate::content::GeneratedContent;
+use crate::error::{Error, Result, redact};
+use async_trait::async_trait;
+use futures::future::BoxFuture;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow, Postgres};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Pool, Transaction};
+use std::str::FromStr;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Content library, usage, API keys, analytics and the budget ledger in PostgreSQL.
+///
+/// ```no_run
+/// # async fn demo() -> splants::Result<()> {
+/// use splants::config::Config;
+/// use splants::storage::PostgresStorage;
+/// let store = PostgresStorage::connect("postgres://app@127.0.0.1:5432/splants", &Config::default()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct PostgresStorage {
+    store: SqlStore<Postgres>,
+    target: String,
+}
+
+#[async_trait]
+impl SqlBackend for Postgres {
+    const FOR_UPDATE_SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+
+    fn day_of(c: &str) -> String {
+        format!("CAST(FLOOR(EXTRACT(EPOCH FROM {c}) / 86400) AS BIGINT)")
+    }
+
+    fn hour_of(c: &str) -> String {
+        format!("CAST(EXTRACT(HOUR FROM {c} AT TIME ZONE 'UTC') AS BIGINT)")
+    }
+
+    async fn begin_write(pool: &Pool<Postgres>) -> sqlx::Result<Transaction<'static, Postgres>> {
+        pool.begin().await
+    }
+
+    async fn execute(conn: &mut PgConnection, sql: Sql) -> sqlx::Result<u64> {
+        let q = bind_args!(sqlx::query(AssertSqlSafe(sql.text)), sql.args);
+        Ok(q.execute(conn).await?.rows_affected())
+    }
+
+    async fn fetch(conn: &mut PgConnection, sql: Sql) -> sqlx::Result<Vec<PgRow>> {
+        bind_args!(sqlx::query(AssertSqlSafe(sql.text)), sql.args).fetch_all(conn).await
+    }
+
+    row_accessors!(PgRow);
+}
+
+impl PostgresStorage {
+    /// Connects to a `postgres://` or `postgresql://` URL, applies the embedded migrations and
+    /// opens the pool. An unreachable server fails within `db_acquire_timeout` with a
+    /// `storage_error` naming host, port and database (never the password).
+    pub async fn connect(url: &str, config: &Config) -> Result<Self> {
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| Error::config("DATABASE_URL", redact(&format!("`{url}` is not a PostgreSQL URL: {e}"))))?;
+        Self::connect_with(opts, config).await
+    }
+
+    async fn connect_with(opts: PgConnectOptions, config: &Config) -> Result<Self> {
+        let timeout = config.db_statement_timeout.as_millis();
+        let opts = opts.options([("statement_timeout", format!("{timeout}ms"))]).disable_statement_logging();
+        let target = format!("{}:{}/{}", opts.get_host(), opts.get_port(), opts.get_database().unwrap_or("postgres"));
+        let fail = |doing: &str, e: &sqlx::Error| db_error(&format!("{doing} PostgreSQL at {target}"), e);
+        // One direct connection first: a refused or unknown server fails fast with its own
+        // error (the pool would retry until its timeout and report only that).
+        let mut conn = match tokio::time::timeout(config.db_acquire_timeout, PgConnection::connect_with(&opts)).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return Err(fail("cannot connect to", &e)),
+            Err(_) => {
+                return Err(Error::storage(format!(
+                    "cannot connect to PostgreSQL at {target}: no answer within {} s (SPLANTS_DB_ACQUIRE_TIMEOUT_SECS)",
+                    config.db_acquire_timeout.as_secs_f64()
+                )));
+            }
+        };
+        let migrated = migrate(&mut conn).await;
+        let _ = conn.close().await;
+        migrated.map_err(|e| Error::storage(format!("migrating PostgreSQL at {target}: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .min_connections(config.db_min_connections.min(config.db_max_connections))
+            .max_connections(config.db_max_connections.max(1))
+            .acquire_timeout(config.db_acquire_timeout)
+            .idle_timeout(idle(config.db_idle_timeout))
+            .test_before_acquire(false)
+            .connect_with(opts)
+            .await
+            .map_err(|e| fail("cannot open a pool to", &e))?;
+        Ok(PostgresStorage { store: SqlStore { read: pool.clone(), write: pool }, target })
+    }
+
+    /// `host:port/database` of the server (no credentials).
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Stores many pieces in one transaction, all or none (imports, benchmarks).
+    pub async fn save_content_batch(&self, items: &[GeneratedContent]) -> Result<()> {
+        self.store.save_contents(items).await
+    }
+
+    /// Closes the pool (waiting for connections in use); later calls fail with `storage_error`.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// Applies the migrations under sqlx's advisory lock (boxed: the future must be `Send` for any
+/// caller, which sqlx's higher-ranked `Acquire` bound does not let the compiler prove).
+fn migrate(conn: &mut PgConnection) -> BoxFuture<'_, std::result::Result<(), sqlx::migrate::MigrateError>> {
+    // `run_direct` is what `run` calls after acquiring; sqlx keeps it public for this case.
+    Box::pin(MIGRATOR.run_direct(None, conn, false))
+}
+
+sql_backend_traits!(PostgresStorage, "postgres");

@@ -1,0 +1,278 @@
+//! What the SQLite and Postgres backends share: the SQL, the bind values, row decoding, the
+//! aggregates and the budget ledger, written once against [`SqlBackend`].
+//!
+//! The SQL text is common to both databases (`$N` placeholders work in SQLite through sqlx);
+//! where the dialects differ (row locks, date arithmetic, how a write transaction begins) the
+//! backend says so through [`SqlBackend`]. Each backend type wraps a [`SqlStore`] and gets its
+//! `Storage` and `BudgetLedger` implementations from [`sql_backend_traits!`].
+
+mod content;
+mod delegate;
+mod ledger;
+mod records;
+mod rows;
+mod stats;
+mod time;
+
+pub(crate) use delegate::sql_backend_traits;
+pub(crate) use time::DbTime;
+
+use crate::error::{Error, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use sqlx::pool::PoolConnection;
+use sqlx::{Database, Pool, Transaction};
+use std::borrow::Cow;
+
+/// One bind value, independent of the database it is sent to.
+#[derive(Clone, Debug)]
+pub(crate) enum Arg {
+    /// Text.
+    Text(String),
+    /// Nullable text.
+    OptText(Option<String>),
+    /// A 64-bit integer (money in nano-dollars, counts, tokens).
+    Int(i64),
+    /// A nullable 64-bit integer.
+    OptInt(Option<i64>),
+    /// A float (scores).
+    Real(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A UTC time (microsecond precision once stored).
+    Time(DateTime<Utc>),
+    /// A nullable UTC time.
+    OptTime(Option<DateTime<Utc>>),
+    /// A JSON document.
+    Json(serde_json::Value),
+    /// A nullable JSON document.
+    OptJson(Option<serde_json::Value>),
+}
+
+/// A statement and its bind values, numbered `$1..` in the order they were bound.
+#[derive(Clone, Debug)]
+pub(crate) struct Sql {
+    pub(crate) text: Cow<'static, str>,
+    pub(crate) args: Vec<Arg>,
+}
+
+impl Sql {
+    /// A fixed statement; bind its `$N` placeholders with [`Sql::arg`].
+    pub(crate) fn new(text: &'static str) -> Self {
+        Sql { text: Cow::Borrowed(text), args: Vec::new() }
+    }
+
+    /// A statement assembled at run time (from fixed pieces and placeholders only).
+    pub(crate) fn dynamic(text: String) -> Self {
+        Sql { text: Cow::Owned(text), args: Vec::new() }
+    }
+
+    /// Binds the next placeholder.
+    pub(crate) fn arg(mut self, a: Arg) -> Self {
+        self.args.push(a);
+        self
+    }
+
+    /// Appends text to a dynamic statement.
+    pub(crate) fn push(&mut self, s: &str) {
+        self.text.to_mut().push_str(s);
+    }
+
+    /// Appends `text` and a placeholder for `a`.
+    pub(crate) fn clause(&mut self, text: &str, a: Arg) {
+        self.push(text);
+        self.push_arg(a);
+    }
+
+    /// Appends a placeholder for `a` (`$N`).
+    pub(crate) fn push_arg(&mut self, a: Arg) {
+        self.args.push(a);
+        let n = self.args.len();
+        self.text.to_mut().push_str(&format!("${n}"));
+    }
+}
+
+/// The few things the SQL layer needs from a database that sqlx does not make uniform.
+#[async_trait]
+pub(crate) trait SqlBackend: Database {
+    /// Appended to a `SELECT` that must lock its rows until the transaction ends, skipping rows
+    /// another transaction holds ("" where a write transaction is exclusive anyway, as SQLite's
+    /// `BEGIN IMMEDIATE`).
+    const FOR_UPDATE_SKIP_LOCKED: &'static str;
+
+    /// An expression for the UTC day (days since 1970-01-01) of a time column.
+    fn day_of(column: &str) -> String;
+    /// An expression for the UTC hour (0..=23) of a time column.
+    fn hour_of(column: &str) -> String;
+
+    /// Begins a write transaction that queues behind other writers instead of failing.
+    async fn begin_write(pool: &Pool<Self>) -> sqlx::Result<Transaction<'static, Self>>;
+    /// Runs a statement; returns the rows it changed.
+    async fn execute(conn: &mut Self::Connection, sql: Sql) -> sqlx::Result<u64>;
+    /// Runs a query; returns its rows.
+    async fn fetch(conn: &mut Self::Connection, sql: Sql) -> sqlx::Result<Vec<Self::Row>>;
+
+    /// A text column.
+    fn text(row: &Self::Row, col: &str) -> sqlx::Result<String>;
+    /// A nullable text column.
+    fn opt_text(row: &Self::Row, col: &str) -> sqlx::Result<Option<String>>;
+    /// An integer column.
+    fn int(row: &Self::Row, col: &str) -> sqlx::Result<i64>;
+    /// A nullable integer column.
+    fn opt_int(row: &Self::Row, col: &str) -> sqlx::Result<Option<i64>>;
+    /// A float column.
+    fn real(row: &Self::Row, col: &str) -> sqlx::Result<f64>;
+    /// A boolean column.
+    fn boolean(row: &Self::Row, col: &str) -> sqlx::Result<bool>;
+    /// A time column.
+    fn time(row: &Self::Row, col: &str) -> sqlx::Result<DateTime<Utc>>;
+    /// A nullable time column.
+    fn opt_time(row: &Self::Row, col: &str) -> sqlx::Result<Option<DateTime<Utc>>>;
+    /// A JSON column.
+    fn json<T: DeserializeOwned>(row: &Self::Row, col: &str) -> sqlx::Result<T>;
+    /// A nullable JSON column.
+    fn opt_json<T: DeserializeOwned>(row: &Self::Row, col: &str) -> sqlx::Result<Option<T>>;
+}
+
+/// Binds [`Arg`]s to a sqlx query of any backend whose types cover them.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                $crate::storage::sql::Arg::Text(v) => q.bind(v),
+                $crate::storage::sql::Arg::OptText(v) => q.bind(v),
+                $crate::storage::sql::Arg::Int(v) => q.bind(v),
+                $crate::storage::sql::Arg::OptInt(v) => q.bind(v),
+                $crate::storage::sql::Arg::Real(v) => q.bind(v),
+                $crate::storage::sql::Arg::Bool(v) => q.bind(v),
+                $crate::storage::sql::Arg::Time(v) => q.bind($crate::storage::sql::DbTime(v)),
+                $crate::storage::sql::Arg::OptTime(v) => q.bind(v.map($crate::storage::sql::DbTime)),
+                $crate::storage::sql::Arg::Json(v) => q.bind(sqlx::types::Json(v)),
+                $crate::storage::sql::Arg::OptJson(v) => q.bind(v.map(sqlx::types::Json)),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_args;
+
+/// Implements the row accessors of [`SqlBackend`] with `Row::try_get` (same code per backend).
+macro_rules! row_accessors {
+    ($row:ty) => {
+        fn text(row: &$row, col: &str) -> sqlx::Result<String> {
+            sqlx::Row::try_get(row, col)
+        }
+        fn opt_text(row: &$row, col: &str) -> sqlx::Result<Option<String>> {
+            sqlx::Row::try_get(row, col)
+        }
+        fn int(row: &$row, col: &str) -> sqlx::Result<i64> {
+            sqlx::Row::try_get(row, col)
+        }
+        fn opt_int(row: &$row, col: &str) -> sqlx::Result<Option<i64>> {
+            sqlx::Row::try_get(row, col)
+        }
+        fn real(row: &$row, col: &str) -> sqlx::Result<f64> {
+            sqlx::Row::try_get(row, col)
+        }
+        fn boolean(row: &$row, col: &str) -> sqlx::Result<bool> {
+            sqlx::Row::try_get(row, col)
+        }
+        fn time(row: &$row, col: &str) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+            sqlx::Row::try_get::<$crate::storage::sql::DbTime, _>(row, col).map(|t| t.0)
+        }
+        fn opt_time(row: &$row, col: &str) -> sqlx::Result<Option<chrono::DateTime<chrono::Utc>>> {
+            sqlx::Row::try_get::<Option<$crate::storage::sql::DbTime>, _>(row, col).map(|t| t.map(|t| t.0))
+        }
+        fn json<T: serde::de::DeserializeOwned>(row: &$row, col: &str) -> sqlx::Result<T> {
+            sqlx::Row::try_get::<sqlx::types::Json<T>, _>(row, col).map(|j| j.0)
+        }
+        fn opt_json<T: serde::de::DeserializeOwned>(row: &$row, col: &str) -> sqlx::Result<Option<T>> {
+            sqlx::Row::try_get::<Option<sqlx::types::Json<T>>, _>(row, col).map(|j| j.map(|j| j.0))
+        }
+    };
+}
+pub(crate) use row_accessors;
+
+/// Turns a sqlx error into a storage error saying what was being done.
+pub(crate) fn db_error(doing: &str, e: &sqlx::Error) -> Error {
+    let why = match e {
+        sqlx::Error::PoolTimedOut => {
+            "no database connection became free in time (SPLANTS_DB_ACQUIRE_TIMEOUT_SECS); is the database up?"
+                .to_owned()
+        }
+        sqlx::Error::PoolClosed => "the connection pool was closed".to_owned(),
+        other => other.to_string(),
+    };
+    Error::storage(format!("{doing}: {why}"))
+}
+
+/// Whether `e` is a unique-constraint violation.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// Reading a column failed: the row does not look like what this version wrote.
+pub(crate) fn col<T>(r: sqlx::Result<T>) -> Result<T> {
+    r.map_err(|e| Error::storage(format!("unreadable row: {e}")))
+}
+
+/// A value that does not fit the column type: a storage error naming the field.
+pub(crate) fn to_i64(field: &str, v: u64) -> Result<i64> {
+    i64::try_from(v).map_err(|_| Error::storage(format!("`{field}` = {v} does not fit a 64-bit column")))
+}
+
+/// A stored count read back (never negative).
+pub(crate) fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// A pool idle timeout: `None` for zero (never close idle connections).
+pub(crate) fn idle(d: std::time::Duration) -> Option<std::time::Duration> {
+    (!d.is_zero()).then_some(d)
+}
+
+/// The connection pools of one database and the operations both backends share.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlStore<DB: Database> {
+    /// Pool for reads.
+    pub(crate) read: Pool<DB>,
+    /// Pool for write transactions (SQLite: one connection; Postgres: the same pool as `read`).
+    pub(crate) write: Pool<DB>,
+}
+
+impl<DB: SqlBackend> SqlStore<DB> {
+    /// A connection for reading.
+    pub(crate) async fn reader(&self) -> Result<PoolConnection<DB>> {
+        self.read.acquire().await.map_err(|e| db_error("getting a database connection", &e))
+    }
+
+    /// A connection for one autocommit write statement.
+    pub(crate) async fn writer(&self) -> Result<PoolConnection<DB>> {
+        self.write.acquire().await.map_err(|e| db_error("getting a database connection", &e))
+    }
+
+    /// A write transaction; dropped without `commit` it rolls back.
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, DB>> {
+        DB::begin_write(&self.write).await.map_err(|e| db_error("beginning a transaction", &e))
+    }
+
+    /// Commits `tx`.
+    pub(crate) async fn commit(tx: Transaction<'static, DB>) -> Result<()> {
+        tx.commit().await.map_err(|e| db_error("committing a transaction", &e))
+    }
+
+    /// Checks the database answers.
+    pub(crate) async fn ping(&self) -> Result<()> {
+        let mut c = self.reader().await?;
+        DB::fetch(&mut c, Sql::new("SELECT 1")).await.map_err(|e| db_error("pinging the database", &e))?;
+        Ok(())
+    }
+
+    /// Closes every connection (waits for those in use to come back).
+    pub(crate) async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}

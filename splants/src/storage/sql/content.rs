@@ -1,0 +1,162 @@
+//! The content library in SQL: store, get, list (filters + keyset pages), delete.
+
+use super::rows::{
+    CONTENT_COLUMNS, CONTENT_SELECT, CONTENT_WIDTH, content_args, content_from_row, values_placeholders,
+};
+use super::{Arg, Sql, SqlBackend, SqlStore, db_error, is_unique_violation};
+use crate::content::GeneratedContent;
+use crate::error::{Error, Result};
+use crate::storage::{ContentPage, ContentQuery, Cursor};
+
+/// Bulk inserts of at least this many pieces refresh the planner's statistics.
+const ANALYZE_AFTER: usize = 1_000;
+
+/// Rows per multi-row `INSERT` (19 columns each stays far below both databases' bind limits).
+const INSERT_CHUNK: usize = 200;
+
+/// `%text%` for `LIKE … ESCAPE '\'`, with `\`, `%` and `_` in `text` matched literally.
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+impl<DB: SqlBackend> SqlStore<DB> {
+    /// Stores pieces in one transaction: all or none. Fails if an id exists already.
+    pub(crate) async fn save_contents(&self, items: &[GeneratedContent]) -> Result<()> {
+        let duplicate = |e: &sqlx::Error, chunk: &[GeneratedContent]| {
+            if is_unique_violation(e) {
+                match chunk {
+                    [one] => Error::storage(format!("content `{}` already exists", one.id)),
+                    _ => Error::storage("a piece with one of these ids already exists"),
+                }
+            } else {
+                db_error("storing content", e)
+            }
+        };
+        if let [one] = items {
+            // One statement is atomic by itself: no transaction round trips.
+            let mut sql = Sql::dynamic(format!(
+                "INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}",
+                values_placeholders(1, CONTENT_WIDTH)
+            ));
+            sql.args = content_args(one)?;
+            let mut c = self.writer().await?;
+            return DB::execute(&mut c, sql).await.map(|_| ()).map_err(|e| duplicate(&e, items));
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for chunk in items.chunks(INSERT_CHUNK) {
+            let mut sql = Sql::dynamic(format!(
+                "INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}",
+                values_placeholders(chunk.len(), CONTENT_WIDTH)
+            ));
+            for c in chunk {
+                sql.args.extend(content_args(c)?);
+            }
+            DB::execute(&mut tx, sql).await.map_err(|e| duplicate(&e, chunk))?;
+        }
+        Self::commit(tx).await?;
+        if items.len() >= ANALYZE_AFTER {
+            // Fresh statistics, so the planner uses the right index right after a bulk load
+            // (Postgres would otherwise wait for autovacuum); best effort.
+            let mut c = self.writer().await?;
+            if let Err(e) = DB::execute(&mut c, Sql::new("ANALYZE content")).await {
+                tracing::warn!(error = %e, "could not refresh the content statistics after a bulk insert");
+            }
+        }
+        Ok(())
+    }
+
+    /// A piece by id, optionally only if `owner` owns it.
+    pub(crate) async fn get_content(&self, id: &str, owner: Option<&str>) -> Result<Option<GeneratedContent>> {
+        let mut sql = Sql::dynamic(format!("SELECT {CONTENT_SELECT} FROM content WHERE id = "));
+        sql.push_arg(Arg::Text(id.to_owned()));
+        if let Some(o) = owner {
+            sql.push(" AND owner = ");
+            sql.push_arg(Arg::Text(o.to_owned()));
+        }
+        let mut c = self.reader().await?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading content", &e))?;
+        rows.first().map(content_from_row::<DB>).transpose()
+    }
+
+    /// A page of the library, newest first, filtered in SQL.
+    pub(crate) async fn list_content(&self, q: &ContentQuery) -> Result<ContentPage> {
+        let (limit, cursor) = q.validated()?;
+        let mut sql = Sql::dynamic(format!("SELECT {CONTENT_SELECT} FROM content WHERE 1 = 1"));
+        if let Some(o) = &q.owner {
+            sql.clause(" AND owner = ", Arg::Text(o.clone()));
+        }
+        if let Some(t) = q.content_type {
+            sql.clause(" AND content_type = ", Arg::Text(t.as_str().to_owned()));
+        }
+        if let Some(p) = q.platform {
+            sql.clause(" AND platform = ", Arg::Text(p.as_str().to_owned()));
+        }
+        if let Some(s) = q.since {
+            sql.clause(" AND created_at >= ", Arg::Time(s));
+        }
+        if let Some(u) = q.until {
+            sql.clause(" AND created_at < ", Arg::Time(u));
+        }
+        if let Some(m) = q.min_quality {
+            sql.clause(" AND quality_score >= ", Arg::Real(m));
+        }
+        if let Some(text) = &q.text {
+            // Both sides are lower-cased by Rust, exactly as the in-memory backend compares.
+            let pattern = like_contains(&text.to_lowercase());
+            sql.clause(" AND (topic_lc LIKE ", Arg::Text(pattern.clone()));
+            sql.clause(" ESCAPE '\\' OR content_lc LIKE ", Arg::Text(pattern));
+            sql.push(" ESCAPE '\\')");
+        }
+        if let Some(Cursor { created_at, id }) = &cursor {
+            sql.clause(" AND (created_at, id) < (", Arg::Time(*created_at));
+            sql.clause(", ", Arg::Text(id.clone()));
+            sql.push(")");
+        }
+        sql.push(" ORDER BY created_at DESC, id DESC LIMIT ");
+        sql.push_arg(Arg::Int(i64::from(limit) + 1));
+        let mut c = self.reader().await?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("listing content", &e))?;
+        let more = rows.len() > limit as usize;
+        let items = rows.iter().take(limit as usize).map(content_from_row::<DB>).collect::<Result<Vec<_>>>()?;
+        let next_cursor = if more { items.last().map(|i| Cursor::after(i).encode()) } else { None };
+        Ok(ContentPage { items, next_cursor })
+    }
+
+    /// Deletes a piece (only `owner`'s when given); true if it existed.
+    pub(crate) async fn delete_content(&self, id: &str, owner: Option<&str>) -> Result<bool> {
+        let mut sql = Sql::new("DELETE FROM content WHERE id = $1").arg(Arg::Text(id.to_owned()));
+        if let Some(o) = owner {
+            sql = Sql::new("DELETE FROM content WHERE id = $1 AND owner = $2")
+                .arg(Arg::Text(id.to_owned()))
+                .arg(Arg::Text(o.to_owned()));
+        }
+        let mut c = self.writer().await?;
+        let n = DB::execute(&mut c, sql).await.map_err(|e| db_error("deleting content", &e))?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_contains;
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_contains("50% off"), "%50\\% off%");
+        assert_eq!(like_contains("snake_case"), "%snake\\_case%");
+        assert_eq!(like_contains("a\\b"), "%a\\\\b%");
+        assert_eq!(like_contains("plain"), "%plain%");
+    }
+}

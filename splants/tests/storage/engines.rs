@@ -1,0 +1,170 @@
+//! Engines sharing one database through separate pools; restarts; a database that is down.
+
+use crate::support::{Kind, TestDb, engine, estimate, generate_many, piece, sql_backends, test_config, usd};
+use splants::budget::Scope;
+use splants::storage::ContentQuery;
+use splants::{ContentEngine, ErrorCode, RequestContext, Usd};
+
+sql_backends!(
+    two_engines_with_separate_pools_never_overspend,
+    restart_keeps_the_period_spend_and_the_library,
+    processes_starting_together_migrate_once,
+    batch_store_is_all_or_nothing_and_a_closed_pool_is_a_storage_error,
+);
+
+async fn spent_and_held(e: &ContentEngine) -> (Usd, Usd, u64) {
+    let u = e.budget().ledger().usage(&Scope::Global, &e.budget().window()).await.unwrap();
+    (u.spent, u.reserved, u.in_flight)
+}
+
+async fn library_size(e: &ContentEngine) -> usize {
+    let mut n = 0;
+    let mut q = ContentQuery { limit: Some(100), ..ContentQuery::default() };
+    loop {
+        let page = e.list_content(q.clone(), &RequestContext::anonymous()).await.unwrap();
+        n += page.items.len();
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => return n,
+        }
+    }
+}
+
+/// The test: 500 concurrent generations over two engines with a budget for about 50.
+async fn two_engines_with_separate_pools_never_overspend(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let estimate = estimate().await;
+    let limit = Usd::from_nanos(estimate.nanos() * 50);
+    let engines = [engine(&db.url, limit).await, engine(&db.url, limit).await];
+    let (ok, refused) = generate_many(&engines, 500).await;
+    assert_eq!(ok + refused, 500);
+    assert!(ok >= 50, "at least limit / estimate generations fit: {ok}");
+    let (spent, reserved, in_flight) = spent_and_held(&engines[1]).await;
+    assert!(spent <= limit, "spent {spent} over the limit {limit}");
+    assert_eq!((reserved, in_flight), (Usd::ZERO, 0), "no reservation left behind");
+    // Every paid piece was stored, with one usage row per provider call.
+    assert_eq!(library_size(&engines[0]).await, ok);
+    let calls = engines[0]
+        .storage()
+        .list_usage(crate::support::at(2026, 1, 1, 0, 0, 0), crate::support::at(2027, 1, 1, 0, 0, 0), None)
+        .await
+        .unwrap();
+    assert_eq!(calls.len(), ok);
+    assert_eq!(calls.iter().map(|u| u.cost).sum::<Usd>(), spent);
+}
+
+async fn restart_keeps_the_period_spend_and_the_library(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let limit = usd(10.0);
+    let first = engine(&db.url, limit).await;
+    let (ok, _) = generate_many(std::slice::from_ref(&first), 5).await;
+    assert_eq!(ok, 5);
+    let before = spent_and_held(&first).await;
+    let pieces = first.list_content(ContentQuery::default(), &RequestContext::anonymous()).await.unwrap().items;
+    assert!(before.0 > Usd::ZERO);
+    drop(first);
+    let second = engine(&db.url, limit).await;
+    assert_eq!(spent_and_held(&second).await, before);
+    let again = second.list_content(ContentQuery::default(), &RequestContext::anonymous()).await.unwrap().items;
+    assert_eq!(again, pieces);
+    let status = second.budget_status(&RequestContext::anonymous()).await.unwrap();
+    assert_eq!(status[0].spent, before.0);
+    assert_eq!(status[0].remaining, Some(limit - before.0));
+}
+
+async fn processes_starting_together_migrate_once(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let opens: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url.clone();
+            tokio::spawn(async move { splants::storage::open(&url, &test_config()).await.map(|_| ()) })
+        })
+        .collect();
+    for o in opens {
+        o.await.unwrap().unwrap();
+    }
+    let (s, _) = db.open().await;
+    s.save_content(&piece("m-1", crate::support::at(2026, 11, 25, 0, 0, 0))).await.unwrap();
+    assert!(s.get_content("m-1", None).await.unwrap().is_some());
+}
+
+async fn batch_store_is_all_or_nothing_and_a_closed_pool_is_a_storage_error(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let t = crate::support::at(2026, 11, 25, 0, 0, 0);
+    let batch: Vec<_> = (0..1000).map(|i| piece(&format!("b-{i:04}"), t)).collect();
+    let mut clash = batch[..3].to_vec();
+    clash.insert(0, piece("b-new", t));
+    macro_rules! check {
+        ($store:expr) => {{
+            let s = $store;
+            s.save_content_batch(&batch).await.unwrap();
+            let err = s.save_content_batch(&clash).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::StorageError);
+            assert!(
+                splants::storage::Storage::get_content(&s, "b-new", None).await.unwrap().is_none(),
+                "nothing half-written"
+            );
+            let page =
+                splants::storage::Storage::list_content(&s, &ContentQuery { limit: Some(100), ..Default::default() })
+                    .await
+                    .unwrap();
+            assert_eq!(page.items.len(), 100);
+            s.close().await;
+            let err = splants::storage::Storage::get_content(&s, "b-001", None).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::StorageError);
+            assert!(err.to_string().contains("closed"), "{err}");
+        }};
+    }
+    match kind {
+        #[cfg(feature = "sqlite")]
+        Kind::Sqlite => check!(splants::storage::SqliteStorage::connect(&db.url, &test_config()).await.unwrap()),
+        #[cfg(feature = "postgres")]
+        Kind::Postgres => check!(splants::storage::PostgresStorage::connect(&db.url, &test_config()).await.unwrap()),
+        Kind::Memory => unreachable!("SQL backends only"),
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn an_unreachable_postgres_is_a_storage_error_without_the_password() {
+    let url = "postgres://postgres:s3cret-pw@127.0.0.1:1/test";
+    let config = splants::config::Config { db_acquire_timeout: std::time::Duration::from_secs(2), ..test_config() };
+    let Err(err) = splants::storage::open(url, &config).await else { panic!("connected to a closed port") };
+    assert_eq!(err.code(), ErrorCode::StorageError);
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("127.0.0.1:1/test") && !text.contains("s3cret-pw"), "{text}");
+    // The engine builder reports the same when DATABASE_URL points there.
+    let err = ContentEngine::builder()
+        .config(splants::config::Config { database_url: url.into(), ..config })
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::StorageError);
+    assert!(!err.to_string().contains("s3cret-pw"));
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn an_unopenable_sqlite_file_is_a_storage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("no-such-dir").join("x.db").display());
+    let Err(err) = splants::storage::open(&url, &test_config()).await else { panic!("opened a file in a missing dir") };
+    assert_eq!(err.code(), ErrorCode::StorageError);
+    assert!(err.to_string().contains("x.db"), "{err}");
+    let Err(err) = splants::storage::open("sqlite::memory:", &test_config()).await else { panic!() };
+    assert_eq!(err.code(), ErrorCode::ConfigError);
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn a_postgres_store_never_shows_its_password() {
+    let schema = crate::support::pg::Schema::create().await;
+    // Trust auth ignores the password, so the URL may carry one.
+    let url = schema.url().replacen("postgres@", "postgres:s3cret-pw@", 1);
+    let store = splants::storage::PostgresStorage::connect(&url, &test_config()).await.unwrap();
+    let server = crate::support::pg::server_url();
+    assert_eq!(store.target(), server.rsplit('@').next().unwrap(), "host:port/database only");
+    let shown = format!("{store:?}");
+    assert!(!shown.contains("s3cret-pw"), "{shown}");
+    store.close().await;
+}

@@ -1,0 +1,201 @@
+//! Budget ledger semantics, per the `BudgetLedger` docs, on every backend.
+
+use crate::support::{Kind, TestDb, at, conformance, store, usd};
+use chrono::{DateTime, Duration, Utc};
+use splants::budget::{
+    BudgetLedger, BudgetPeriod, PeriodWindow, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage,
+    SettleOutcome,
+};
+use splants::{Error, Usd};
+use std::sync::Arc;
+
+conformance!(
+    reserve_is_atomic_across_scopes,
+    settle_counts_once_with_overshoot_and_release_gives_back,
+    lapsed_leases_are_reclaimed_and_late_settles_still_count,
+    alerts_are_marked_once,
+    concurrent_reserves_on_two_connections_never_overspend,
+);
+
+fn now() -> DateTime<Utc> {
+    at(2026, 11, 25, 12, 0, 0)
+}
+
+fn window() -> PeriodWindow {
+    BudgetPeriod::monthly().window(now())
+}
+
+fn request(scopes: &[(Scope, f64)], amount: f64, now: DateTime<Utc>) -> ReserveRequest {
+    ReserveRequest {
+        id: ReservationId::new(),
+        scopes: scopes.iter().map(|(scope, limit)| ScopeLimit { scope: scope.clone(), limit: usd(*limit) }).collect(),
+        window: window(),
+        amount: usd(amount),
+        now,
+        lease_until: now + Duration::minutes(15),
+    }
+}
+
+async fn usage(l: &dyn BudgetLedger, scope: &Scope) -> ScopeUsage {
+    l.usage(scope, &window()).await.unwrap()
+}
+
+fn key(id: &str) -> Scope {
+    Scope::Key(id.into())
+}
+
+async fn reserve_is_atomic_across_scopes(kind: Kind) {
+    let (_, l, _db) = store(kind).await;
+    let tenant = Scope::Tenant("t1".into());
+    let scopes = [(Scope::Global, 10.0), (key("k1"), 1.0), (tenant.clone(), 5.0)];
+    let held = request(&scopes, 0.8, now());
+    l.reserve(&held).await.unwrap();
+    let err = l.reserve(&request(&scopes, 0.3, now())).await.unwrap_err();
+    let Error::BudgetExceeded(b) = &err else { panic!("{err:?}") };
+    assert_eq!(
+        (b.scope.as_str(), b.limit, b.spent, b.reserved, b.requested),
+        ("key:k1", usd(1.0), Usd::ZERO, usd(0.8), usd(0.3))
+    );
+    assert_eq!((b.period_start, b.period_end, b.remaining_days), (window().start, window().end, 6));
+    // Nothing was held in the scopes that had room.
+    for scope in [Scope::Global, key("k1"), tenant.clone()] {
+        let u = usage(l.as_ref(), &scope).await;
+        assert_eq!((u.reserved, u.in_flight), (usd(0.8), 1), "{scope}");
+    }
+    // Another key is not limited by k1; exactly up to a limit is allowed.
+    let other = request(&[(Scope::Global, 10.0), (key("k2"), 1.0)], 1.0, now());
+    l.reserve(&other).await.unwrap();
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await.reserved, usd(1.8));
+    // Scopes are named in request order in the error, whatever their sorting.
+    let err = l.reserve(&request(&[(tenant.clone(), 0.5), (Scope::Global, 0.5)], 0.6, now())).await.unwrap_err();
+    let Error::BudgetExceeded(b) = &err else { panic!("{err:?}") };
+    assert_eq!(b.scope, "tenant:t1");
+    l.release(held.id).await.unwrap();
+    l.release(other.id).await.unwrap();
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await, ScopeUsage::default());
+    // A reservation with no scope at all is still tracked and settles.
+    let free = request(&[], 0.5, now());
+    l.reserve(&free).await.unwrap();
+    let out = l.settle(free.id, usd(0.4), now()).await.unwrap();
+    assert_eq!(out, SettleOutcome { overshoot: Usd::ZERO, spent_after: vec![], was_held: true });
+}
+
+async fn settle_counts_once_with_overshoot_and_release_gives_back(kind: Kind) {
+    let (_, l, _db) = store(kind).await;
+    let scopes = [(key("k1"), 5.0), (Scope::Global, 10.0)];
+    let r = request(&scopes, 0.1, now());
+    l.reserve(&r).await.unwrap();
+    let out = l.settle(r.id, usd(0.15), now()).await.unwrap();
+    assert_eq!(out, SettleOutcome { overshoot: usd(0.05), spent_after: vec![usd(0.15), usd(0.15)], was_held: true });
+    let u = usage(l.as_ref(), &Scope::Global).await;
+    assert_eq!(
+        u,
+        ScopeUsage { spent: usd(0.15), reserved: Usd::ZERO, in_flight: 0, overshoot: usd(0.05), overshoot_count: 1 }
+    );
+    // Settling again, or releasing after settling, changes nothing.
+    assert_eq!(l.settle(r.id, usd(0.15), now()).await.unwrap(), SettleOutcome::default());
+    l.release(r.id).await.unwrap();
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await, u);
+    // Under the estimate: no overshoot; spend adds up.
+    let r2 = request(&scopes, 0.5, now());
+    l.reserve(&r2).await.unwrap();
+    let out = l.settle(r2.id, usd(0.25), now()).await.unwrap();
+    assert_eq!((out.overshoot, out.spent_after[0]), (Usd::ZERO, usd(0.4)));
+    // Release gives the whole hold back, once.
+    let r3 = request(&scopes, 2.0, now());
+    l.reserve(&r3).await.unwrap();
+    assert_eq!(usage(l.as_ref(), &key("k1")).await.reserved, usd(2.0));
+    l.release(r3.id).await.unwrap();
+    l.release(r3.id).await.unwrap();
+    let k = usage(l.as_ref(), &key("k1")).await;
+    assert_eq!((k.spent, k.reserved, k.in_flight, k.overshoot_count), (usd(0.4), Usd::ZERO, 0, 1));
+    // Another period starts from zero.
+    let next = BudgetPeriod::monthly().window(at(2026, 12, 2, 0, 0, 0));
+    assert_eq!(l.usage(&Scope::Global, &next).await.unwrap(), ScopeUsage::default());
+}
+
+async fn lapsed_leases_are_reclaimed_and_late_settles_still_count(kind: Kind) {
+    let (_, l, _db) = store(kind).await;
+    let scopes = [(Scope::Global, 1.0)];
+    let dead = request(&scopes, 0.6, now()); // a process that died mid-call
+    l.reserve(&dead).await.unwrap();
+    assert!(matches!(l.reserve(&request(&scopes, 0.6, now())).await, Err(Error::BudgetExceeded(_))));
+    // Not lapsed yet one second before the lease ends.
+    assert_eq!(l.reclaim_expired(now() + Duration::minutes(15) - Duration::seconds(1)).await.unwrap(), 0);
+    // The next reserve after the lease reclaims the dead hold first.
+    let later = now() + Duration::minutes(15) + Duration::seconds(1);
+    let r2 = request(&scopes, 0.6, later);
+    l.reserve(&r2).await.unwrap();
+    assert_eq!(
+        (usage(l.as_ref(), &Scope::Global).await.reserved, usage(l.as_ref(), &Scope::Global).await.in_flight),
+        (usd(0.6), 1)
+    );
+    l.release(r2.id).await.unwrap();
+    // The late settle of the lapsed hold still counts the money (no reserved to give back).
+    let out = l.settle(dead.id, usd(0.3), later).await.unwrap();
+    assert_eq!(out, SettleOutcome { overshoot: Usd::ZERO, spent_after: vec![usd(0.3)], was_held: false });
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await, ScopeUsage { spent: usd(0.3), ..ScopeUsage::default() });
+    assert_eq!(l.settle(dead.id, usd(0.3), later).await.unwrap(), SettleOutcome::default());
+    // Explicit reclaim counts holds; a released lapsed hold is simply gone.
+    let a = request(&scopes, 0.1, later);
+    let b = request(&[(Scope::Global, 1.0), (key("k"), 1.0)], 0.2, later);
+    l.reserve(&a).await.unwrap();
+    l.reserve(&b).await.unwrap();
+    let much_later = later + Duration::hours(1);
+    assert_eq!(l.reclaim_expired(much_later).await.unwrap(), 2);
+    assert_eq!(l.reclaim_expired(much_later).await.unwrap(), 0);
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await.reserved, Usd::ZERO);
+    assert_eq!(usage(l.as_ref(), &key("k")).await.in_flight, 0);
+    l.release(a.id).await.unwrap();
+    assert_eq!(l.settle(a.id, usd(0.1), much_later).await.unwrap(), SettleOutcome::default());
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await.spent, usd(0.3));
+}
+
+async fn alerts_are_marked_once(kind: Kind) {
+    let (_, l, _db) = store(kind).await;
+    let w = window();
+    assert!(l.mark_alert(&Scope::Global, &w, 50).await.unwrap());
+    assert!(!l.mark_alert(&Scope::Global, &w, 50).await.unwrap());
+    assert!(l.mark_alert(&Scope::Global, &w, 80).await.unwrap());
+    assert!(l.mark_alert(&key("k1"), &w, 50).await.unwrap());
+    let next = BudgetPeriod::monthly().window(at(2026, 12, 2, 0, 0, 0));
+    assert!(l.mark_alert(&Scope::Global, &next, 50).await.unwrap());
+    assert!(!l.mark_alert(&Scope::Global, &next, 50).await.unwrap());
+}
+
+/// Two ledgers over one database (separate pools for the SQL backends), 400 concurrent
+/// reserves across two scopes: the limits hold and nothing stays reserved.
+async fn concurrent_reserves_on_two_connections_never_overspend(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let (_, first) = db.open().await;
+    let second = if kind == Kind::Memory { Arc::clone(&first) } else { db.open().await.1 };
+    let scopes = [(Scope::Global, 1.0), (key("k1"), 0.7)];
+    let mut tasks = Vec::new();
+    for i in 0..400_u64 {
+        let l = if i % 2 == 0 { Arc::clone(&first) } else { Arc::clone(&second) };
+        let multi = i % 3 != 0;
+        let scopes = if multi { scopes.to_vec() } else { scopes[..1].to_vec() };
+        tasks.push(tokio::spawn(async move {
+            let estimate = 0.010 + (i % 7) as f64 * 0.001;
+            let r = request(&scopes, estimate, now());
+            match l.reserve(&r).await {
+                Ok(()) => {
+                    tokio::task::yield_now().await;
+                    let actual = Usd::from_nanos(fastrand::i64(0..=r.amount.nanos()));
+                    l.settle(r.id, actual, now()).await.map(|_| true)
+                }
+                Err(Error::BudgetExceeded(_)) => Ok(false),
+                Err(e) => Err(e),
+            }
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += u32::from(t.await.unwrap().unwrap());
+    }
+    let g = usage(first.as_ref(), &Scope::Global).await;
+    let k = usage(second.as_ref(), &key("k1")).await;
+    assert!(g.spent <= usd(1.0) && k.spent <= usd(0.7), "spent {} / {}", g.spent, k.spent);
+    assert_eq!((g.reserved, g.in_flight, k.reserved, k.in_flight), (Usd::ZERO, 0, Usd::ZERO, 0));
+    assert!(ok >= 62, "at least limit / largest estimate fit: {ok}");
+}

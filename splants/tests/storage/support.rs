@@ -1,0 +1,326 @@
+//! Backends under test, fixtures, and a test provider with a price.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use splants::budget::BudgetLedger;
+use splants::config::Config;
+use splants::content::{ContentMetadata, Readability, TemplateRef};
+use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider, Usage};
+use splants::storage::Storage;
+use splants::{ContentRequest, ContentType, GeneratedContent, Platform, Usd};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which backend a conformance test runs against.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Memory,
+    #[cfg(feature = "sqlite")]
+    Sqlite,
+    #[cfg(feature = "postgres")]
+    Postgres,
+}
+
+/// Runs each named `async fn(Kind)` against every backend built in.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory() {
+                super::$name(crate::support::Kind::Memory).await;
+            }
+            #[cfg(feature = "sqlite")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::support::Kind::Sqlite).await;
+            }
+            #[cfg(feature = "postgres")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(crate::support::Kind::Postgres).await;
+            }
+        }
+    )*};
+}
+pub(crate) use conformance;
+
+/// Runs each named `async fn(Kind)` against the SQL backends built in (what memory cannot do:
+/// separate pools on one database, restarts, a database that is down).
+macro_rules! sql_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[cfg(feature = "sqlite")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::support::Kind::Sqlite).await;
+            }
+            #[cfg(feature = "postgres")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(crate::support::Kind::Postgres).await;
+            }
+        }
+    )*};
+}
+pub(crate) use sql_backends;
+
+/// Small pools and short waits: many tests share one server.
+pub fn test_config() -> Config {
+    Config {
+        db_min_connections: 0,
+        db_max_connections: 4,
+        db_acquire_timeout: Duration::from_secs(10),
+        ..Config::default()
+    }
+}
+
+/// A database that lives as long as the test: a temp SQLite file or a fresh Postgres schema.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    #[cfg(feature = "postgres")]
+    _schema: Option<pg::Schema>,
+}
+
+impl TestDb {
+    pub async fn new(kind: Kind) -> TestDb {
+        match kind {
+            Kind::Memory => TestDb {
+                url: "memory://".into(),
+                _dir: None,
+                #[cfg(feature = "postgres")]
+                _schema: None,
+            },
+            #[cfg(feature = "sqlite")]
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("splants.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    #[cfg(feature = "postgres")]
+                    _schema: None,
+                }
+            }
+            #[cfg(feature = "postgres")]
+            Kind::Postgres => {
+                let schema = pg::Schema::create().await;
+                TestDb { url: schema.url(), _dir: None, _schema: Some(schema) }
+            }
+        }
+    }
+
+    /// Opens the store and ledger (one object for the SQL backends).
+    pub async fn open(&self) -> (Arc<dyn Storage>, Arc<dyn BudgetLedger>) {
+        splants::storage::open(&self.url, &test_config()).await.unwrap()
+    }
+}
+
+/// A fresh backend of `kind` and the database behind it (keep it alive while testing).
+pub async fn store(kind: Kind) -> (Arc<dyn Storage>, Arc<dyn BudgetLedger>, TestDb) {
+    let db = TestDb::new(kind).await;
+    let (s, l) = db.open().await;
+    (s, l, db)
+}
+
+#[cfg(feature = "postgres")]
+pub mod pg {
+    use sqlx::Connection;
+
+    /// The test server (trust auth); `SPLANTS_TEST_POSTGRES_URL` overrides it.
+    pub fn server_url() -> String {
+        std::env::var("SPLANTS_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    }
+
+    /// A schema of its own, dropped (with everything in it) when this is dropped.
+    pub struct Schema {
+        pub name: String,
+    }
+
+    impl Schema {
+        pub async fn create() -> Schema {
+            let name = format!("splants_t{}_{:08x}", std::process::id(), fastrand::u32(..));
+            let mut c = sqlx::PgConnection::connect(&server_url()).await.expect("PostgreSQL on 127.0.0.1:5432");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&mut c).await.unwrap();
+            c.close().await.unwrap();
+            Schema { name }
+        }
+
+        /// The server URL with this schema as the search path.
+        pub fn url(&self) -> String {
+            format!("{}?options[search_path]={}", server_url(), self.name)
+        }
+    }
+
+    impl Drop for Schema {
+        fn drop(&mut self) {
+            let name = self.name.clone();
+            // Drop runs inside a test's runtime: clean up on a thread with a runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&server_url()).await {
+                        let sql = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+                        let _ = c.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+pub fn usd(d: f64) -> Usd {
+    Usd::from_dollars(d).unwrap()
+}
+
+/// A piece with every field filled, floats that are hard to round-trip included.
+pub fn piece(id: &str, created_at: DateTime<Utc>) -> GeneratedContent {
+    let request = ContentRequest::new(ContentType::Blog, "AI marketing tips")
+        .keywords(["AI", "marketing"])
+        .target_audience("Small business owners")
+        .language("en");
+    GeneratedContent {
+        id: id.to_owned(),
+        content: "# AI tips\n\nUse AI for marketing. \"Quotes\", ünïcödé and emoji 🚀.".into(),
+        content_type: ContentType::Blog,
+        platform: Platform::Blog,
+        topic: "AI marketing tips".into(),
+        quality_score: 0.1 + 0.2,
+        seo_score: 1.0 / 3.0,
+        metadata: ContentMetadata {
+            word_count: 11,
+            char_count: 64,
+            reading_time: 1,
+            platform_optimized: "blog".into(),
+            fits_platform: true,
+            hashtags: vec!["#AI".into(), "#marketing".into()],
+            keywords_used: vec!["AI".into()],
+            keywords_missing: vec!["marketing".into()],
+            keyword_density: 2.0 / 3.0,
+            readability: Readability {
+                flesch_reading_ease: 65.123_456_789_012_3,
+                flesch_kincaid_grade: 1e-7,
+                sentences: 2,
+                avg_words_per_sentence: 5.5,
+                avg_syllables_per_word: 1.234_567_890_123_456_7,
+            },
+            title: Some("AI tips".into()),
+            subject_line: None,
+            meta_description: Some("Tips".into()),
+            has_call_to_action: false,
+            thread: vec![],
+            quality_breakdown: BTreeMap::from([("clarity".to_owned(), 0.7), ("length".to_owned(), 1.0 / 7.0)]),
+            seo_breakdown: BTreeMap::from([("keywords".to_owned(), 0.123_456_789_123_456_79)]),
+            notice: None,
+        },
+        cost_usd: Usd::from_nanos(1_234_567),
+        usage: Usage { input_tokens: 300, output_tokens: 700, cached_tokens: 5, ..Usage::default() },
+        provider: "test".into(),
+        model: "test-model".into(),
+        cached: false,
+        created_at,
+        request,
+        owner: None,
+        template: Some(TemplateRef { name: "blog-basic".into(), version: "1.0.0".into() }),
+    }
+}
+
+/// A provider answering at once with a fixed short text and random usage within the quote's
+/// bounds (so the actual cost is never above the estimate).
+#[derive(Debug)]
+pub struct PricedProvider;
+
+pub const TEST_TEXT: &str = "# Tips\n\nAI marketing helps small teams. Automate the routine work. Measure results \
+    every week. Start today.";
+
+#[async_trait]
+impl Provider for PricedProvider {
+    fn name(&self) -> &str {
+        "test"
+    }
+    fn default_model(&self) -> &str {
+        "test-model"
+    }
+    async fn complete(&self, req: &CompletionRequest) -> splants::Result<Completion> {
+        let bound = self.billing_targets(req)[0].input_tokens;
+        Ok(Completion {
+            text: TEST_TEXT.into(),
+            usage: Usage {
+                input_tokens: fastrand::u64(1..=bound),
+                output_tokens: fastrand::u64(0..=u64::from(req.max_tokens)),
+                ..Usage::default()
+            },
+            finish_reason: FinishReason::Stop,
+            model: "test-model".into(),
+            provider: "test".into(),
+            service_tier: None,
+            inference_geo: None,
+            latency: Duration::ZERO,
+        })
+    }
+}
+
+pub fn prices() -> PriceTable {
+    let mut p = PriceTable::empty();
+    p.insert("test-model", PriceCard::new(1.0, 5.0).unwrap());
+    p
+}
+
+/// A brief that the test provider answers, fitting LinkedIn.
+pub fn brief() -> splants::ContentRequest {
+    splants::ContentRequest::new(ContentType::SocialMedia, "AI marketing tips").platform(Platform::Linkedin).length(60)
+}
+
+/// The fixed instant every test engine lives at (one budget period for all of them).
+pub fn clock() -> splants::clock::FakeClock {
+    splants::clock::FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0)
+}
+
+/// An engine on `url` (its own pools) with the priced test provider and a monthly `budget`.
+pub async fn engine(url: &str, budget: Usd) -> splants::ContentEngine {
+    splants::ContentEngine::builder()
+        .config(Config {
+            database_url: url.into(),
+            monthly_budget: Some(budget),
+            db_max_connections: 8,
+            ..test_config()
+        })
+        .provider(Arc::new(PricedProvider))
+        .prices(prices())
+        .clock(Arc::new(clock()))
+        .build()
+        .await
+        .unwrap()
+}
+
+/// What one [`brief`] reserves.
+pub async fn estimate() -> Usd {
+    engine("memory://", usd(1.0)).await.quote(&brief()).unwrap().estimate
+}
+
+/// Runs `n` generations at once spread over `engines`; returns (successes, budget refusals).
+pub async fn generate_many(engines: &[splants::ContentEngine], n: usize) -> (usize, usize) {
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let e = engines[i % engines.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            e.generate(brief(), &splants::RequestContext::anonymous()).await.map(|_| ())
+        }));
+    }
+    let (mut ok, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(splants::Error::BudgetExceeded(_)) => refused += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    (ok, refused)
+}
