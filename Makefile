@@ -20,12 +20,21 @@ services: ## Start PostgreSQL and Redis on 127.0.0.1 if they are down (tests tal
 	@scripts/services.sh
 
 .PHONY: test
-test: services test-rust ## Run every test (Rust, Python, Node)
+test: services test-rust test-python test-node ## Run every test (Rust, Python, Node)
 
 .PHONY: test-rust
-test-rust: ## Rust tests: unit, integration and doc tests, all features
+test-rust: ## Rust tests: unit, integration and doc tests (all features, and the core with its defaults)
 	$(CARGO) nextest run --workspace $(FEATURES) --no-fail-fast
 	$(CARGO) test --workspace $(FEATURES) --doc
+	$(CARGO) test -p splants --lib
+
+.PHONY: test-python
+test-python: ## Python package: release wheel, stubtest, pytest, FastAPI example, fresh-venv install
+	bindings/python/scripts/test.sh
+
+.PHONY: test-node
+test-node: ## Node package: release addon, index.d.ts check, node --test, npm pack install, Express example
+	bindings/node/scripts/test.sh
 
 .PHONY: fmt
 fmt: ## Format the code
@@ -46,8 +55,13 @@ doc: ## Build the API docs (warnings are errors)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p splants --all-features --no-deps
 
 .PHONY: bench
-bench: ## Criterion benchmarks of the hot paths (medians in target/criterion)
+bench: ## Criterion benchmarks of the hot paths and storage (medians in target/criterion)
 	$(CARGO) bench --bench engine
+	$(CARGO) bench --bench storage
+
+.PHONY: load
+load: ## HTTP load driver: splants-server vs a local OpenAI-format upstream at c=1/16/64
+	$(CARGO) bench --bench load
 
 .PHONY: all
 all: fmt lint test ## Format, lint and test

@@ -132,8 +132,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// Every setting of the engine and the server.
-#[derive(Clone, Debug)]
+/// Every setting of the engine and the server. `Debug` shows no secret: keys are `Secret`s
+/// and URLs have passwords and key parameters removed.
+#[derive(Clone)]
 pub struct Config {
     /// Which provider writes (`SPLANTS_PROVIDER`, default auto).
     pub provider: ProviderKind,
@@ -283,6 +284,108 @@ impl Default for Config {
             body_limit_bytes: 1 << 20,
             request_timeout: Duration::from_secs(300),
         }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured without `..`: a new field does not compile until it is shown here too.
+        let Config {
+            provider,
+            openai_api_key,
+            openai_base_url,
+            anthropic_api_key,
+            anthropic_base_url,
+            model,
+            fallback_model,
+            provider_timeout,
+            max_attempts,
+            max_output_tokens,
+            reasoning_tokens,
+            temperature,
+            prices_json,
+            monthly_budget,
+            budget_period,
+            budget_alerts,
+            degrade,
+            rate_limits,
+            cache_enabled,
+            cache_ttl,
+            cache_capacity,
+            redis_url,
+            database_url,
+            db_min_connections,
+            db_max_connections,
+            db_acquire_timeout,
+            db_statement_timeout,
+            db_idle_timeout,
+            api_key,
+            allowed_origins,
+            webhook_content_generated_url,
+            webhook_content_published_url,
+            webhook_daily_report_url,
+            webhook_secret,
+            webhook_allow_private,
+            log_level,
+            log_format,
+            debug,
+            host,
+            port,
+            batch_max,
+            batch_concurrency,
+            templates_dir,
+            body_limit_bytes,
+            request_timeout,
+            freelance_rates,
+        } = self;
+        f.debug_struct("Config")
+            .field("provider", provider)
+            .field("openai_api_key", openai_api_key)
+            .field("openai_base_url", &openai_base_url.as_deref().map(crate::error::redact))
+            .field("anthropic_api_key", anthropic_api_key)
+            .field("anthropic_base_url", &anthropic_base_url.as_deref().map(crate::error::redact))
+            .field("model", model)
+            .field("fallback_model", fallback_model)
+            .field("provider_timeout", provider_timeout)
+            .field("max_attempts", max_attempts)
+            .field("max_output_tokens", max_output_tokens)
+            .field("reasoning_tokens", reasoning_tokens)
+            .field("temperature", temperature)
+            .field("prices_json", prices_json)
+            .field("monthly_budget", monthly_budget)
+            .field("budget_period", budget_period)
+            .field("budget_alerts", budget_alerts)
+            .field("degrade", degrade)
+            .field("rate_limits", rate_limits)
+            .field("cache_enabled", cache_enabled)
+            .field("cache_ttl", cache_ttl)
+            .field("cache_capacity", cache_capacity)
+            .field("redis_url", &redis_url.as_deref().map(crate::error::redact))
+            .field("database_url", &crate::error::redact(database_url))
+            .field("db_min_connections", db_min_connections)
+            .field("db_max_connections", db_max_connections)
+            .field("db_acquire_timeout", db_acquire_timeout)
+            .field("db_statement_timeout", db_statement_timeout)
+            .field("db_idle_timeout", db_idle_timeout)
+            .field("api_key", api_key)
+            .field("allowed_origins", allowed_origins)
+            .field("webhook_content_generated_url", &webhook_content_generated_url.as_deref().map(crate::error::redact))
+            .field("webhook_content_published_url", &webhook_content_published_url.as_deref().map(crate::error::redact))
+            .field("webhook_daily_report_url", &webhook_daily_report_url.as_deref().map(crate::error::redact))
+            .field("webhook_secret", webhook_secret)
+            .field("webhook_allow_private", webhook_allow_private)
+            .field("log_level", log_level)
+            .field("log_format", log_format)
+            .field("debug", debug)
+            .field("host", host)
+            .field("port", port)
+            .field("batch_max", batch_max)
+            .field("batch_concurrency", batch_concurrency)
+            .field("templates_dir", templates_dir)
+            .field("body_limit_bytes", body_limit_bytes)
+            .field("request_timeout", request_timeout)
+            .field("freelance_rates", freelance_rates)
+            .finish()
     }
 }
 
@@ -633,6 +736,17 @@ mod tests {
         assert!(c.api_key_configured());
         assert_eq!(format!("{:?}", c.openai_api_key), "Some(Secret([redacted]))");
         assert!(!format!("{c:?}").contains("sk-test"));
+        let c = Config::from_vars([
+            ("DATABASE_URL", "postgresql://app:hunter2@db:5432/x"),
+            ("REDIS_URL", "redis://:s3cret@cache:6379"),
+            ("WEBHOOK_CONTENT_GENERATED_URL", "https://hooks.example.com/x?token=abc123"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        for secret in ["hunter2", "s3cret", "abc123"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("postgresql://app:[redacted]@db:5432/x"), "{shown}");
     }
 
     #[test]
