@@ -102,7 +102,7 @@ pub struct CompletionRequest {
 /// the observer stops the retries and the original failure is returned.
 #[async_trait]
 pub trait AttemptObserver: Send + Sync + Debug {
-    /// Called before re-sending after `failure`, which [`Error::may_have_billed`].
+    /// Called before re-sending after `failure`, which [`crate::Error::may_have_billed`].
     async fn before_resend(&self, failure: &crate::Error) -> Result<()>;
 }
 

@@ -349,7 +349,7 @@ impl Default for RoiRates {
 }
 
 impl RoiRates {
-    /// Parses `blog=150:3,social_media=25:0.5` (type=price[:hours]) over the defaults
+    /// Parses `blog=150:3,social_media=25:0.5` (`type=price[:hours]`) over the defaults
     /// (`SPLANTS_FREELANCE_RATES`).
     pub fn parse(spec: &str) -> Result<Self> {
         let mut rates = RoiRates::default();
