@@ -103,6 +103,49 @@ fn engine_overhead(c: &mut Criterion) {
     });
 }
 
+/// The HTTP API in process (no sockets): auth, rate limit, JSON in and out, the engine with
+/// the instant provider, metrics — what a request costs on top of the network.
+fn server_in_process(c: &mut Criterion) {
+    use tower::ServiceExt;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut prices = PriceTable::empty();
+    prices.insert("instant-model", PriceCard::new(1.0, 5.0).unwrap());
+    let mut cfg = splants::config::Config {
+        monthly_budget: Usd::from_dollars(1e9),
+        api_key: Some(splants::config::Secret::new("bench-admin-key-0001")),
+        ..Default::default()
+    };
+    cfg.rate_limits.per_minute = None;
+    cfg.rate_limits
+        .tiers
+        .insert("standard".into(), splants::ratelimit::Quota::new(u32::MAX, Duration::from_secs(1)).unwrap());
+    let options = splants::server::ServerOptions::from_config(&cfg);
+    let app = rt.block_on(async {
+        let engine = ContentEngine::builder()
+            .config(cfg)
+            .provider(Arc::new(InstantProvider))
+            .prices(prices)
+            .in_memory()
+            .build()
+            .await
+            .unwrap();
+        splants::server::router(engine, options)
+    });
+    let body = r#"{"content_type":"social_media","topic":"Spring sale","platform":"linkedin","length":60,"keywords":["sale","marketing"]}"#;
+    c.bench_function("server_generate_in_process", |b| {
+        b.to_async(&rt).iter(|| async {
+            let req = axum::http::Request::post("/v1/content/generate")
+                .header("x-api-key", "bench-admin-key-0001")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), 200);
+            black_box(axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap())
+        })
+    });
+}
+
 fn rate_limit_check(c: &mut Criterion) {
     let rl = MemoryRateLimiter::new(Arc::new(SystemClock));
     let mut cfg = RateLimitConfig::default();
@@ -180,5 +223,14 @@ fn token_estimate(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, token_estimate, engine_overhead, rate_limit_check, reserve_settle, analysis, template_render);
+criterion_group!(
+    benches,
+    token_estimate,
+    engine_overhead,
+    server_in_process,
+    rate_limit_check,
+    reserve_settle,
+    analysis,
+    template_render
+);
 criterion_main!(benches);

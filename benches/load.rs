@@ -134,6 +134,7 @@ async fn main() {
         .env("SPLANTS_RATE_STANDARD_PER_HOUR", "4000000000")
         .env("SPLANTS_RATE_PER_MINUTE", "0")
         .env("LOG_LEVEL", "warn")
+        .env("SPLANTS_WORKER_THREADS", std::env::var("LOAD_WORKER_THREADS").unwrap_or_else(|_| "2".into()))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

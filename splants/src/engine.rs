@@ -299,6 +299,12 @@ impl ContentEngine {
         self.inner.events.subscribe()
     }
 
+    /// Calls `listener` inline for every engine event (it must be quick and must not block);
+    /// cheaper than [`ContentEngine::subscribe`] for counters.
+    pub fn listen(&self, listener: crate::events::EventListener) {
+        self.inner.events.listen(listener);
+    }
+
     /// The configuration the engine was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config

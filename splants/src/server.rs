@@ -134,7 +134,8 @@ fn html_escape(s: &str) -> String {
 /// The HTTP API over `engine`.
 pub fn router(engine: ContentEngine, options: ServerOptions) -> Router {
     let metrics = Arc::new(Metrics::new());
-    Arc::clone(&metrics).collect(engine.subscribe());
+    let m = Arc::clone(&metrics);
+    engine.listen(Arc::new(move |event| m.observe_event(event)));
     let state = AppState {
         engine,
         metrics,

@@ -4,6 +4,7 @@
 //! original app's variables work unchanged (`API_KEY`, `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
 //! `MONTHLY_AI_BUDGET`, `DATABASE_URL`, `REDIS_URL`, `CACHE_ENABLED`, `ALLOWED_ORIGINS`,
 //! `WEBHOOK_*_URL`, `LOG_LEVEL`), a `.env` file included. SIGTERM/SIGINT stop it gracefully.
+//! `SPLANTS_WORKER_THREADS` sets the async worker threads (default: one per CPU).
 
 use splants::config::Config;
 use splants::server::{ServerOptions, init_logging, router, serve, shutdown_signal};
@@ -18,7 +19,18 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    match std::env::var("SPLANTS_WORKER_THREADS").ok().map(|v| v.parse::<usize>()) {
+        None => {}
+        Some(Ok(n)) if (1..=1024).contains(&n) => {
+            builder.worker_threads(n);
+        }
+        Some(_) => {
+            eprintln!("splants-server: configuration `SPLANTS_WORKER_THREADS`: must be a whole number in 1..=1024");
+            return ExitCode::from(2);
+        }
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("splants-server: cannot start the async runtime: {e}");

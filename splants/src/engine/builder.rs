@@ -9,7 +9,7 @@ use crate::config::{Config, ProviderKind};
 use crate::error::{Error, Result};
 use crate::events::EventSink;
 use crate::provider::{
-    CompletionRequest, FallbackProvider, Message, OfflineProvider, PriceTable, Provider, RetryPolicy, RetryingProvider,
+    CompletionRequest, FallbackProvider, OfflineProvider, PriceTable, Provider, RetryPolicy, RetryingProvider,
 };
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 use crate::storage::{MemoryStorage, Storage};
@@ -137,7 +137,8 @@ impl ContentEngineBuilder {
             None => provider_from_config(&config)?,
         };
         if !provider.is_free() {
-            let probe = CompletionRequest::new(vec![Message::user("price check")], 1);
+            // No text to count, so no tokenizer is loaded just to find the models.
+            let probe = CompletionRequest::new(Vec::new(), 1);
             for target in provider.billing_targets(&probe) {
                 prices.require(&target.model)?;
             }

@@ -257,13 +257,6 @@ impl EngineInner {
             Ok(completion) => {
                 let cost = self.cost_of(&completion, &requested_model, estimate);
                 let extra = observer.settle_extras(&completion.model).await;
-                if let Some(r) = reservation.take()
-                    && let Err(e) =
-                        r.settle(cost, &completion.model).instrument(tracing::debug_span!("budget_settle")).await
-                {
-                    // The piece is paid for: deliver it; the failed settle is logged loudly.
-                    tracing::error!(error = %e, cost = %cost, "could not settle a paid call in the budget ledger");
-                }
                 let record = self.usage_record(
                     &completion.provider,
                     &completion.model,
@@ -277,6 +270,7 @@ impl EngineInner {
                 );
                 let usage_id = record.id.clone();
                 if completion.text.trim().is_empty() || completion.finish_reason == FinishReason::ContentFilter {
+                    settle(reservation.take(), cost, &completion.model).await;
                     self.save_usage(record).await;
                     let reason = if completion.finish_reason == FinishReason::ContentFilter {
                         "the provider's content filter stopped the answer".to_owned()
@@ -285,7 +279,7 @@ impl EngineInner {
                     };
                     return Err(Error::ContentGeneration { reason });
                 }
-                let content = self.finish(job, &completion, cost, owner, record).await?;
+                let content = self.finish(job, &completion, cost, owner, record, reservation.take()).await?;
                 tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
                 self.emit_generated(&content, micros(provider_time), started.elapsed());
                 Ok(content)
@@ -347,6 +341,7 @@ impl EngineInner {
         cost: Usd,
         owner: Option<String>,
         record: UsageRecord,
+        reservation: Option<Reservation>,
     ) -> Result<GeneratedContent> {
         let request = &job.request;
         let text = analysis::fit_to_platform(&completion.text, request);
@@ -376,8 +371,14 @@ impl EngineInner {
         };
         let mut record = record;
         record.content_id = Some(content.id.clone());
-        self.save_usage(record).await;
-        self.storage.save_content(&content).instrument(tracing::debug_span!("store")).await?;
+        // Independent writes, run together: on Postgres the commits overlap; SQLite's single
+        // writer takes them in turn.
+        let ((), (), stored) = tokio::join!(
+            settle(reservation, cost, &completion.model),
+            self.save_usage(record),
+            self.storage.save_content(&content).instrument(tracing::debug_span!("store")),
+        );
+        stored?;
         Ok(content)
     }
 
@@ -430,6 +431,16 @@ impl EngineInner {
             provider_us,
             total_us: micros(total),
         });
+    }
+}
+
+/// Settles a paid call. The piece is paid for either way, so a failed settle is logged loudly
+/// rather than failing the request.
+async fn settle(reservation: Option<Reservation>, cost: Usd, model: &str) {
+    if let Some(r) = reservation
+        && let Err(e) = r.settle(cost, model).instrument(tracing::debug_span!("budget_settle")).await
+    {
+        tracing::error!(error = %e, cost = %cost, "could not settle a paid call in the budget ledger");
     }
 }
 

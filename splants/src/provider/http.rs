@@ -67,6 +67,8 @@ pub(crate) struct Transport {
     timeout: Duration,
     /// Scrubbed from every provider message, in case the server echoes it.
     secret: Option<String>,
+    /// Endpoints parsed once (URL parsing with IDNA costs more than the rest of a request).
+    endpoints: parking_lot::Mutex<Vec<(&'static str, reqwest::Url)>>,
 }
 
 impl Transport {
@@ -90,6 +92,7 @@ impl Transport {
             base_url,
             timeout: options.timeout,
             secret: options.api_key.clone().filter(|k| !k.is_empty()),
+            endpoints: parking_lot::Mutex::new(Vec::new()),
         })
     }
 
@@ -99,8 +102,19 @@ impl Transport {
     }
 
     /// A POST request to `path`.
-    pub(crate) fn post(&self, path: &str) -> RequestBuilder {
-        self.client.post(self.url(path))
+    pub(crate) fn post(&self, path: &'static str) -> RequestBuilder {
+        let cached = self.endpoints.lock().iter().find(|(p, _)| *p == path).map(|(_, u)| u.clone());
+        match cached {
+            Some(url) => self.client.post(url),
+            None => match reqwest::Url::parse(&self.url(path)) {
+                Ok(url) => {
+                    self.endpoints.lock().push((path, url.clone()));
+                    self.client.post(url)
+                }
+                // Let reqwest report the bad URL on send, as before.
+                Err(_) => self.client.post(self.url(path)),
+            },
+        }
     }
 
     /// Sends a prepared request and returns the status and body of a successful answer.

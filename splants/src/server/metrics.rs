@@ -9,7 +9,6 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
-use tokio::sync::broadcast;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ContentLabels {
@@ -169,23 +168,6 @@ impl Metrics {
     /// Sets the budget gauge.
     pub(crate) fn set_budget_usage(&self, dollars: f64) {
         self.budget_usage.set(dollars);
-    }
-
-    /// Feeds engine events into the metrics until the engine is dropped.
-    pub(crate) fn collect(self: std::sync::Arc<Self>, mut events: broadcast::Receiver<EngineEvent>) {
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move {
-                loop {
-                    match events.recv().await {
-                        Ok(e) => self.observe_event(&e),
-                        Err(broadcast::error::RecvError::Lagged(n)) => {
-                            tracing::warn!(missed = n, "metrics fell behind the engine's events");
-                        }
-                        Err(broadcast::error::RecvError::Closed) => break,
-                    }
-                }
-            });
-        }
     }
 
     /// The OpenMetrics text exposition.
