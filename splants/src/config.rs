@@ -7,15 +7,19 @@
 //! `ANTHROPIC_BASE_URL`, `HOST` / `PORT`, and `SPLANTS_*` for everything new. The full list
 //! with defaults is in `docs/configuration.md`. Empty values count as unset.
 
-use crate::budget::{BudgetPeriod, DEFAULT_ALERT_THRESHOLDS, PeriodKind};
+use crate::budget::{BudgetPeriod, DEFAULT_ALERT_THRESHOLDS};
 use crate::error::{Error, Result};
 use crate::money::Usd;
-use crate::ratelimit::{Quota, RateLimitConfig};
+use crate::ratelimit::RateLimitConfig;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+
+mod settings;
+
+pub use settings::Settings;
 
 /// The original app's placeholder API key; a server configured with it counts as unconfigured.
 pub const PLACEHOLDER_API_KEY: &str = "change-this-to-a-secure-password-123";
@@ -420,31 +424,108 @@ impl Vars {
     fn secs(&self, name: &str) -> Result<Option<Duration>> {
         Ok(self.parse::<u64>(name, "a whole number of seconds")?.map(Duration::from_secs))
     }
-
-    fn url(&self, name: &str, schemes: &[&str]) -> Result<Option<String>> {
-        let Some(v) = self.get(name) else { return Ok(None) };
-        if !schemes.iter().any(|s| v.starts_with(&format!("{s}://"))) {
-            return Err(Error::config(
-                name,
-                format!("`{}` is not a URL starting with {}", crate::error::redact(v), schemes.join("://, ") + "://"),
-            ));
-        }
-        Ok(Some(v.to_owned()))
-    }
 }
 
-fn parse_offset(v: &str) -> Option<i32> {
-    // "+02:00", "-05:30", "120" (minutes)
-    if let Ok(m) = v.parse::<i32>() {
-        return Some(m);
+/// How an environment variable's text becomes a setting's value.
+#[derive(Copy, Clone)]
+enum Kind {
+    Text,
+    Number(&'static str),
+    Whole(&'static str),
+    Flag,
+    Numbers,
+    Words,
+}
+
+/// Every variable that maps to a [`Settings`] field (`rate_limits.<tier>` for tier quotas).
+const ENV: &[(&str, &str, Kind)] = &[
+    ("SPLANTS_PROVIDER", "provider", Kind::Text),
+    ("OPENAI_API_KEY", "openai_api_key", Kind::Text),
+    ("OPENAI_BASE_URL", "openai_base_url", Kind::Text),
+    ("ANTHROPIC_API_KEY", "anthropic_api_key", Kind::Text),
+    ("ANTHROPIC_BASE_URL", "anthropic_base_url", Kind::Text),
+    ("SPLANTS_MODEL", "model", Kind::Text),
+    ("SPLANTS_FALLBACK_MODEL", "fallback_model", Kind::Text),
+    ("SPLANTS_PRICES", "prices", Kind::Text),
+    ("SPLANTS_PROVIDER_TIMEOUT_SECS", "provider_timeout", Kind::Number("a number of seconds")),
+    ("SPLANTS_PROVIDER_MAX_ATTEMPTS", "max_attempts", Kind::Whole("a whole number")),
+    ("SPLANTS_MAX_OUTPUT_TOKENS", "max_output_tokens", Kind::Whole("a whole number")),
+    ("SPLANTS_REASONING_TOKENS", "reasoning_tokens", Kind::Whole("a whole number")),
+    ("SPLANTS_TEMPERATURE", "temperature", Kind::Number("a number")),
+    ("MONTHLY_AI_BUDGET", "monthly_budget", Kind::Number("a number of dollars")),
+    ("SPLANTS_BUDGET_PERIOD", "budget_period", Kind::Text),
+    ("SPLANTS_BUDGET_RESET_DAY", "budget_reset_day", Kind::Whole("a day number")),
+    ("SPLANTS_BUDGET_UTC_OFFSET", "budget_utc_offset", Kind::Text),
+    ("SPLANTS_BUDGET_ALERTS", "budget_alerts", Kind::Numbers),
+    ("SPLANTS_BUDGET_DEGRADE", "degrade", Kind::Text),
+    ("SPLANTS_RATE_FREE_PER_HOUR", "rate_limits.free", Kind::Whole("a whole number of requests")),
+    ("SPLANTS_RATE_STANDARD_PER_HOUR", "rate_limits.standard", Kind::Whole("a whole number of requests")),
+    ("SPLANTS_RATE_PREMIUM_PER_HOUR", "rate_limits.premium", Kind::Whole("a whole number of requests")),
+    ("SPLANTS_RATE_PER_MINUTE", "rate_per_minute", Kind::Whole("a whole number of requests")),
+    ("SPLANTS_DEFAULT_TIER", "default_tier", Kind::Text),
+    ("CACHE_ENABLED", "cache", Kind::Flag),
+    ("SPLANTS_CACHE_TTL_SECS", "cache_ttl", Kind::Number("a number of seconds")),
+    ("SPLANTS_CACHE_CAPACITY", "cache_capacity", Kind::Whole("a whole number")),
+    ("REDIS_URL", "redis_url", Kind::Text),
+    ("DATABASE_URL", "database_url", Kind::Text),
+    ("API_KEY", "api_key", Kind::Text),
+    ("ALLOWED_ORIGINS", "allowed_origins", Kind::Words),
+    ("WEBHOOK_CONTENT_GENERATED_URL", "webhook_content_generated_url", Kind::Text),
+    ("WEBHOOK_CONTENT_PUBLISHED_URL", "webhook_content_published_url", Kind::Text),
+    ("WEBHOOK_DAILY_REPORT_URL", "webhook_daily_report_url", Kind::Text),
+    ("SPLANTS_WEBHOOK_SECRET", "webhook_secret", Kind::Text),
+    ("SPLANTS_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private", Kind::Flag),
+    ("SPLANTS_BATCH_MAX", "batch_max", Kind::Whole("a whole number")),
+    ("SPLANTS_BATCH_CONCURRENCY", "batch_concurrency", Kind::Whole("a whole number")),
+    ("SPLANTS_TEMPLATES_DIR", "templates_dir", Kind::Text),
+    ("SPLANTS_FREELANCE_RATES", "freelance_rates", Kind::Text),
+];
+
+/// The [`Settings`] the variables describe; a value of the wrong shape names its variable.
+fn settings_from_env(v: &Vars) -> Result<Settings> {
+    use serde_json::Value;
+    let mut map = serde_json::Map::new();
+    let mut tiers = serde_json::Map::new();
+    for &(var, field, kind) in ENV {
+        let Some(raw) = v.get(var) else { continue };
+        let not = |what: &str| Error::config(var, format!("`{raw}` is not {what}"));
+        let value = match kind {
+            Kind::Text => Value::String(raw.to_owned()),
+            Kind::Number(what) => serde_json::Number::from_f64(raw.parse::<f64>().map_err(|_| not(what))?)
+                .map(Value::Number)
+                .ok_or_else(|| not(what))?,
+            Kind::Whole(what) => Value::from(raw.parse::<u64>().map_err(|_| not(what))?),
+            Kind::Flag => Value::Bool(v.bool(var)?.unwrap_or(false)),
+            Kind::Numbers => Value::Array(
+                raw.split(',')
+                    .map(|p| {
+                        p.trim()
+                            .parse::<u8>()
+                            .map(Value::from)
+                            .map_err(|_| Error::config(var, format!("`{}` is not a percentage in 1..=100", p.trim())))
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            Kind::Words => Value::Array(raw.split(',').map(|w| Value::String(w.trim().to_owned())).collect()),
+        };
+        match field.strip_prefix("rate_limits.") {
+            Some(tier) => {
+                tiers.insert(tier.to_owned(), value);
+            }
+            None => {
+                map.insert(field.to_owned(), value);
+            }
+        }
     }
-    let (sign, rest) = match v.as_bytes().first()? {
-        b'+' => (1, &v[1..]),
-        b'-' => (-1, &v[1..]),
-        _ => (1, v),
-    };
-    let (h, m) = rest.split_once(':')?;
-    Some(sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?))
+    if !tiers.is_empty() {
+        map.insert("rate_limits".to_owned(), Value::Object(tiers));
+    }
+    let de = serde_json::Value::Object(map);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let var = ENV.iter().find(|(_, f, _)| *f == field).map_or(field, |(var, _, _)| (*var).to_owned());
+        Error::config(var, format!("is out of range: {}", e.inner()))
+    })
 }
 
 impl Config {
@@ -470,134 +551,16 @@ impl Config {
     {
         let v = Vars(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
         let mut c = Config::default();
-        if let Some(p) = v.get("SPLANTS_PROVIDER") {
-            c.provider = p.parse()?;
-        }
-        c.openai_api_key = v.string("OPENAI_API_KEY").map(Secret::new);
-        c.openai_base_url = v.url("OPENAI_BASE_URL", &["http", "https"])?;
-        c.anthropic_api_key = v.string("ANTHROPIC_API_KEY").map(Secret::new);
-        c.anthropic_base_url = v.url("ANTHROPIC_BASE_URL", &["http", "https"])?;
-        c.model = v.string("SPLANTS_MODEL");
-        c.fallback_model = v.string("SPLANTS_FALLBACK_MODEL");
-        if let Some(t) = v.secs("SPLANTS_PROVIDER_TIMEOUT_SECS")? {
-            if t.is_zero() {
-                return Err(Error::config("SPLANTS_PROVIDER_TIMEOUT_SECS", "must be at least 1 second"));
+        // Everything a binding can set too goes through `Config::apply`, so it is checked the
+        // same way; errors are renamed from the setting to its variable.
+        c.apply(settings_from_env(&v)?).map_err(|e| match e {
+            Error::Config { field, reason } => {
+                let var = ENV.iter().find(|(_, f, _)| *f == field).map_or(field, |(var, _, _)| (*var).to_owned());
+                Error::config(var, reason)
             }
-            c.provider_timeout = t;
-        }
-        if let Some(n) = v.parse::<u32>("SPLANTS_PROVIDER_MAX_ATTEMPTS", "a whole number")? {
-            if !(1..=10).contains(&n) {
-                return Err(Error::config("SPLANTS_PROVIDER_MAX_ATTEMPTS", format!("{n} is out of range 1..=10")));
-            }
-            c.max_attempts = n;
-        }
-        if let Some(n) = v.parse::<u32>("SPLANTS_MAX_OUTPUT_TOKENS", "a whole number")? {
-            if !(64..=1_000_000).contains(&n) {
-                return Err(Error::config("SPLANTS_MAX_OUTPUT_TOKENS", format!("{n} is out of range 64..=1000000")));
-            }
-            c.max_output_tokens = n;
-        }
-        if let Some(n) = v.parse::<u32>("SPLANTS_REASONING_TOKENS", "a whole number")? {
-            c.reasoning_tokens = n;
-        }
-        if let Some(t) = v.parse::<f32>("SPLANTS_TEMPERATURE", "a number")? {
-            if !(0.0..=2.0).contains(&t) {
-                return Err(Error::config("SPLANTS_TEMPERATURE", format!("{t} is out of range 0..=2")));
-            }
-            c.temperature = Some(t);
-        }
-        c.prices_json = v.string("SPLANTS_PRICES");
-        if let Some(b) = v.parse::<f64>("MONTHLY_AI_BUDGET", "a number of dollars")? {
-            if !(b.is_finite() && b >= 0.0) {
-                return Err(Error::config("MONTHLY_AI_BUDGET", format!("{b} must be a dollar amount >= 0")));
-            }
-            c.monthly_budget = Usd::from_dollars(b);
-        }
-        let kind = match v.get("SPLANTS_BUDGET_PERIOD").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("month" | "monthly") => PeriodKind::Month,
-            Some("week" | "weekly") => PeriodKind::Week,
-            Some("day" | "daily") => PeriodKind::Day,
-            Some(other) => {
-                return Err(Error::config(
-                    "SPLANTS_BUDGET_PERIOD",
-                    format!("`{other}` is not one of: day, week, month"),
-                ));
-            }
-        };
-        let reset_day = v.parse::<u32>("SPLANTS_BUDGET_RESET_DAY", "a day number")?.unwrap_or(1);
-        let offset = match v.get("SPLANTS_BUDGET_UTC_OFFSET") {
-            None => 0,
-            Some(o) => parse_offset(o).ok_or_else(|| {
-                Error::config("SPLANTS_BUDGET_UTC_OFFSET", format!("`{o}` is not an offset such as +02:00 or -300"))
-            })?,
-        };
-        c.budget_period = BudgetPeriod::new(kind, reset_day, offset)?;
-        if let Some(list) = v.get("SPLANTS_BUDGET_ALERTS") {
-            c.budget_alerts = list
-                .split(',')
-                .map(|p| {
-                    p.trim().parse::<u8>().ok().filter(|t| (1..=100).contains(t)).ok_or_else(|| {
-                        Error::config("SPLANTS_BUDGET_ALERTS", format!("`{p}` is not a percentage in 1..=100"))
-                    })
-                })
-                .collect::<Result<_>>()?;
-        }
-        if let Some(d) = v.get("SPLANTS_BUDGET_DEGRADE") {
-            c.degrade = d.parse()?;
-        }
-        for (tier, var) in [
-            ("free", "SPLANTS_RATE_FREE_PER_HOUR"),
-            ("standard", "SPLANTS_RATE_STANDARD_PER_HOUR"),
-            ("premium", "SPLANTS_RATE_PREMIUM_PER_HOUR"),
-        ] {
-            if let Some(n) = v.parse::<u32>(var, "a whole number of requests")? {
-                let q =
-                    Quota::new(n, Duration::from_secs(3600)).map_err(|_| Error::config(var, "must be at least 1"))?;
-                c.rate_limits.tiers.insert(tier.to_owned(), q);
-            }
-        }
-        if let Some(n) = v.parse::<u32>("SPLANTS_RATE_PER_MINUTE", "a whole number of requests")? {
-            c.rate_limits.per_minute = if n == 0 {
-                None
-            } else {
-                Some(
-                    Quota::new(n, Duration::from_secs(60))
-                        .map_err(|e| Error::config("SPLANTS_RATE_PER_MINUTE", e.to_string()))?,
-                )
-            };
-        }
-        if let Some(t) = v.string("SPLANTS_DEFAULT_TIER") {
-            if !c.rate_limits.tiers.contains_key(&t) {
-                return Err(Error::config(
-                    "SPLANTS_DEFAULT_TIER",
-                    format!("unknown tier `{t}`; expected free, standard or premium"),
-                ));
-            }
-            c.rate_limits.default_tier = t;
-        }
-        if let Some(b) = v.bool("CACHE_ENABLED")? {
-            c.cache_enabled = b;
-        }
-        if let Some(t) = v.secs("SPLANTS_CACHE_TTL_SECS")? {
-            c.cache_ttl = t.max(Duration::from_secs(1));
-        }
-        if let Some(n) = v.parse::<u64>("SPLANTS_CACHE_CAPACITY", "a whole number")? {
-            c.cache_capacity = n;
-        }
-        c.redis_url = v.url("REDIS_URL", &["redis", "rediss"])?;
-        if let Some(db) = v.url("DATABASE_URL", &["sqlite", "postgres", "postgresql", "memory"])? {
-            c.database_url = db;
-        }
+            other => other,
+        })?;
         c.read_db_pool(&v)?;
-        c.api_key = v.string("API_KEY").map(Secret::new);
-        if let Some(o) = v.get("ALLOWED_ORIGINS") {
-            c.allowed_origins = o.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-        }
-        c.webhook_content_generated_url = v.url("WEBHOOK_CONTENT_GENERATED_URL", &["http", "https"])?;
-        c.webhook_content_published_url = v.url("WEBHOOK_CONTENT_PUBLISHED_URL", &["http", "https"])?;
-        c.webhook_daily_report_url = v.url("WEBHOOK_DAILY_REPORT_URL", &["http", "https"])?;
-        c.webhook_secret = v.string("SPLANTS_WEBHOOK_SECRET").map(Secret::new);
-        c.webhook_allow_private = v.bool("SPLANTS_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false);
         c.debug = v.bool("DEBUG")?.unwrap_or(false);
         c.log_level = match v.get("LOG_LEVEL") {
             Some(l) => {
@@ -631,19 +594,6 @@ impl Config {
         if let Some(p) = v.parse::<u16>("PORT", "a TCP port number")? {
             c.port = p;
         }
-        if let Some(n) = v.parse::<usize>("SPLANTS_BATCH_MAX", "a whole number")? {
-            if !(1..=1000).contains(&n) {
-                return Err(Error::config("SPLANTS_BATCH_MAX", format!("{n} is out of range 1..=1000")));
-            }
-            c.batch_max = n;
-        }
-        if let Some(n) = v.parse::<usize>("SPLANTS_BATCH_CONCURRENCY", "a whole number")? {
-            if !(1..=256).contains(&n) {
-                return Err(Error::config("SPLANTS_BATCH_CONCURRENCY", format!("{n} is out of range 1..=256")));
-            }
-            c.batch_concurrency = n;
-        }
-        c.templates_dir = v.string("SPLANTS_TEMPLATES_DIR").map(PathBuf::from);
         if let Some(n) = v.parse::<usize>("SPLANTS_BODY_LIMIT_BYTES", "a whole number of bytes")? {
             if !(1024..=64 << 20).contains(&n) {
                 return Err(Error::config("SPLANTS_BODY_LIMIT_BYTES", format!("{n} is out of range 1024..=67108864")));
@@ -655,9 +605,6 @@ impl Config {
                 return Err(Error::config("SPLANTS_REQUEST_TIMEOUT_SECS", "must be at least 1 second"));
             }
             c.request_timeout = t;
-        }
-        if let Some(r) = v.get("SPLANTS_FREELANCE_RATES") {
-            c.freelance_rates = crate::analytics::RoiRates::parse(r)?;
         }
         if v.get("SENTRY_DSN").is_some() {
             tracing::warn!("SENTRY_DSN is set but splants does not report to Sentry; errors go to the log");

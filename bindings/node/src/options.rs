@@ -6,13 +6,11 @@
 
 use crate::keys::snake_case_keys;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use splants::budget::{BudgetPeriod, PeriodKind};
-use splants::config::{Config, ProviderKind, Secret};
+use splants::config::{Config, Settings};
 use splants::ratelimit::Quota;
 use splants::{Error, RequestContext, Result, Usd};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Deserializes `value` into `T`; the error names the offending field (`tone`, `keywords[2]`).
@@ -36,59 +34,6 @@ pub fn object_or_empty(value: Option<Value>, opaque: &[&str]) -> Result<Value> {
     snake_case_keys(value.unwrap_or_else(|| Value::Object(Default::default())), opaque)
 }
 
-/// `Some(None)` for an explicit `null`, `None` when the key is absent.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// The options of `new ContentEngine(options)`; every one is optional and starts from
-/// `Config::default()` (which reads no environment variable).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EngineOptions {
-    provider: Option<String>,
-    openai_api_key: Option<String>,
-    openai_base_url: Option<String>,
-    anthropic_api_key: Option<String>,
-    anthropic_base_url: Option<String>,
-    model: Option<String>,
-    fallback_model: Option<String>,
-    prices: Option<serde_json::Map<String, Value>>,
-    database_url: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    monthly_budget: Option<Option<Usd>>,
-    budget_period: Option<String>,
-    tiers: Option<std::collections::BTreeMap<String, u32>>,
-    default_tier: Option<String>,
-    rate_per_minute: Option<u32>,
-    cache: Option<bool>,
-    cache_ttl: Option<f64>,
-    cache_capacity: Option<u64>,
-    templates_dir: Option<String>,
-    api_key: Option<String>,
-    provider_timeout: Option<f64>,
-    max_attempts: Option<u32>,
-}
-
-/// A positive number of seconds (at least one millisecond) as a `Duration`.
-fn seconds(field: &str, secs: f64) -> Result<Duration> {
-    if !(0.001..=86_400.0 * 365.0).contains(&secs) {
-        return Err(Error::config(field, format!("{secs} is not a number of seconds in 0.001..=31536000")));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-fn http_url(field: &str, url: String) -> Result<String> {
-    if url.starts_with("http://") || url.starts_with("https://") {
-        Ok(url)
-    } else {
-        Err(Error::config(
-            field,
-            format!("`{}` is not a URL starting with http:// or https://", splants::error::redact(&url)),
-        ))
-    }
-}
-
 /// `monthly_budget` → `monthlyBudget`: option names in errors as JavaScript callers write them.
 fn camel_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -106,98 +51,41 @@ fn camel_case(name: &str) -> String {
     out
 }
 
-/// Builds the engine's `Config` from the constructor's options object.
+/// Builds the engine's `Config` from the constructor's options object: the keys become the
+/// core's [`Settings`] (`tiers` is `rate_limits`), which the core checks; errors name the
+/// option as JavaScript callers write it.
 pub fn config_from_options(options: Option<Value>) -> Result<Config> {
-    let value = object_or_empty(options, &["prices", "tiers"])?;
-    let o: EngineOptions = parse(value).map_err(|e| match e {
-        Error::Validation { field, reason } => Error::config(camel_case(&field), reason),
+    let mut value = object_or_empty(options, &["prices", "tiers"])?;
+    if let Value::Object(map) = &mut value {
+        if let Some(Value::Object(prices)) = map.remove("prices") {
+            // Model ids stay as written; each price card's own keys may be camelCase.
+            let mut cards = serde_json::Map::with_capacity(prices.len());
+            for (model, card) in prices {
+                cards.insert(model, snake_case_keys(card, &[])?);
+            }
+            map.insert("prices".to_owned(), Value::Object(cards));
+        }
+        if let Some(tiers) = map.remove("tiers") {
+            map.insert("rate_limits".to_owned(), tiers);
+        }
+    }
+    let settings: Settings = parse(value).map_err(option_names)?;
+    Config::from_settings(settings).map_err(option_names)
+}
+
+/// Renames a settings error to the option a JavaScript caller wrote (`max_attempts` →
+/// `maxAttempts`, `rate_limits.gold` → `tiers.gold`).
+fn option_names(e: Error) -> Error {
+    match e {
+        Error::Validation { field, reason } | Error::Config { field, reason } => {
+            let name = match field.strip_prefix("rate_limits") {
+                Some(rest) => format!("tiers{rest}"),
+                None => camel_case(&field),
+            };
+            Error::config(name, reason)
+        }
         other => other,
-    })?;
-    let mut c = Config::default();
-    if let Some(p) = o.provider {
-        c.provider = p.parse::<ProviderKind>().map_err(|e| match e {
-            Error::Config { reason, .. } => Error::config("provider", reason),
-            other => other,
-        })?;
     }
-    c.openai_api_key = o.openai_api_key.map(Secret::new);
-    c.openai_base_url = o.openai_base_url.map(|u| http_url("openaiBaseUrl", u)).transpose()?;
-    c.anthropic_api_key = o.anthropic_api_key.map(Secret::new);
-    c.anthropic_base_url = o.anthropic_base_url.map(|u| http_url("anthropicBaseUrl", u)).transpose()?;
-    c.model = o.model;
-    c.fallback_model = o.fallback_model;
-    if let Some(prices) = o.prices {
-        // Model ids stay as written; each price card's own keys may be camelCase.
-        let mut cards = serde_json::Map::with_capacity(prices.len());
-        for (model, card) in prices {
-            cards.insert(model, snake_case_keys(card, &[])?);
-        }
-        c.prices_json = Some(Value::Object(cards).to_string());
-    }
-    if let Some(url) = o.database_url {
-        c.database_url = url;
-    }
-    if let Some(budget) = o.monthly_budget {
-        if budget.is_some_and(Usd::is_negative) {
-            return Err(Error::config("monthlyBudget", "must be a dollar amount >= 0 (or null for no limit)"));
-        }
-        c.monthly_budget = budget;
-    }
-    if let Some(period) = o.budget_period {
-        let kind = match period.as_str() {
-            "day" | "daily" => PeriodKind::Day,
-            "week" | "weekly" => PeriodKind::Week,
-            "month" | "monthly" => PeriodKind::Month,
-            other => return Err(Error::config("budgetPeriod", format!("`{other}` is not one of: day, week, month"))),
-        };
-        c.budget_period = BudgetPeriod::new(kind, 1, 0)?;
-    }
-    if let Some(tiers) = o.tiers {
-        for (tier, per_hour) in tiers {
-            let quota = Quota::new(per_hour, Duration::from_secs(3600))
-                .map_err(|_| Error::config(format!("tiers.{tier}"), "must be at least 1 request per hour"))?;
-            c.rate_limits.tiers.insert(tier, quota);
-        }
-    }
-    if let Some(tier) = o.default_tier {
-        if !c.rate_limits.tiers.contains_key(&tier) {
-            let known: Vec<&str> = c.rate_limits.tiers.keys().map(String::as_str).collect();
-            return Err(Error::config(
-                "defaultTier",
-                format!("unknown tier `{tier}`; expected one of: {}", known.join(", ")),
-            ));
-        }
-        c.rate_limits.default_tier = tier;
-    }
-    if let Some(n) = o.rate_per_minute {
-        c.rate_limits.per_minute = match n {
-            0 => None,
-            n => Some(
-                Quota::new(n, Duration::from_secs(60)).map_err(|e| Error::config("ratePerMinute", e.to_string()))?,
-            ),
-        };
-    }
-    if let Some(on) = o.cache {
-        c.cache_enabled = on;
-    }
-    if let Some(ttl) = o.cache_ttl {
-        c.cache_ttl = seconds("cacheTtl", ttl)?;
-    }
-    if let Some(n) = o.cache_capacity {
-        c.cache_capacity = n;
-    }
-    c.templates_dir = o.templates_dir.map(PathBuf::from);
-    c.api_key = o.api_key.map(Secret::new);
-    if let Some(t) = o.provider_timeout {
-        c.provider_timeout = seconds("providerTimeout", t)?;
-    }
-    if let Some(n) = o.max_attempts {
-        if !(1..=10).contains(&n) {
-            return Err(Error::config("maxAttempts", format!("{n} is out of range 1..=10")));
-        }
-        c.max_attempts = n;
-    }
-    Ok(c)
 }
 
 /// Who is calling: the optional context object of every method. Read with snake_case keys
@@ -309,7 +197,7 @@ mod tests {
             "maxAttempts": 1
         })))
         .unwrap();
-        assert_eq!(c.provider, ProviderKind::Compatible);
+        assert_eq!(c.provider, splants::config::ProviderKind::Compatible);
         assert_eq!(c.openai_base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
         assert_eq!(c.prices_json.as_deref(), Some(r#"{"mock":{"cached_input":0.5,"input":1.0,"output":2.0}}"#));
         assert_eq!(c.monthly_budget, Usd::from_dollars(2.5));

@@ -1,16 +1,12 @@
 //! Keyword arguments of `ContentEngine(...)` → [`splants::config::Config`], starting from
-//! `Config::default()`. Values are parsed with the core's own parsers; errors name the keyword.
+//! `Config::default()` and checked by the core's `Config::apply`; errors name the keyword.
 
 use crate::convert::to_json;
 use pyo3::prelude::*;
 use splants::Error;
-use splants::Usd;
-use splants::budget::{BudgetPeriod, PeriodKind};
-use splants::config::{Config, DegradePolicy, ProviderKind, Secret};
-use splants::ratelimit::Quota;
+use splants::config::{Config, Settings};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// The constructor's keyword arguments (all optional; see `docs/python.md`).
 #[derive(Debug, Default)]
@@ -54,138 +50,41 @@ pub(crate) fn prices_json(prices: Option<&Bound<'_, PyAny>>) -> Result<Option<St
     Ok(Some(to_json(p, "prices")?.to_string()))
 }
 
-/// Re-labels a core error with the keyword the caller used.
-fn named(keyword: &str, e: Error) -> Error {
-    match e {
-        Error::Config { reason, .. } | Error::Validation { reason, .. } => Error::config(keyword, reason),
-        other => other,
-    }
-}
-
-fn seconds(keyword: &str, value: f64) -> Result<Duration, Error> {
-    if !(value.is_finite() && value > 0.0 && value <= 86_400.0 * 365.0) {
-        return Err(Error::config(keyword, format!("{value} is not a number of seconds in (0, one year]")));
-    }
-    Ok(Duration::from_secs_f64(value))
-}
-
-fn url(keyword: &str, value: Option<String>) -> Result<Option<String>, Error> {
-    match value {
-        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => Err(Error::config(
-            keyword,
-            format!("`{}` is not a URL starting with http:// or https://", splants::error::redact(&u)),
-        )),
-        other => Ok(other),
-    }
-}
-
 impl Options {
-    /// The engine configuration these options describe.
+    /// The engine configuration these options describe. The keyword names are the core's
+    /// [`Settings`] names, so the core checks every value and its errors name the keyword.
     pub(crate) fn into_config(self) -> Result<Config, Error> {
-        let mut c = Config::default();
-        if let Some(p) = &self.provider {
-            c.provider = p.parse::<ProviderKind>().map_err(|e| named("provider", e))?;
-        }
-        c.openai_api_key = self.openai_api_key.map(Secret::new);
-        c.openai_base_url = url("openai_base_url", self.openai_base_url)?;
-        c.anthropic_api_key = self.anthropic_api_key.map(Secret::new);
-        c.anthropic_base_url = url("anthropic_base_url", self.anthropic_base_url)?;
-        c.model = self.model;
-        c.fallback_model = self.fallback_model;
-        c.prices_json = self.prices;
-        if let Some(t) = self.provider_timeout {
-            c.provider_timeout = seconds("provider_timeout", t)?;
-        }
-        if let Some(n) = self.max_attempts {
-            if !(1..=10).contains(&n) {
-                return Err(Error::config("max_attempts", format!("{n} is out of range 1..=10")));
-            }
-            c.max_attempts = n;
-        }
-        if let Some(n) = self.max_output_tokens {
-            if !(64..=1_000_000).contains(&n) {
-                return Err(Error::config("max_output_tokens", format!("{n} is out of range 64..=1000000")));
-            }
-            c.max_output_tokens = n;
-        }
-        if let Some(t) = self.temperature {
-            if !(0.0..=2.0).contains(&t) {
-                return Err(Error::config("temperature", format!("{t} is out of range 0..=2")));
-            }
-            c.temperature = Some(t);
-        }
-        c.database_url = self.database_url;
-        c.monthly_budget = match self.monthly_budget {
-            None => None,
-            Some(b) => Some(
-                Usd::from_dollars(b)
-                    .filter(|u| !u.is_negative())
-                    .ok_or_else(|| Error::config("monthly_budget", format!("{b} is not a dollar amount >= 0")))?,
-            ),
+        let settings = Settings {
+            provider: self.provider,
+            openai_api_key: self.openai_api_key,
+            openai_base_url: self.openai_base_url,
+            anthropic_api_key: self.anthropic_api_key,
+            anthropic_base_url: self.anthropic_base_url,
+            model: self.model,
+            fallback_model: self.fallback_model,
+            prices: self.prices.map(serde_json::Value::String),
+            provider_timeout: self.provider_timeout,
+            max_attempts: self.max_attempts,
+            max_output_tokens: self.max_output_tokens,
+            temperature: self.temperature,
+            database_url: Some(self.database_url),
+            monthly_budget: Some(self.monthly_budget),
+            budget_period: self.budget_period,
+            budget_reset_day: self.budget_reset_day,
+            budget_alerts: self.budget_alerts,
+            degrade: self.degrade,
+            rate_limits: self.rate_limits,
+            rate_per_minute: self.rate_per_minute,
+            default_tier: self.default_tier,
+            cache: Some(self.cache),
+            cache_ttl: self.cache_ttl,
+            cache_capacity: self.cache_capacity,
+            templates_dir: self.templates_dir.map(|d| d.to_string_lossy().into_owned()),
+            api_key: self.api_key,
+            batch_max: self.batch_max,
+            batch_concurrency: self.batch_concurrency,
+            ..Settings::default()
         };
-        if self.budget_period.is_some() || self.budget_reset_day.is_some() {
-            let kind = match self.budget_period.as_deref().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("month" | "monthly") => PeriodKind::Month,
-                Some("week" | "weekly") => PeriodKind::Week,
-                Some("day" | "daily") => PeriodKind::Day,
-                Some(other) => {
-                    return Err(Error::config("budget_period", format!("`{other}` is not one of: day, week, month")));
-                }
-            };
-            c.budget_period = BudgetPeriod::new(kind, self.budget_reset_day.unwrap_or(1), 0)
-                .map_err(|e| named("budget_reset_day", e))?;
-        }
-        if let Some(alerts) = self.budget_alerts {
-            if let Some(bad) = alerts.iter().find(|t| !(1..=100).contains(*t)) {
-                return Err(Error::config("budget_alerts", format!("{bad} is not a percentage in 1..=100")));
-            }
-            c.budget_alerts = alerts;
-        }
-        if let Some(d) = &self.degrade {
-            c.degrade = d.parse::<DegradePolicy>().map_err(|e| named("degrade", e))?;
-        }
-        if let Some(tiers) = self.rate_limits {
-            for (tier, per_hour) in tiers {
-                let q = Quota::new(per_hour, Duration::from_secs(3600)).map_err(|_| {
-                    Error::config("rate_limits", format!("tier `{tier}`: {per_hour} must be at least 1"))
-                })?;
-                c.rate_limits.tiers.insert(tier, q);
-            }
-        }
-        if let Some(n) = self.rate_per_minute {
-            c.rate_limits.per_minute = match n {
-                0 => None,
-                n => Some(Quota::new(n, Duration::from_secs(60)).map_err(|e| named("rate_per_minute", e))?),
-            };
-        }
-        if let Some(t) = self.default_tier {
-            if !c.rate_limits.tiers.contains_key(&t) {
-                let known = c.rate_limits.tiers.keys().cloned().collect::<Vec<_>>().join(", ");
-                return Err(Error::config("default_tier", format!("unknown tier `{t}`; expected one of: {known}")));
-            }
-            c.rate_limits.default_tier = t;
-        }
-        c.cache_enabled = self.cache;
-        if let Some(t) = self.cache_ttl {
-            c.cache_ttl = seconds("cache_ttl", t)?;
-        }
-        if let Some(n) = self.cache_capacity {
-            c.cache_capacity = n;
-        }
-        c.templates_dir = self.templates_dir;
-        c.api_key = self.api_key.map(Secret::new);
-        if let Some(n) = self.batch_max {
-            if !(1..=1000).contains(&n) {
-                return Err(Error::config("batch_max", format!("{n} is out of range 1..=1000")));
-            }
-            c.batch_max = n;
-        }
-        if let Some(n) = self.batch_concurrency {
-            if !(1..=256).contains(&n) {
-                return Err(Error::config("batch_concurrency", format!("{n} is out of range 1..=256")));
-            }
-            c.batch_concurrency = n;
-        }
-        Ok(c)
+        Config::from_settings(settings)
     }
 }
