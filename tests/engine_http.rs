@@ -269,3 +269,44 @@ async fn unauthorized_provider_is_a_clear_error_without_the_key() {
     let status = &engine.budget_status(&RequestContext::anonymous()).await.unwrap()[0];
     assert_eq!((status.spent, status.reserved), (Usd::ZERO, Usd::ZERO));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_200_calls_in_flight_leaves_nothing_reserved() {
+    struct Slow(Arc<AtomicUsize>);
+    impl Respond for Slow {
+        fn respond(&self, _req: &Request) -> ResponseTemplate {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(30))
+        }
+    }
+    let server = MockServer::start().await;
+    let arrived = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST")).respond_with(Slow(Arc::clone(&arrived))).mount(&server).await;
+    let engine = engine(openai_config(&server, 100.0)).await;
+    let req = ContentRequest::new(ContentType::AdCopy, "Boots");
+    let estimate = engine.quote(&req).unwrap().estimate;
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let (engine, req) = (engine.clone(), req.clone());
+            tokio::spawn(async move { engine.generate(req, &RequestContext::anonymous()).await })
+        })
+        .collect();
+    for _ in 0..2000 {
+        if arrived.load(Ordering::SeqCst) >= 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(arrived.load(Ordering::SeqCst), 200, "every call reached the provider");
+    assert_eq!(engine.budget_status(&RequestContext::anonymous()).await.unwrap()[0].in_flight, 200);
+    for t in &tasks {
+        t.abort();
+    }
+    for t in tasks {
+        assert!(t.await.unwrap_err().is_cancelled());
+    }
+    let status = &engine.budget_status(&RequestContext::anonymous()).await.unwrap()[0];
+    assert_eq!((status.reserved, status.in_flight), (Usd::ZERO, 0));
+    // The provider may still bill a request it received, so each counts at its estimate.
+    assert_eq!(status.spent, Usd::from_nanos(estimate.nanos() * 200));
+}
