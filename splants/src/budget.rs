@@ -276,8 +276,12 @@ impl Reservation {
         if thresholds.is_empty() {
             return;
         }
-        for (sl, spent) in self.scopes.iter().zip(&outcome.spent_after) {
-            let (scope, limit) = (&sl.scope, sl.limit);
+        // One figure per distinct scope (see `SettleOutcome::spent_after`), at its lowest limit.
+        let distinct =
+            self.scopes.iter().enumerate().filter(|(i, sl)| !self.scopes[..*i].iter().any(|p| p.scope == sl.scope));
+        for ((_, sl), spent) in distinct.zip(&outcome.spent_after) {
+            let scope = &sl.scope;
+            let limit = self.scopes.iter().filter(|p| &p.scope == scope).fold(sl.limit, |l, p| l.min(p.limit));
             if limit.nanos() <= 0 {
                 continue;
             }

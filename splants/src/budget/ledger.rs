@@ -123,7 +123,7 @@ pub struct SettleOutcome {
     /// `actual - reserved` when the call cost more than its estimate, else zero.
     pub overshoot: Usd,
     /// Each scope's settled spend in the period after this settlement, in the order of the
-    /// reservation's scopes.
+    /// reservation's scopes; a scope named more than once appears once, where it was first named.
     pub spent_after: Vec<Usd>,
     /// Whether the reservation was still held (false if its lease had lapsed and was reclaimed;
     /// the spend is recorded either way).

@@ -21,9 +21,21 @@ struct Hold {
     lease_until: DateTime<Utc>,
 }
 
+/// The index of the first entry naming the same scope as `scopes[i]` (`i` itself when it is the
+/// first): a scope named twice is held, settled and released once, as in the SQL ledgers.
+fn first_of(scopes: &[ScopeLimit], i: usize) -> usize {
+    scopes[..i].iter().position(|p| p.scope == scopes[i].scope).unwrap_or(i)
+}
+
+/// The lowest limit any entry gives `scope`.
+fn lowest_limit(scopes: &[ScopeLimit], scope: &Scope, first: Usd) -> Usd {
+    scopes.iter().filter(|p| &p.scope == scope).fold(first, |l, p| l.min(p.limit))
+}
+
 #[derive(Debug, Default)]
 struct State {
-    usage: HashMap<Scope, HashMap<WindowKey, ScopeUsage>>,
+    /// Each scope's periods, oldest first; the current one is found from the end.
+    usage: HashMap<Scope, Vec<(WindowKey, ScopeUsage)>>,
     holds: HashMap<ReservationId, Hold>,
     leases: BTreeSet<(DateTime<Utc>, ReservationId)>,
     alerts: HashSet<(Scope, WindowKey, u8)>,
@@ -33,22 +45,33 @@ struct State {
 
 impl State {
     fn entry(&mut self, scope: &Scope, window: WindowKey) -> &mut ScopeUsage {
-        self.usage.entry_ref(scope).or_default().entry(window).or_default()
+        let periods = self.usage.entry_ref(scope).or_default();
+        let i = match periods.iter().rposition(|(w, _)| *w == window) {
+            Some(i) => i,
+            None => {
+                periods.push((window, ScopeUsage::default()));
+                periods.len() - 1
+            }
+        };
+        &mut periods[i].1
+    }
+
+    fn get(&self, scope: &Scope, window: WindowKey) -> Option<&ScopeUsage> {
+        self.usage.get(scope)?.iter().rev().find(|(w, _)| *w == window).map(|(_, u)| u)
     }
 
     fn drop_hold(&mut self, id: ReservationId) -> Option<Hold> {
         let hold = self.holds.remove(&id)?;
-        self.unhold(id, &hold);
-        Some(hold)
-    }
-
-    fn unhold(&mut self, id: ReservationId, hold: &Hold) {
         self.leases.remove(&(hold.lease_until, id));
-        for sl in hold.scopes.iter() {
+        for (i, sl) in hold.scopes.iter().enumerate() {
+            if first_of(&hold.scopes, i) != i {
+                continue;
+            }
             let u = self.entry(&sl.scope, hold.window);
             u.reserved = u.reserved - hold.amount;
             u.in_flight = u.in_flight.saturating_sub(1);
         }
+        Some(hold)
     }
 
     fn reclaim(&mut self, now: DateTime<Utc>) -> u64 {
@@ -66,8 +89,11 @@ impl State {
     }
 
     fn settle(&mut self, id: ReservationId, actual: Usd) -> SettleOutcome {
-        let (hold, was_held) = match self.drop_hold(id) {
-            Some(hold) => (hold, true),
+        let (hold, was_held) = match self.holds.remove(&id) {
+            Some(hold) => {
+                self.leases.remove(&(hold.lease_until, id));
+                (hold, true)
+            }
             // The lease lapsed first: the money was still spent, so it still counts.
             None => match self.lapsed.remove(&id) {
                 Some(hold) => (hold, false),
@@ -76,9 +102,17 @@ impl State {
             },
         };
         let overshoot = if actual > hold.amount { actual - hold.amount } else { Usd::ZERO };
-        let mut spent_after = Vec::with_capacity(hold.scopes.len());
-        for sl in hold.scopes.iter() {
+        let mut spent_after: Vec<Usd> = Vec::with_capacity(hold.scopes.len());
+        for (i, sl) in hold.scopes.iter().enumerate() {
+            if first_of(&hold.scopes, i) != i {
+                continue;
+            }
+            // The hold ends and the spend lands in one visit of the scope's figures.
             let u = self.entry(&sl.scope, hold.window);
+            if was_held {
+                u.reserved = u.reserved - hold.amount;
+                u.in_flight = u.in_flight.saturating_sub(1);
+            }
             u.spent += actual;
             if overshoot > Usd::ZERO {
                 u.overshoot += overshoot;
@@ -118,24 +152,34 @@ impl BudgetLedger for MemoryLedger {
         let window = (req.window.start, req.window.end);
         let mut st = self.state.lock();
         st.reclaim(req.now);
-        for sl in req.scopes.iter() {
+        // Each scope takes the amount in turn; a scope without room undoes the ones before it.
+        for (i, sl) in req.scopes.iter().enumerate() {
+            if first_of(&req.scopes, i) != i {
+                continue;
+            }
+            let limit = lowest_limit(&req.scopes, &sl.scope, sl.limit);
             let u = st.entry(&sl.scope, window);
-            let needed = u.spent + u.reserved + req.amount;
-            if needed > sl.limit {
-                return Err(Error::BudgetExceeded(Box::new(BudgetExceeded {
+            if u.spent + u.reserved + req.amount > limit {
+                let refused = Error::BudgetExceeded(Box::new(BudgetExceeded {
                     scope: sl.scope.as_key(),
-                    limit: sl.limit,
+                    limit,
                     spent: u.spent,
                     reserved: u.reserved,
                     requested: req.amount,
                     period_start: req.window.start,
                     period_end: req.window.end,
                     remaining_days: req.window.remaining_days(req.now),
-                })));
+                }));
+                for (j, taken) in req.scopes[..i].iter().enumerate() {
+                    if first_of(&req.scopes, j) != j {
+                        continue;
+                    }
+                    let u = st.entry(&taken.scope, window);
+                    u.reserved = u.reserved - req.amount;
+                    u.in_flight = u.in_flight.saturating_sub(1);
+                }
+                return Err(refused);
             }
-        }
-        for sl in req.scopes.iter() {
-            let u = st.entry(&sl.scope, window);
             u.reserved += req.amount;
             u.in_flight += 1;
         }
@@ -158,7 +202,7 @@ impl BudgetLedger for MemoryLedger {
 
     async fn usage(&self, scope: &Scope, window: &PeriodWindow) -> Result<ScopeUsage> {
         let st = self.state.lock();
-        Ok(st.usage.get(scope).and_then(|m| m.get(&(window.start, window.end))).cloned().unwrap_or_default())
+        Ok(st.get(scope, (window.start, window.end)).cloned().unwrap_or_default())
     }
 
     async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {

@@ -8,8 +8,9 @@ use governor::clock::{Clock as GovernorClock, Reference};
 use governor::middleware::StateInformationMiddleware;
 use governor::nanos::Nanos;
 use governor::state::keyed::DashMapStateStore;
+use hashbrown::HashMap;
 use parking_lot::RwLock;
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,15 +23,44 @@ struct EngineClock(SharedClock);
 impl GovernorClock for EngineClock {
     type Instant = Nanos;
     fn now(&self) -> Nanos {
-        let nanos = self.0.now().timestamp_nanos_opt().unwrap_or(0);
-        Nanos::from(u64::try_from(nanos).unwrap_or(0))
+        Nanos::from(self.0.now_nanos())
     }
 }
 
-type KeyedLimiter = governor::RateLimiter<String, DashMapStateStore<String>, EngineClock, StateInformationMiddleware>;
+/// Per-key GCRA state in a DashMap hashed with foldhash (hashbrown's default): keys are API key
+/// ids chosen by the engine or the embedding app, and SipHash cost a tenth of each check.
+type KeyState = DashMapStateStore<String, hashbrown::DefaultHashBuilder>;
+
+type KeyedLimiter = governor::RateLimiter<String, KeyState, EngineClock, StateInformationMiddleware>;
 
 /// Keys seen before stale state is pruned (every this many checks).
 const PRUNE_EVERY: u64 = 1 << 16;
+
+/// Keys longer than this do not keep their buffer (see [`with_key`]).
+const KEY_BUFFER_KEEP: usize = 256;
+
+thread_local! {
+    /// A reusable `String` for the key: governor's keyed store looks keys up by `&String`, and
+    /// copying the key into this buffer saves an allocation per check (the store clones the key
+    /// only when it first sees it).
+    static KEY_BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Calls `f` with `key` as a `&String` without allocating in the common case.
+fn with_key<R>(key: &str, f: impl FnOnce(&String) -> R) -> R {
+    KEY_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            buf.push_str(key);
+            let out = f(&buf);
+            if buf.capacity() > KEY_BUFFER_KEEP {
+                *buf = String::new();
+            }
+            out
+        }
+        Err(_) => f(&key.to_owned()),
+    })
+}
 
 /// An in-memory GCRA rate limiter (one process). Use the Redis limiter to share quotas
 /// between instances.
@@ -56,10 +86,16 @@ impl MemoryRateLimiter {
         }
     }
 
-    fn limiter(&self, quota: Quota) -> Arc<KeyedLimiter> {
+    /// Runs `f` on the limiter of `quota` (created on first use).
+    fn with_limiter<R>(&self, quota: Quota, f: impl FnOnce(&KeyedLimiter) -> R) -> R {
         if let Some(l) = self.limiters.read().get(&quota) {
-            return Arc::clone(l);
+            return f(l);
         }
+        let created = self.limiter(quota);
+        f(&created)
+    }
+
+    fn limiter(&self, quota: Quota) -> Arc<KeyedLimiter> {
         let mut map = self.limiters.write();
         let l = map.entry(quota).or_insert_with(|| {
             let per = quota.emission_interval().max(Duration::from_nanos(1));
@@ -67,12 +103,11 @@ impl MemoryRateLimiter {
                 .map(|q| q.allow_burst(std::num::NonZeroU32::new(quota.limit()).unwrap_or(std::num::NonZeroU32::MIN)))
                 .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN));
             Arc::new(
-                governor::RateLimiter::<
-                    String,
-                    DashMapStateStore<String>,
-                    EngineClock,
-                    governor::middleware::NoOpMiddleware<Nanos>,
-                >::dashmap_with_clock(gq, self.clock.clone())
+                governor::RateLimiter::<String, KeyState, EngineClock, governor::middleware::NoOpMiddleware<Nanos>>::dashmap_with_clock_and_hasher(
+                    gq,
+                    self.clock.clone(),
+                    hashbrown::DefaultHashBuilder::default(),
+                )
                 .with_middleware::<StateInformationMiddleware>(),
             )
         });
@@ -96,11 +131,17 @@ impl RateLimiter for MemoryRateLimiter {
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             self.prune();
         }
-        let key = key.to_owned();
+        with_key(key, |key| self.check_quotas(key, quotas, n))
+    }
+}
+
+impl MemoryRateLimiter {
+    /// Checks `key` against every quota in turn; the first refusal ends the check.
+    fn check_quotas(&self, key: &String, quotas: &[NamedQuota], n: std::num::NonZeroU32) -> Result<RateDecision> {
+        let cells = n.get();
         let mut decision = None;
         for nq in quotas {
-            let limiter = self.limiter(nq.quota);
-            let outcome = match limiter.check_key_n(&key, n) {
+            let outcome = match self.with_limiter(nq.quota, |l| l.check_key_n(key, n)) {
                 Ok(outcome) => outcome,
                 Err(_) => {
                     return Err(Error::validation(

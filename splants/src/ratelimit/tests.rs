@@ -111,3 +111,20 @@ async fn several_cells_count_at_once() {
     assert!(matches!(&never, Error::Validation { field, .. } if field == "requests"), "{never}");
     assert!(rl.check("c", &q, 0).await.is_err());
 }
+
+#[tokio::test]
+async fn keys_stay_distinct_whatever_their_length() {
+    // The key goes through a reused per-thread buffer; a long key (which does not keep the
+    // buffer) and its prefix, checked alternately, must still count separately.
+    let (rl, _, cfg) = setup();
+    let q = cfg.quotas_for(Some("free"), None).unwrap();
+    let long = "k".repeat(1000);
+    let prefix = &long[..1];
+    for i in 0..10 {
+        assert_eq!(rl.check(&long, &q, 1).await.unwrap().remaining, 9 - i);
+        assert_eq!(rl.check(prefix, &q, 1).await.unwrap().remaining, 9 - i);
+    }
+    assert_eq!(refused(rl.check(&long, &q, 1).await).limit, 10);
+    assert_eq!(refused(rl.check(prefix, &q, 1).await).limit, 10);
+    assert!(rl.check("", &q, 1).await.is_ok());
+}

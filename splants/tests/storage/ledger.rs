@@ -15,6 +15,7 @@ conformance!(
     lapsed_leases_are_reclaimed_and_late_settles_still_count,
     alerts_are_marked_once,
     concurrent_reserves_on_two_connections_never_overspend,
+    a_scope_named_twice_counts_once_at_its_lower_limit,
 );
 
 fn now() -> DateTime<Utc> {
@@ -198,4 +199,28 @@ async fn concurrent_reserves_on_two_connections_never_overspend(kind: Kind) {
     assert!(g.spent <= usd(1.0) && k.spent <= usd(0.7), "spent {} / {}", g.spent, k.spent);
     assert_eq!((g.reserved, g.in_flight, k.reserved, k.in_flight), (Usd::ZERO, 0, Usd::ZERO, 0));
     assert!(ok >= 62, "at least limit / largest estimate fit: {ok}");
+}
+
+async fn a_scope_named_twice_counts_once_at_its_lower_limit(kind: Kind) {
+    let (_, l, _db) = store(kind).await;
+    let scopes = [(Scope::Global, 1.0), (key("k1"), 2.0), (Scope::Global, 0.5)];
+    let first = request(&scopes, 0.4, now());
+    l.reserve(&first).await.unwrap();
+    let u = usage(l.as_ref(), &Scope::Global).await;
+    assert_eq!((u.reserved, u.in_flight), (usd(0.4), 1));
+    let err = l.reserve(&request(&scopes, 0.2, now())).await.unwrap_err();
+    let Error::BudgetExceeded(b) = &err else { panic!("{err:?}") };
+    assert_eq!((b.scope.as_str(), b.limit, b.reserved), ("global", usd(0.5), usd(0.4)));
+    assert_eq!(usage(l.as_ref(), &key("k1")).await.reserved, usd(0.4), "the refused reserve held nothing");
+    let out = l.settle(first.id, usd(0.3), now()).await.unwrap();
+    assert_eq!(out.spent_after, vec![usd(0.3), usd(0.3)], "one figure per distinct scope");
+    for scope in [Scope::Global, key("k1")] {
+        let u = usage(l.as_ref(), &scope).await;
+        assert_eq!((u.spent, u.reserved, u.in_flight), (usd(0.3), Usd::ZERO, 0), "{scope}");
+    }
+    let released = request(&scopes, 0.1, now());
+    l.reserve(&released).await.unwrap();
+    l.release(released.id).await.unwrap();
+    let u = usage(l.as_ref(), &Scope::Global).await;
+    assert_eq!((u.spent, u.reserved, u.in_flight), (usd(0.3), Usd::ZERO, 0));
 }
