@@ -103,6 +103,31 @@ fn engine_overhead(c: &mut Criterion) {
     });
 }
 
+/// The Rust side of the binding overhead benchmarks: the same call, engine and briefs as
+/// `bindings/python/bench/overhead.py` and `bindings/node/bench/overhead.mjs` (offline drafter,
+/// memory store, no key), so the binding's cost is their median minus this one.
+fn binding_baselines(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let engine = rt.block_on(async { ContentEngine::builder().in_memory().build().await.unwrap() });
+    assert_eq!(engine.provider().name(), "offline");
+    let ctx = RequestContext::anonymous();
+    let python: ContentRequest = serde_json::from_value(serde_json::json!({
+        "content_type": "social_media", "topic": "Quick marketing tip of the day",
+        "keywords": ["marketing", "growth"], "tone": "casual", "platform": "twitter", "length": 40
+    }))
+    .unwrap();
+    let node: ContentRequest = serde_json::from_value(serde_json::json!({
+        "content_type": "social_media", "topic": "Three ways to keep an AI budget in check",
+        "keywords": ["AI budget", "marketing"], "platform": "linkedin", "tone": "friendly"
+    }))
+    .unwrap();
+    for (name, req) in [("python", python), ("node", node)] {
+        c.bench_function(&format!("engine_generate_offline_{name}_brief"), |b| {
+            b.to_async(&rt).iter(|| async { black_box(engine.generate(req.clone(), &ctx).await.unwrap()) })
+        });
+    }
+}
+
 /// The HTTP API in process (no sockets): auth, rate limit, JSON in and out, the engine with
 /// the instant provider, metrics — what a request costs on top of the network.
 fn server_in_process(c: &mut Criterion) {
@@ -228,6 +253,7 @@ criterion_group!(
     token_estimate,
     engine_overhead,
     server_in_process,
+    binding_baselines,
     rate_limit_check,
     reserve_settle,
     analysis,
