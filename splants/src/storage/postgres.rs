@@ -102,7 +102,7 @@ impl PostgresStorage {
             .connect_with(opts)
             .await
             .map_err(|e| fail("cannot open a pool to", &e))?;
-        Ok(PostgresStorage { store: SqlStore { read: pool.clone(), write: pool }, target })
+        Ok(PostgresStorage { store: SqlStore::new(pool.clone(), pool), target })
     }
 
     /// `host:port/database` of the server (no credentials).

@@ -240,9 +240,46 @@ pub(crate) struct SqlStore<DB: Database> {
     pub(crate) read: Pool<DB>,
     /// Pool for write transactions (SQLite: one connection; Postgres: the same pool as `read`).
     pub(crate) write: Pool<DB>,
+    /// When a reserve last looked for lapsed leases (shared by clones, like the pools).
+    pub(crate) lease_probe: std::sync::Arc<LeaseProbe>,
+}
+
+/// Spaces out the lapsed-lease probe that precedes a reserve to one per
+/// [`LeaseProbe::EVERY_MICROS`]: under load it was one statement (and one connection checkout) of the
+/// dozen a generation makes. A hold whose lease lapsed keeps counting as reserved until it is
+/// reclaimed, so a later probe can only refuse a reserve, never let one overspend.
+#[derive(Debug)]
+pub(crate) struct LeaseProbe(std::sync::atomic::AtomicI64);
+
+impl Default for LeaseProbe {
+    fn default() -> Self {
+        LeaseProbe(std::sync::atomic::AtomicI64::new(i64::MIN))
+    }
+}
+
+impl LeaseProbe {
+    /// The longest a lapsed lease waits for the next reserve to reclaim it.
+    pub(crate) const EVERY_MICROS: i64 = 1_000_000;
+
+    /// Whether a reserve at `now` should probe; a clock that went back always probes.
+    pub(crate) fn due(&self, now: DateTime<Utc>) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = now.timestamp_micros();
+        let last = self.0.load(Relaxed);
+        if last != i64::MIN && now >= last && now - last < Self::EVERY_MICROS {
+            return false;
+        }
+        self.0.store(now, Relaxed);
+        true
+    }
 }
 
 impl<DB: SqlBackend> SqlStore<DB> {
+    /// A store over a read pool and a write pool.
+    pub(crate) fn new(read: Pool<DB>, write: Pool<DB>) -> Self {
+        SqlStore { read, write, lease_probe: std::sync::Arc::default() }
+    }
+
     /// A connection for reading.
     pub(crate) async fn reader(&self) -> Result<PoolConnection<DB>> {
         self.read.acquire().await.map_err(|e| db_error("getting a database connection", &e))
@@ -274,5 +311,24 @@ impl<DB: SqlBackend> SqlStore<DB> {
     pub(crate) async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LeaseProbe;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn lease_probe_runs_once_a_second_and_when_the_clock_goes_back() {
+        let probe = LeaseProbe::default();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        assert!(probe.due(t0), "the first reserve always probes");
+        assert!(!probe.due(t0));
+        assert!(!probe.due(t0 + Duration::microseconds(999_999)));
+        assert!(probe.due(t0 + Duration::seconds(1)));
+        assert!(!probe.due(t0 + Duration::milliseconds(1500)));
+        assert!(probe.due(t0 - Duration::seconds(5)), "a clock that went back probes");
+        assert!(!probe.due(t0 - Duration::seconds(5)));
     }
 }

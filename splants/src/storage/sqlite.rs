@@ -122,7 +122,7 @@ impl SqliteStorage {
             .connect_with(opts)
             .await
             .map_err(|e| db_error(&format!("opening SQLite database `{}`", path.display()), &e))?;
-        Ok(SqliteStorage { store: SqlStore { read, write }, path })
+        Ok(SqliteStorage { store: SqlStore::new(read, write), path })
     }
 
     async fn open_writer(opts: &SqliteConnectOptions, config: &Config) -> std::result::Result<Pool<Sqlite>, OpenError> {

@@ -66,9 +66,10 @@ fn unhold(scope: &str, window: &PeriodWindow, amount: Usd, holds: i64) -> Sql {
 
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Holds `req.amount` on every scope, or on none (`budget_exceeded` names the first scope,
-    /// in request order, without room). Reclaims lapsed leases first.
+    /// in request order, without room). Reclaims lapsed leases first (looking for them at most
+    /// once a second, see [`super::LeaseProbe`]).
     pub(crate) async fn reserve(&self, req: &ReserveRequest) -> Result<()> {
-        if self.has_lapsed(req.now).await? {
+        if self.lease_probe.due(req.now) && self.has_lapsed(req.now).await? {
             self.reclaim_expired(req.now).await?;
         }
         // One row per scope, locked in sorted order; a scope named twice keeps its lower limit.
