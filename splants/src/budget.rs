@@ -16,6 +16,7 @@ mod ledger;
 mod memory;
 mod period;
 
+pub(crate) use ledger::distinct_scopes;
 pub use ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage, SettleOutcome};
 pub use memory::MemoryLedger;
 pub use period::{BudgetPeriod, PeriodKind, PeriodWindow};
@@ -276,12 +277,8 @@ impl Reservation {
         if thresholds.is_empty() {
             return;
         }
-        // One figure per distinct scope (see `SettleOutcome::spent_after`), at its lowest limit.
-        let distinct =
-            self.scopes.iter().enumerate().filter(|(i, sl)| !self.scopes[..*i].iter().any(|p| p.scope == sl.scope));
-        for ((_, sl), spent) in distinct.zip(&outcome.spent_after) {
-            let scope = &sl.scope;
-            let limit = self.scopes.iter().filter(|p| &p.scope == scope).fold(sl.limit, |l, p| l.min(p.limit));
+        // One figure per distinct scope (see `SettleOutcome::spent_after`).
+        for ((scope, limit), spent) in ledger::distinct_scopes(&self.scopes).zip(&outcome.spent_after) {
             if limit.nanos() <= 0 {
                 continue;
             }

@@ -77,6 +77,16 @@ pub struct ScopeLimit {
     pub limit: Usd,
 }
 
+/// Each scope of `scopes` once, in the order it is first named, with the lowest limit any entry
+/// gives it: a scope named twice in one reservation is held, settled and released once. Every
+/// ledger and the guard's alerts read a reservation's scopes through this.
+pub(crate) fn distinct_scopes(scopes: &[ScopeLimit]) -> impl Iterator<Item = (&Scope, Usd)> {
+    scopes.iter().enumerate().filter(|(i, sl)| !scopes[..*i].iter().any(|p| p.scope == sl.scope)).map(|(_, sl)| {
+        let limit = scopes.iter().filter(|p| p.scope == sl.scope).fold(sl.limit, |l, p| l.min(p.limit));
+        (&sl.scope, limit)
+    })
+}
+
 /// Identifies a reservation in a ledger.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ReservationId(pub uuid::Uuid);

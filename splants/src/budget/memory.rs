@@ -1,6 +1,8 @@
 //! The in-process ledger: one mutex, so a reserve across scopes is trivially atomic.
 
-use super::ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage, SettleOutcome};
+use super::ledger::{
+    BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage, SettleOutcome, distinct_scopes,
+};
 use super::period::PeriodWindow;
 use crate::error::{BudgetExceeded, Error, Result};
 use crate::money::Usd;
@@ -19,17 +21,6 @@ struct Hold {
     window: WindowKey,
     amount: Usd,
     lease_until: DateTime<Utc>,
-}
-
-/// The index of the first entry naming the same scope as `scopes[i]` (`i` itself when it is the
-/// first): a scope named twice is held, settled and released once, as in the SQL ledgers.
-fn first_of(scopes: &[ScopeLimit], i: usize) -> usize {
-    scopes[..i].iter().position(|p| p.scope == scopes[i].scope).unwrap_or(i)
-}
-
-/// The lowest limit any entry gives `scope`.
-fn lowest_limit(scopes: &[ScopeLimit], scope: &Scope, first: Usd) -> Usd {
-    scopes.iter().filter(|p| &p.scope == scope).fold(first, |l, p| l.min(p.limit))
 }
 
 #[derive(Debug, Default)]
@@ -63,11 +54,8 @@ impl State {
     fn drop_hold(&mut self, id: ReservationId) -> Option<Hold> {
         let hold = self.holds.remove(&id)?;
         self.leases.remove(&(hold.lease_until, id));
-        for (i, sl) in hold.scopes.iter().enumerate() {
-            if first_of(&hold.scopes, i) != i {
-                continue;
-            }
-            let u = self.entry(&sl.scope, hold.window);
+        for (scope, _) in distinct_scopes(&hold.scopes) {
+            let u = self.entry(scope, hold.window);
             u.reserved = u.reserved - hold.amount;
             u.in_flight = u.in_flight.saturating_sub(1);
         }
@@ -103,12 +91,9 @@ impl State {
         };
         let overshoot = if actual > hold.amount { actual - hold.amount } else { Usd::ZERO };
         let mut spent_after: Vec<Usd> = Vec::with_capacity(hold.scopes.len());
-        for (i, sl) in hold.scopes.iter().enumerate() {
-            if first_of(&hold.scopes, i) != i {
-                continue;
-            }
+        for (scope, _) in distinct_scopes(&hold.scopes) {
             // The hold ends and the spend lands in one visit of the scope's figures.
-            let u = self.entry(&sl.scope, hold.window);
+            let u = self.entry(scope, hold.window);
             if was_held {
                 u.reserved = u.reserved - hold.amount;
                 u.in_flight = u.in_flight.saturating_sub(1);
@@ -153,15 +138,11 @@ impl BudgetLedger for MemoryLedger {
         let mut st = self.state.lock();
         st.reclaim(req.now);
         // Each scope takes the amount in turn; a scope without room undoes the ones before it.
-        for (i, sl) in req.scopes.iter().enumerate() {
-            if first_of(&req.scopes, i) != i {
-                continue;
-            }
-            let limit = lowest_limit(&req.scopes, &sl.scope, sl.limit);
-            let u = st.entry(&sl.scope, window);
+        for (taken, (scope, limit)) in distinct_scopes(&req.scopes).enumerate() {
+            let u = st.entry(scope, window);
             if u.spent + u.reserved + req.amount > limit {
                 let refused = Error::BudgetExceeded(Box::new(BudgetExceeded {
-                    scope: sl.scope.as_key(),
+                    scope: scope.as_key(),
                     limit,
                     spent: u.spent,
                     reserved: u.reserved,
@@ -170,11 +151,8 @@ impl BudgetLedger for MemoryLedger {
                     period_end: req.window.end,
                     remaining_days: req.window.remaining_days(req.now),
                 }));
-                for (j, taken) in req.scopes[..i].iter().enumerate() {
-                    if first_of(&req.scopes, j) != j {
-                        continue;
-                    }
-                    let u = st.entry(&taken.scope, window);
+                for (before, _) in distinct_scopes(&req.scopes).take(taken) {
+                    let u = st.entry(before, window);
                     u.reserved = u.reserved - req.amount;
                     u.in_flight = u.in_flight.saturating_sub(1);
                 }

@@ -10,7 +10,7 @@
 //! a hold whose lease lapsed stays as `lapsed`, so a late settle still counts its spend.
 
 use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, to_u64};
-use crate::budget::{PeriodWindow, ReservationId, ReserveRequest, Scope, ScopeUsage, SettleOutcome};
+use crate::budget::{PeriodWindow, ReservationId, ReserveRequest, Scope, ScopeUsage, SettleOutcome, distinct_scopes};
 use crate::error::{BudgetExceeded, Error, Result};
 use crate::money::Usd;
 use chrono::{DateTime, Utc};
@@ -74,15 +74,10 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         // One row per scope, locked in sorted order; a scope named twice keeps its lower limit.
         let mut limits: BTreeMap<String, Usd> = BTreeMap::new();
-        for sl in req.scopes.iter() {
-            let l = limits.entry(sl.scope.as_key()).or_insert(sl.limit);
-            *l = (*l).min(sl.limit);
-        }
         let mut ordered: Vec<Scope> = Vec::with_capacity(req.scopes.len());
-        for sl in req.scopes.iter() {
-            if !ordered.contains(&sl.scope) {
-                ordered.push(sl.scope.clone());
-            }
+        for (scope, limit) in distinct_scopes(&req.scopes) {
+            limits.insert(scope.as_key(), limit);
+            ordered.push(scope.clone());
         }
         let (start, end) = (req.window.start, req.window.end);
         let mut tx = self.begin().await?;
