@@ -3,7 +3,7 @@
 //! Each method converts its arguments while it holds the GIL (cheap), then runs the engine
 //! call on the tokio runtime without the GIL; the result is converted on delivery.
 
-use crate::config::{Options, prices_json};
+use crate::config::prices_json;
 use crate::convert::{from_json, from_py, to_json};
 use crate::errors::IntoPyResult;
 use crate::inflight::{block_on, spawn};
@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PySequence;
 use serde_json::{Map, Value};
 use splants::analytics::{NewEvent, RoiPeriod};
+use splants::config::{Config, Settings};
 use splants::content::Platform;
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
@@ -93,7 +94,9 @@ impl ContentEngine {
         batch_max: Option<usize>,
         batch_concurrency: Option<usize>,
     ) -> PyResult<Self> {
-        let options = Options {
+        // The keyword names are the core's `Settings` names: the core checks every value, and its
+        // errors name the keyword.
+        let settings = Settings {
             provider,
             openai_api_key,
             openai_base_url,
@@ -106,8 +109,8 @@ impl ContentEngine {
             max_attempts,
             max_output_tokens,
             temperature,
-            database_url: database_url.to_owned(),
-            monthly_budget,
+            database_url: Some(database_url.to_owned()),
+            monthly_budget: Some(monthly_budget),
             budget_period,
             budget_reset_day,
             budget_alerts,
@@ -115,15 +118,16 @@ impl ContentEngine {
             rate_limits,
             rate_per_minute,
             default_tier,
-            cache,
+            cache: Some(cache),
             cache_ttl,
             cache_capacity,
-            templates_dir,
+            templates_dir: templates_dir.map(|d| d.to_string_lossy().into_owned()),
             api_key,
             batch_max,
             batch_concurrency,
+            ..Settings::default()
         };
-        let config = options.into_config().py_err(py)?;
+        let config = Config::from_settings(settings).py_err(py)?;
         let engine = block_on(py, splants::ContentEngine::builder().config(config).build()).py_err(py)?;
         Ok(ContentEngine(engine))
     }
