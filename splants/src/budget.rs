@@ -16,6 +16,7 @@ mod ledger;
 mod memory;
 mod period;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use ledger::distinct_scopes;
 pub use ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage, SettleOutcome};
 pub use memory::MemoryLedger;
