@@ -513,6 +513,23 @@ async fn openapi_describes_exactly_the_served_routes() {
     }
 }
 
+#[tokio::test]
+async fn a_paid_piece_is_returned_marked_unstored_when_the_library_is_down() {
+    let upstream = openai_upstream(BLOG, 0).await;
+    let flaky = std::sync::Arc::new(common_flaky::FlakyStorage::default());
+    let s = start_with(openai_config(&upstream), Some(flaky.clone())).await;
+    flaky.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (st, _, body) =
+        json(s.post("/v1/content/generate", ADMIN_KEY, json!({"content_type": "blog", "topic": "spring"})).await).await;
+    // The provider was paid: the caller gets the piece, marked as not stored, not an error.
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["stored"], false, "{body}");
+    assert!(body["content"].as_str().unwrap().contains("Spring marketing"), "{body}");
+    assert!(body["cost_usd"].as_f64().unwrap() > 0.0, "{body}");
+    let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("unstored_pieces_total 1"), "{metrics}");
+}
+
 mod common_flaky {
     use async_trait::async_trait;
     use splants::analytics::{AnalyticsEvent, ContentStats, EngagementStats, StatsQuery, UsageTotals};

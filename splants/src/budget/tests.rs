@@ -178,3 +178,146 @@ async fn concurrent_reservations_never_overspend() {
     assert_eq!(s.in_flight, 0);
     assert!(ok >= 62, "at least limit / max estimate calls fit, got {ok}");
 }
+
+/// A memory ledger whose settles can be made to stall or fail, for the guard's fault paths.
+#[derive(Debug, Default)]
+struct FaultyLedger {
+    inner: MemoryLedger,
+    stalled: parking_lot::Mutex<bool>,
+    unstalled: tokio::sync::Notify,
+    failing_settles: std::sync::atomic::AtomicUsize,
+}
+
+impl FaultyLedger {
+    fn stall(&self, on: bool) {
+        *self.stalled.lock() = on;
+        if !on {
+            self.unstalled.notify_waiters();
+        }
+    }
+
+    async fn wait_unstalled(&self) {
+        loop {
+            let notified = self.unstalled.notified();
+            if !*self.stalled.lock() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl BudgetLedger for FaultyLedger {
+    async fn reserve(&self, request: &ReserveRequest) -> Result<()> {
+        self.inner.reserve(request).await
+    }
+    async fn settle(&self, id: ReservationId, actual: Usd, now: DateTime<Utc>) -> Result<SettleOutcome> {
+        self.wait_unstalled().await;
+        let failing = &self.failing_settles;
+        if failing.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return Err(Error::storage("statement timeout (injected)"));
+        }
+        self.inner.settle(id, actual, now).await
+    }
+    async fn release(&self, id: ReservationId) -> Result<()> {
+        self.inner.release(id).await
+    }
+    async fn usage(&self, scope: &Scope, window: &PeriodWindow) -> Result<ScopeUsage> {
+        self.inner.usage(scope, window).await
+    }
+    async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.inner.reclaim_expired(now).await
+    }
+    async fn mark_alert(&self, scope: &Scope, window: &PeriodWindow, threshold: u8) -> Result<bool> {
+        self.inner.mark_alert(scope, window, threshold).await
+    }
+}
+
+use std::sync::atomic::Ordering::SeqCst;
+
+fn faulty_guard(limit: f64) -> (BudgetGuard, Arc<FaultyLedger>, FakeClock) {
+    let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
+    let ledger = Arc::new(FaultyLedger::default());
+    let cfg = BudgetConfig { global_limit: Some(usd(limit)), ..BudgetConfig::default() };
+    let g = BudgetGuard::new(Arc::clone(&ledger) as Arc<dyn BudgetLedger>, Arc::new(clock.clone()), cfg, EventSink::new(64));
+    (g, ledger, clock)
+}
+
+/// Waits (at most 5 s of real time) until the global spend reaches `want`.
+async fn spent_reaches(g: &BudgetGuard, want: Usd) -> BudgetStatus {
+    for _ in 0..500 {
+        let s = global(g).await;
+        if s.spent == want {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    global(g).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settle_cancelled_mid_await_is_finished_in_the_background() {
+    let (g, ledger, _) = faulty_guard(1.0);
+    let r = g.reserve(g.scopes(None, None), usd(0.5)).await.unwrap();
+    ledger.stall(true);
+    // The caller goes away (client gone, `asyncio.wait_for`, a server timeout) while settling.
+    assert!(tokio::time::timeout(Duration::from_millis(50), r.settle(usd(0.2), "m")).await.is_err());
+    ledger.stall(false);
+    let s = spent_reaches(&g, usd(0.2)).await;
+    assert_eq!((s.spent, s.reserved, s.in_flight), (usd(0.2), Usd::ZERO, 0), "the real spend is recorded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settle_that_fails_is_retried_in_the_background() {
+    let (g, ledger, _) = faulty_guard(1.0);
+    let r = g.reserve(g.scopes(None, None), usd(0.5)).await.unwrap();
+    ledger.failing_settles.store(2, SeqCst);
+    let _ = r.settle(usd(0.2), "m").await;
+    let s = spent_reaches(&g, usd(0.2)).await;
+    assert_eq!((s.spent, s.reserved, s.in_flight), (usd(0.2), Usd::ZERO, 0), "the real spend is recorded");
+}
+
+#[tokio::test]
+async fn a_lapsed_in_flight_hold_counts_as_spent_until_its_late_settle() {
+    let (g, clock, _) = guard(1.0);
+    let mut r = g.reserve(g.scopes(None, None), usd(0.6)).await.unwrap();
+    r.mark_in_flight();
+    let id = r.id();
+    std::mem::forget(r); // the process died while the provider call was in flight
+    clock.advance(Duration::from_secs(15 * 60 + 1));
+    assert_eq!(g.reclaim_expired().await.unwrap(), 1);
+    let s = global(&g).await;
+    assert_eq!((s.spent, s.reserved, s.in_flight), (usd(0.6), Usd::ZERO, 0), "the call was probably billed");
+    // A settle that arrives late replaces the reclaimed amount with the real cost.
+    g.ledger().settle(id, usd(0.25), clock.now()).await.unwrap();
+    assert_eq!(global(&g).await.spent, usd(0.25));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holds_in_flight_do_not_refuse_calls_the_budget_can_pay() {
+    // 64 callers at a time, each holding a worst case four times its real cost.
+    let (g, _, _) = guard(1.0);
+    let estimate = usd(0.1);
+    let actual = usd(0.025);
+    let admitted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (g, admitted) = (g.clone(), Arc::clone(&admitted));
+        tasks.push(tokio::spawn(async move {
+            if let Ok(r) = g.reserve(g.scopes(None, None), estimate).await {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                r.settle(actual, "m").await.unwrap();
+                admitted.fetch_add(1, SeqCst);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let s = global(&g).await;
+    assert!(s.spent <= usd(1.0), "never overspent: {}", s.spent);
+    // Refusals are right only once the budget could not pay another worst case.
+    assert!(s.spent + estimate > usd(1.0), "refused while {} of $1 was spent", s.spent);
+    assert_eq!(s.spent, Usd::from_nanos(actual.nanos() * admitted.load(SeqCst) as i64));
+}

@@ -1,6 +1,6 @@
 //! Budget ledger semantics, per the `BudgetLedger` docs, on every backend.
 
-use crate::support::{Kind, TestDb, at, conformance, store, usd};
+use crate::support::{Kind, TestDb, at, conformance, sql_backends, store, usd};
 use chrono::{DateTime, Duration, Utc};
 use splants::budget::{
     BudgetLedger, BudgetPeriod, PeriodWindow, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage,
@@ -223,4 +223,80 @@ async fn a_scope_named_twice_counts_once_at_its_lower_limit(kind: Kind) {
     l.release(released.id).await.unwrap();
     let u = usage(l.as_ref(), &Scope::Global).await;
     assert_eq!((u.spent, u.reserved, u.in_flight), (usd(0.3), Usd::ZERO, 0));
+}
+
+sql_backends!(a_reserve_cancelled_mid_await_leaves_no_hold, lapsed_rows_are_removed_once_their_period_is_over);
+conformance!(budget_exceeded_names_the_scope_that_ran_out);
+
+async fn budget_exceeded_names_the_scope_that_ran_out(kind: Kind) {
+    let (_, l, _db) = store(kind).await;
+    let tenant = Scope::Tenant("t1".into());
+    // Global has room, the tenant has not; on SQL the global row is taken first (sorted order).
+    let err = l.reserve(&request(&[(Scope::Global, 1.0), (tenant.clone(), 0.5)], 0.6, now())).await.unwrap_err();
+    let Error::BudgetExceeded(b) = &err else { panic!("{err:?}") };
+    assert_eq!(
+        (b.scope.as_str(), b.limit, b.spent, b.reserved, b.requested),
+        ("tenant:t1", usd(0.5), Usd::ZERO, Usd::ZERO, usd(0.6))
+    );
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await, ScopeUsage::default(), "nothing held");
+}
+
+/// Polls `f` at most `n` times, letting the runtime run between polls; `None` if it was
+/// dropped (cancelled) before it finished.
+async fn poll_at_most<F: std::future::Future>(f: F, n: usize) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    for _ in 0..n {
+        if let std::task::Poll::Ready(v) = futures::poll!(f.as_mut()) {
+            return Some(v);
+        }
+        tokio::task::yield_now().await;
+    }
+    None
+}
+
+async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let (_, ledger) = db.open().await;
+    let guard = splants::budget::BudgetGuard::new(
+        Arc::clone(&ledger),
+        Arc::new(splants::clock::SystemClock),
+        splants::budget::BudgetConfig { global_limit: Some(usd(1000.0)), ..Default::default() },
+        splants::events::EventSink::new(16),
+    );
+    let (mut cancelled, mut finished) = (0, 0);
+    // Cancel at every point of the reserve, from the first poll to its COMMIT.
+    for n in (1..400).step_by(3) {
+        match poll_at_most(guard.reserve(guard.scopes(None, None), usd(0.01)), n).await {
+            None => cancelled += 1,
+            Some(r) => {
+                r.unwrap().release().await.unwrap();
+                finished += 1;
+            }
+        }
+    }
+    assert!(cancelled > 0 && finished > 0, "cancelled {cancelled}, finished {finished}");
+    // A cancelled reserve must not leave a hold behind that nobody owns (its lease is 15 min).
+    let mut u = ScopeUsage::default();
+    for _ in 0..200 {
+        u = guard.ledger().usage(&Scope::Global, &guard.window()).await.unwrap();
+        if u.in_flight == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!((u.reserved, u.in_flight), (Usd::ZERO, 0), "after {cancelled} cancelled reserves");
+}
+
+async fn lapsed_rows_are_removed_once_their_period_is_over(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let (_, l) = db.open().await;
+    let dead = request(&[(Scope::Global, 1.0)], 0.2, now());
+    l.reserve(&dead).await.unwrap();
+    // Lapsed within the period: kept, so a late settle still counts.
+    l.reclaim_expired(now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(crate::support::count_rows(&db, "budget_reservations").await, 1);
+    // Once the period is over, nothing can settle into it any more: the row goes.
+    let next_period = window().end + Duration::hours(1);
+    l.reclaim_expired(next_period).await.unwrap();
+    assert_eq!(crate::support::count_rows(&db, "budget_reservations").await, 0);
 }

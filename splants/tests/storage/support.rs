@@ -324,3 +324,27 @@ pub async fn generate_many(engines: &[splants::ContentEngine], n: usize) -> (usi
     }
     (ok, refused)
 }
+
+/// Rows in `table` of a SQL test database.
+pub async fn count_rows(db: &TestDb, table: &str) -> i64 {
+    use sqlx::Connection;
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    if let Some(path) = db.url.strip_prefix("sqlite://") {
+        #[cfg(feature = "sqlite")]
+        {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.unwrap();
+            let n: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.unwrap();
+            return n.0;
+        }
+    }
+    #[cfg(feature = "postgres")]
+    {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let n: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.unwrap();
+        return n.0;
+    }
+    #[allow(unreachable_code)]
+    {
+        panic!("no SQL backend for {}", db.url)
+    }
+}
