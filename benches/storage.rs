@@ -160,6 +160,7 @@ fn reserve_settle(c: &mut Criterion, rt: &tokio::runtime::Runtime, sqlite_url: &
                                         amount: Usd::from_nanos(1_000),
                                         now,
                                         lease_until: now + Span::minutes(15),
+                                        in_flight: true,
                                     };
                                     l.reserve(&req).await.unwrap();
                                     l.settle(req.id, Usd::from_nanos(700), now).await.unwrap();
@@ -197,6 +198,7 @@ fn pieces(start: DateTime<Utc>) -> Vec<GeneratedContent> {
             let ct = ContentType::ALL[i % ContentType::ALL.len()];
             let topic = if i % 97 == 0 { "Zeppelin launch party" } else { TOPICS[i % TOPICS.len()] };
             GeneratedContent {
+                stored: true,
                 id: format!("{:08x}-bench", i),
                 content: format!("{topic}: short copy number {i} for the library benchmark."),
                 content_type: ct,

@@ -216,6 +216,8 @@ export interface GeneratedContent {
   provider: string
   model: string
   cached: boolean
+  /** False when the provider was paid but the library could not store the piece. */
+  stored: boolean
   /** ISO 8601. */
   created_at: string
   request: StoredRequest

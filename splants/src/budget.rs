@@ -7,15 +7,24 @@
 //! no call costs more than its estimate, settled spend can never pass the limit, whatever the
 //! concurrency, and across processes when the ledger is shared (SQLite/Postgres).
 //!
-//! Holds cannot leak: a dropped [`Reservation`] is released (or, if its provider call was in
-//! flight and may have been billed, settled at its estimate), and every hold carries a lease
-//! after which another process reclaims it. A call that costs more than its estimate is
-//! recorded as overshoot and announced as an [`EngineEvent::BudgetOvershoot`].
+//! Holds cannot leak and spend is never lost: a dropped [`Reservation`] is released (or, if its
+//! provider call was in flight and may have been billed, settled at its estimate); a settle that
+//! fails or whose caller goes away is finished in the background with retries; a reserve whose
+//! caller goes away is cancelled; and every hold carries a lease after which another process
+//! reclaims it — as spent at its amount if its call was in flight, until a late settle says what
+//! it really cost. A call that costs more than its estimate is recorded as overshoot and
+//! announced as an [`EngineEvent::BudgetOvershoot`].
+//!
+//! When only holds of calls in flight stand in the way (not settled spend), a reserve waits for
+//! them to settle, up to [`BudgetConfig::admission_wait`] or the caller's own deadline, instead of
+//! refusing a call the budget can still pay; a refusal says which it was
+//! ([`crate::error::ExceededBy`]).
 
 mod ledger;
 mod memory;
 mod period;
 
+pub use crate::error::ExceededBy;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use ledger::distinct_scopes;
 pub use ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage, SettleOutcome};
@@ -23,12 +32,13 @@ pub use memory::MemoryLedger;
 pub use period::{BudgetPeriod, PeriodKind, PeriodWindow};
 
 use crate::clock::SharedClock;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventSink};
 use crate::money::Usd;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Default alert thresholds, in percent of the limit.
@@ -45,6 +55,9 @@ pub struct BudgetConfig {
     pub alert_thresholds: Vec<u8>,
     /// How long a hold lives without being settled before others may reclaim it.
     pub lease: Duration,
+    /// How long a reserve refused only because of holds in flight waits for them to settle
+    /// before it gives up (zero: refuse at once).
+    pub admission_wait: Duration,
 }
 
 impl Default for BudgetConfig {
@@ -54,6 +67,7 @@ impl Default for BudgetConfig {
             period: BudgetPeriod::monthly(),
             alert_thresholds: DEFAULT_ALERT_THRESHOLDS.to_vec(),
             lease: Duration::from_secs(15 * 60),
+            admission_wait: Duration::ZERO,
         }
     }
 }
@@ -96,9 +110,98 @@ struct GuardInner {
     events: EventSink,
     /// The last period computed; most calls fall in it, which saves the calendar arithmetic.
     current: parking_lot::Mutex<Option<PeriodWindow>>,
+    /// Woken whenever a hold ends in this process (reserves waiting for room try again).
+    ended: tokio::sync::Notify,
+    /// Ledger writes finishing in the background (settles and releases of dropped or failed
+    /// reservations, cancelled reserves).
+    background: AtomicUsize,
+    /// Woken when `background` drops to zero.
+    idle: tokio::sync::Notify,
+}
+
+/// How often a reserve waiting for room looks again when no hold ended in this process (holds
+/// of other processes end without telling us).
+const ADMISSION_POLL: Duration = Duration::from_millis(100);
+/// Tries of a ledger write finished in the background, and the first pause between them.
+const BACKGROUND_TRIES: u32 = 10;
+const BACKGROUND_FIRST_PAUSE: Duration = Duration::from_millis(50);
+
+/// A ledger write that must happen even though nobody waits for it.
+#[derive(Debug)]
+enum Finish {
+    Settle { id: ReservationId, actual: Usd, now: DateTime<Utc> },
+    Release(ReservationId),
+    CancelReserve(ReserveRequest),
+}
+
+impl Finish {
+    async fn run(&self, ledger: &dyn BudgetLedger) -> Result<()> {
+        match self {
+            Finish::Settle { id, actual, now } => ledger.settle(*id, *actual, *now).await.map(|_| ()),
+            Finish::Release(id) => ledger.release(*id).await,
+            Finish::CancelReserve(request) => ledger.cancel_reserve(request).await,
+        }
+    }
+}
+
+/// Counts a background write from its start to its end, also if its task is dropped.
+struct BackgroundTicket(Arc<GuardInner>);
+
+impl BackgroundTicket {
+    fn new(guard: &Arc<GuardInner>) -> Self {
+        guard.background.fetch_add(1, Ordering::SeqCst);
+        BackgroundTicket(Arc::clone(guard))
+    }
+}
+
+impl Drop for BackgroundTicket {
+    fn drop(&mut self) {
+        if self.0.background.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+        self.0.ended.notify_waiters();
+    }
 }
 
 impl GuardInner {
+    /// Makes sure `finish` reaches the ledger although nobody waits for it: inline when the
+    /// ledger can do it without blocking, else on the tokio runtime with retries (a database
+    /// that is down for a while). If every try fails the hold's lease lapses and a reclaim counts
+    /// it (an in-flight hold at its amount, so spend is never under-counted).
+    fn finish_detached(self: &Arc<Self>, finish: Finish) {
+        let inline = match &finish {
+            Finish::Settle { id, actual, .. } => self.ledger.finish_now(*id, Some(*actual)),
+            Finish::Release(id) => self.ledger.finish_now(*id, None),
+            Finish::CancelReserve(request) => self.ledger.finish_now(request.id, None),
+        };
+        if inline {
+            self.ended.notify_waiters();
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(?finish, "budget write outside a runtime; the hold's lease will lapse");
+            return;
+        };
+        let ticket = BackgroundTicket::new(self);
+        handle.spawn(async move {
+            let guard = &ticket.0;
+            let mut pause = BACKGROUND_FIRST_PAUSE;
+            for attempt in 1..=BACKGROUND_TRIES {
+                match finish.run(guard.ledger.as_ref()).await {
+                    Ok(()) => return,
+                    Err(e) if attempt == BACKGROUND_TRIES => {
+                        tracing::error!(?finish, error = %e, "could not finish a budget write; the hold's lease will lapse and a reclaim counts it");
+                    }
+                    Err(e) => {
+                        tracing::warn!(?finish, attempt, error = %e, "budget write failed; trying again");
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+        });
+    }
+
     fn window_at(&self, now: DateTime<Utc>) -> PeriodWindow {
         let mut current = self.current.lock();
         match *current {
@@ -125,7 +228,16 @@ impl BudgetGuard {
         config.alert_thresholds.sort_unstable();
         config.alert_thresholds.dedup();
         BudgetGuard {
-            inner: Arc::new(GuardInner { ledger, clock, config, events, current: parking_lot::Mutex::new(None) }),
+            inner: Arc::new(GuardInner {
+                ledger,
+                clock,
+                config,
+                events,
+                current: parking_lot::Mutex::new(None),
+                ended: tokio::sync::Notify::new(),
+                background: AtomicUsize::new(0),
+                idle: tokio::sync::Notify::new(),
+            }),
         }
     }
 
@@ -161,24 +273,94 @@ impl BudgetGuard {
     }
 
     /// Holds `amount` against all `scopes` at once, or fails with `budget_exceeded` naming the
-    /// first scope without room (nothing is held then).
+    /// first scope without room (nothing is held then). Waits up to the configured
+    /// [`BudgetConfig::admission_wait`] when only holds in flight stand in the way.
     pub async fn reserve(&self, scopes: impl Into<Arc<[ScopeLimit]>>, amount: Usd) -> Result<Reservation> {
+        self.reserve_with(scopes, amount, ReserveOptions::default()).await
+    }
+
+    /// [`BudgetGuard::reserve`] with options: whether the call is sent right away (so a lapse
+    /// of the hold counts it as spent) and how long to wait for holds in flight to settle.
+    pub async fn reserve_with(
+        &self,
+        scopes: impl Into<Arc<[ScopeLimit]>>,
+        amount: Usd,
+        options: ReserveOptions,
+    ) -> Result<Reservation> {
         let scopes = scopes.into();
+        let wait = options.wait.unwrap_or(self.inner.config.admission_wait);
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            // Listen before trying, so a hold that ends during the try is not missed.
+            let ended = self.inner.ended.notified();
+            let mut ended = std::pin::pin!(ended);
+            ended.as_mut().enable();
+            let err = match self.try_reserve(Arc::clone(&scopes), amount, options.in_flight).await {
+                Err(Error::BudgetExceeded(b)) if b.cause() == ExceededBy::Held => Error::BudgetExceeded(b),
+                other => return other,
+            };
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(err);
+            }
+            let pause = (deadline - now).min(ADMISSION_POLL);
+            tokio::select! {
+                () = ended => {},
+                () = tokio::time::sleep(pause) => {},
+            }
+        }
+    }
+
+    async fn try_reserve(&self, scopes: Arc<[ScopeLimit]>, amount: Usd, in_flight: bool) -> Result<Reservation> {
         let now = self.inner.clock.now();
         let window = self.inner.window_at(now);
         let lease = chrono::Duration::from_std(self.inner.config.lease).unwrap_or(chrono::Duration::minutes(15));
-        let request =
-            ReserveRequest { id: ReservationId::new(), scopes, window, amount, now, lease_until: now + lease };
-        self.inner.ledger.reserve(&request).await?;
+        let request = ReserveRequest {
+            id: ReservationId::new(),
+            scopes,
+            window,
+            amount,
+            now,
+            lease_until: now + lease,
+            in_flight,
+        };
+        // Until the ledger answers, a dropped future (the caller went away) or a failure whose
+        // outcome is unknown (a COMMIT cut short) cancels the reserve in the background.
+        let mut pending = PendingReserve { guard: &self.inner, request: Some(request.clone()) };
+        let result = self.inner.ledger.reserve(&request).await;
+        if matches!(result, Ok(()) | Err(Error::BudgetExceeded(_))) {
+            // Taken, or refused with nothing held: there is nothing to cancel.
+            pending.request = None;
+        }
+        drop(pending);
+        result?;
         Ok(Reservation {
             guard: Arc::clone(&self.inner),
             id: request.id,
             amount,
             scopes: request.scopes,
             window,
+            stored_in_flight: in_flight,
             in_flight: false,
+            settling: None,
             done: false,
         })
+    }
+
+    /// Waits until the ledger writes finishing in the background (settles of dropped or failed
+    /// reservations, cancelled reserves) are done, at most `timeout`; returns how many are left.
+    pub async fn flush(&self, timeout: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let idle = self.inner.idle.notified();
+            let mut idle = std::pin::pin!(idle);
+            idle.as_mut().enable();
+            let left = self.inner.background.load(Ordering::SeqCst);
+            if left == 0 || tokio::time::Instant::now() >= deadline {
+                return left;
+            }
+            let _ = tokio::time::timeout_at(deadline, idle).await;
+        }
     }
 
     /// A scope's figures in the current period (`limit` as configured for it).
@@ -215,8 +397,35 @@ impl BudgetGuard {
     }
 }
 
+/// How a reserve behaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReserveOptions {
+    /// The call is sent right after the reserve: the hold is stored as in flight, so if its
+    /// process dies a reclaim counts it as spent (a later settle corrects it). Saves the write
+    /// of [`Reservation::mark_in_flight`].
+    pub in_flight: bool,
+    /// How long to wait for holds in flight to settle when only they stand in the way;
+    /// `None` uses [`BudgetConfig::admission_wait`].
+    pub wait: Option<Duration>,
+}
+
+/// A reserve on its way to the ledger; dropped before it answers, it cancels the reserve.
+struct PendingReserve<'a> {
+    guard: &'a Arc<GuardInner>,
+    request: Option<ReserveRequest>,
+}
+
+impl Drop for PendingReserve<'_> {
+    fn drop(&mut self) {
+        if let Some(request) = self.request.take() {
+            self.guard.finish_detached(Finish::CancelReserve(request));
+        }
+    }
+}
+
 /// A hold on the budget. Settle it with the real cost or release it; dropping it releases
-/// it (or settles it at the estimate if [`Reservation::mark_in_flight`] was called).
+/// it (or settles it at the estimate if [`Reservation::mark_in_flight`] was called, or at the
+/// actual cost if a settle was under way).
 #[derive(Debug)]
 #[must_use = "a reservation holds budget until it is settled or released"]
 pub struct Reservation {
@@ -225,7 +434,12 @@ pub struct Reservation {
     amount: Usd,
     scopes: Arc<[ScopeLimit]>,
     window: PeriodWindow,
+    /// The ledger knows the call is in flight (a lapse counts it as spent).
+    stored_in_flight: bool,
+    /// The call was sent: a drop settles at the estimate.
     in_flight: bool,
+    /// A settle at this cost was started: a drop finishes it.
+    settling: Option<Usd>,
     done: bool,
 }
 
@@ -241,16 +455,29 @@ impl Reservation {
     }
 
     /// Marks the provider request as sent: from now on, dropping the reservation settles it
-    /// at its full estimate, because the provider may bill a request the caller abandoned.
-    pub fn mark_in_flight(&mut self) {
+    /// at its full estimate, because the provider may bill a request the caller abandoned, and a
+    /// lapse of its lease (a dead process) counts it as spent. Writes to the ledger unless the
+    /// hold was reserved in flight ([`ReserveOptions::in_flight`]).
+    pub async fn mark_in_flight(&mut self) -> Result<()> {
+        if !self.stored_in_flight {
+            self.guard.ledger.mark_in_flight(self.id).await?;
+            self.stored_in_flight = true;
+        }
         self.in_flight = true;
+        Ok(())
     }
 
     /// Replaces the hold with the actual cost; announces threshold crossings and overshoot.
+    ///
+    /// The cost is never lost: if the ledger fails, or this future is dropped before it
+    /// answers, the settle is finished in the background with retries (the error is still
+    /// returned, for the log).
     pub async fn settle(mut self, actual: Usd, model: &str) -> Result<SettleOutcome> {
-        self.done = true;
+        self.settling = Some(actual);
         let now = self.guard.clock.now();
         let outcome = self.guard.ledger.settle(self.id, actual, now).await?;
+        self.done = true;
+        self.guard.ended.notify_waiters();
         if outcome.overshoot > Usd::ZERO {
             tracing::warn!(
                 reservation = %self.id, estimate = %self.amount, actual = %actual, model,
@@ -267,10 +494,13 @@ impl Reservation {
         Ok(outcome)
     }
 
-    /// Drops the hold without spending (the call was never billed).
+    /// Drops the hold without spending (the call was never billed). If the ledger fails or this
+    /// future is dropped, the release is finished in the background.
     pub async fn release(mut self) -> Result<()> {
+        self.guard.ledger.release(self.id).await?;
         self.done = true;
-        self.guard.ledger.release(self.id).await
+        self.guard.ended.notify_waiters();
+        Ok(())
     }
 
     async fn announce_thresholds(&self, outcome: &SettleOutcome) {
@@ -307,8 +537,12 @@ impl Reservation {
 impl Drop for Reservation {
     fn drop(&mut self) {
         if !self.done {
-            let settle_at = self.in_flight.then_some(self.amount);
-            ledger::finish_detached(&self.guard.ledger, self.id, settle_at, self.guard.clock.now());
+            let settle_at = self.settling.or(self.in_flight.then_some(self.amount));
+            let finish = match settle_at {
+                Some(actual) => Finish::Settle { id: self.id, actual, now: self.guard.clock.now() },
+                None => Finish::Release(self.id),
+            };
+            self.guard.finish_detached(finish);
         }
     }
 }

@@ -173,6 +173,9 @@ pub struct Config {
     pub budget_period: BudgetPeriod,
     /// `SPLANTS_BUDGET_ALERTS` (50,80,95,100).
     pub budget_alerts: Vec<u8>,
+    /// `SPLANTS_BUDGET_WAIT_SECS` (15): how long a generation refused only because calls in
+    /// flight hold the budget waits for them to settle before it is refused (0: at once).
+    pub budget_wait: Duration,
     /// `SPLANTS_BUDGET_DEGRADE` (off).
     pub degrade: DegradePolicy,
     /// `SPLANTS_RATE_FREE_PER_HOUR` (10), `_STANDARD_` (60), `_PREMIUM_` (300),
@@ -257,6 +260,7 @@ impl Default for Config {
             monthly_budget: Usd::from_dollars(100.0),
             budget_period: BudgetPeriod::monthly(),
             budget_alerts: DEFAULT_ALERT_THRESHOLDS.to_vec(),
+            budget_wait: Duration::from_secs(15),
             degrade: DegradePolicy::Off,
             rate_limits: RateLimitConfig::default(),
             cache_enabled: false,
@@ -311,6 +315,7 @@ impl fmt::Debug for Config {
             monthly_budget,
             budget_period,
             budget_alerts,
+            budget_wait,
             degrade,
             rate_limits,
             cache_enabled,
@@ -359,6 +364,7 @@ impl fmt::Debug for Config {
             .field("monthly_budget", monthly_budget)
             .field("budget_period", budget_period)
             .field("budget_alerts", budget_alerts)
+            .field("budget_wait", budget_wait)
             .field("degrade", degrade)
             .field("rate_limits", rate_limits)
             .field("cache_enabled", cache_enabled)
@@ -457,6 +463,7 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("SPLANTS_BUDGET_RESET_DAY", "budget_reset_day", Kind::Whole("a day number")),
     ("SPLANTS_BUDGET_UTC_OFFSET", "budget_utc_offset", Kind::Text),
     ("SPLANTS_BUDGET_ALERTS", "budget_alerts", Kind::Numbers),
+    ("SPLANTS_BUDGET_WAIT_SECS", "budget_wait", Kind::Number("a number of seconds")),
     ("SPLANTS_BUDGET_DEGRADE", "degrade", Kind::Text),
     ("SPLANTS_RATE_FREE_PER_HOUR", "rate_limits.free", Kind::Whole("a whole number of requests")),
     ("SPLANTS_RATE_STANDARD_PER_HOUR", "rate_limits.standard", Kind::Whole("a whole number of requests")),

@@ -138,6 +138,41 @@ pub struct BudgetExceeded {
     pub remaining_days: i64,
 }
 
+impl BudgetExceeded {
+    /// Whether the budget is spent, or only held by calls in flight (see [`ExceededBy`]).
+    pub fn cause(&self) -> ExceededBy {
+        if self.spent + self.requested > self.limit { ExceededBy::Spent } else { ExceededBy::Held }
+    }
+}
+
+/// What stood in the way of a budget reservation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceededBy {
+    /// Settled spend leaves no room for the request: it cannot fit in this period.
+    Spent,
+    /// Only holds of calls in flight stand in the way: the request fits once they settle below
+    /// their worst case (the engine waits for that up to its admission deadline first).
+    Held,
+}
+
+impl ExceededBy {
+    /// The stable string form (`spent`, `held`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceededBy::Spent => "spent",
+            ExceededBy::Held => "held",
+        }
+    }
+
+    fn explain(self) -> &'static str {
+        match self {
+            ExceededBy::Spent => "spent",
+            ExceededBy::Held => "held by calls in flight",
+        }
+    }
+}
+
 /// Why the rate limiter refused a request.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateLimited {
@@ -202,8 +237,9 @@ pub enum Error {
     },
     /// A budget scope would go over its limit.
     #[error(
-        "budget of {} for scope `{}` exceeded: spent {}, reserved {}, requested {} (resets {})",
-        .0.limit, .0.scope, .0.spent, .0.reserved, .0.requested, .0.period_end.format("%Y-%m-%d %H:%M UTC")
+        "budget of {} for scope `{}` exceeded ({}): spent {}, reserved {}, requested {} (resets {})",
+        .0.limit, .0.scope, .0.cause().explain(), .0.spent, .0.reserved, .0.requested,
+        .0.period_end.format("%Y-%m-%d %H:%M UTC")
     )]
     BudgetExceeded(Box<BudgetExceeded>),
     /// A rate-limit quota is used up.
@@ -391,6 +427,7 @@ impl Error {
                 "period_start": b.period_start.to_rfc3339(),
                 "period_end": b.period_end.to_rfc3339(),
                 "remaining_days": b.remaining_days,
+                "refused_because": b.cause().as_str(),
                 "current_usage": b.spent.dollars(),
                 "budget": b.limit.dollars(),
             }),

@@ -17,6 +17,13 @@ use tokio::sync::broadcast;
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EngineEvent {
+    /// A paid piece could not be stored (after retries) and was returned marked unstored.
+    ContentUnstored {
+        /// The piece's id.
+        content_id: String,
+        /// What its provider call cost.
+        cost_usd: Usd,
+    },
     /// A piece was generated (or served from the cache) and stored.
     ContentGenerated {
         /// The piece's id.

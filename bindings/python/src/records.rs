@@ -90,6 +90,7 @@ record! {
         provider -> String = |v| v.provider.clone();
         model -> String = |v| v.model.clone();
         cached -> bool = |v| v.cached;
+        stored -> bool = |v| v.stored;
         created_at -> DateTime<Utc> = |v| v.created_at;
         request -> ContentRequest = |v| ContentRequest(v.request.clone());
         owner -> Option<String> = |v| v.owner.clone();

@@ -125,6 +125,10 @@ pub struct ReserveRequest {
     pub now: DateTime<Utc>,
     /// When the hold lapses if never settled or released (a crashed process).
     pub lease_until: DateTime<Utc>,
+    /// Whether the call this hold pays for is sent right after the reserve. A lapsed in-flight
+    /// hold counts as spent at its amount (the provider probably billed it); a lapsed hold that
+    /// was never sent is given back.
+    pub in_flight: bool,
 }
 
 /// How a reservation ended.
@@ -172,8 +176,22 @@ pub trait BudgetLedger: Send + Sync + fmt::Debug {
     /// A scope's figures in a period.
     async fn usage(&self, scope: &Scope, window: &PeriodWindow) -> Result<ScopeUsage>;
 
-    /// Releases every hold whose lease lapsed before `now`; returns how many.
+    /// Reclaims every hold whose lease lapsed by `now` (its process died); returns how many. An
+    /// in-flight hold counts as spent at its amount, any other is given back; a late settle of
+    /// either still replaces that with the real cost. Lapsed holds of periods that ended before
+    /// `now` are forgotten.
     async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64>;
+
+    /// Marks a held reservation as in flight (its call is being sent): if its lease lapses it
+    /// counts as spent. Idempotent; a reservation that is gone is left alone.
+    async fn mark_in_flight(&self, id: ReservationId) -> Result<()>;
+
+    /// Ends the hold of a reserve whose caller stopped waiting for it (the future was dropped):
+    /// it is released if it was taken, and can no longer be taken if its write was still on the
+    /// way. Nothing was sent for it, so nothing is spent.
+    async fn cancel_reserve(&self, request: &ReserveRequest) -> Result<()> {
+        self.release(request.id).await
+    }
 
     /// Records that `threshold` percent was announced for a scope and period; true the first
     /// time only (alerts fire once per period, also across processes).
@@ -183,32 +201,5 @@ pub trait BudgetLedger: Send + Sync + fmt::Debug {
     /// without blocking; returns false to have the caller finish it on the async runtime.
     fn finish_now(&self, _id: ReservationId, _settle_at: Option<Usd>) -> bool {
         false
-    }
-}
-
-/// Finishes a reservation from a `Drop`: inline when the ledger can, else on the current tokio
-/// runtime; without a runtime the lease expiry reclaims it.
-pub(crate) fn finish_detached(
-    ledger: &Arc<dyn BudgetLedger>,
-    id: ReservationId,
-    settle_at: Option<Usd>,
-    now: DateTime<Utc>,
-) {
-    if ledger.finish_now(id, settle_at) {
-        return;
-    }
-    let ledger = Arc::clone(ledger);
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(async move {
-            let result = match settle_at {
-                Some(amount) => ledger.settle(id, amount, now).await.map(|_| ()),
-                None => ledger.release(id).await,
-            };
-            if let Err(e) = result {
-                tracing::warn!(reservation = %id, error = %e, "could not finish a dropped reservation; its lease will lapse");
-            }
-        });
-    } else {
-        tracing::warn!(reservation = %id, "reservation dropped outside a runtime; its lease will lapse");
     }
 }

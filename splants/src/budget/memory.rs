@@ -21,6 +21,14 @@ struct Hold {
     window: WindowKey,
     amount: Usd,
     lease_until: DateTime<Utc>,
+    in_flight: bool,
+}
+
+/// A hold whose lease lapsed, with what the reclaim counted for it.
+#[derive(Debug)]
+struct Lapsed {
+    hold: Hold,
+    counted: Usd,
 }
 
 #[derive(Debug, Default)]
@@ -31,7 +39,9 @@ struct State {
     leases: BTreeSet<(DateTime<Utc>, ReservationId)>,
     alerts: HashSet<(Scope, WindowKey, u8)>,
     /// Holds whose lease lapsed before they were settled: a late settle still counts the spend.
-    lapsed: HashMap<ReservationId, Hold>,
+    lapsed: HashMap<ReservationId, Lapsed>,
+    /// The lapsed holds by the end of their period, to forget them once it is over.
+    lapsed_until: BTreeSet<(DateTime<Utc>, ReservationId)>,
 }
 
 impl State {
@@ -69,22 +79,41 @@ impl State {
                 break;
             }
             if let Some(hold) = self.drop_hold(id) {
-                self.lapsed.insert(id, hold);
+                // A call in flight was probably billed: count its worst case until it settles.
+                let counted = if hold.in_flight { hold.amount } else { Usd::ZERO };
+                if counted > Usd::ZERO {
+                    for (scope, _) in distinct_scopes(&hold.scopes) {
+                        self.entry(scope, hold.window).spent += counted;
+                    }
+                }
+                self.lapsed_until.insert((hold.window.1, id));
+                self.lapsed.insert(id, Lapsed { hold, counted });
             }
             n += 1;
+        }
+        while let Some(&(end, id)) = self.lapsed_until.first() {
+            if end > now {
+                break;
+            }
+            self.lapsed_until.remove(&(end, id));
+            self.lapsed.remove(&id);
         }
         n
     }
 
     fn settle(&mut self, id: ReservationId, actual: Usd) -> SettleOutcome {
-        let (hold, was_held) = match self.holds.remove(&id) {
+        let (hold, was_held, counted) = match self.holds.remove(&id) {
             Some(hold) => {
                 self.leases.remove(&(hold.lease_until, id));
-                (hold, true)
+                (hold, true, Usd::ZERO)
             }
-            // The lease lapsed first: the money was still spent, so it still counts.
+            // The lease lapsed first: the money was still spent, so it still counts (in place
+            // of what the reclaim counted).
             None => match self.lapsed.remove(&id) {
-                Some(hold) => (hold, false),
+                Some(Lapsed { hold, counted }) => {
+                    self.lapsed_until.remove(&(hold.window.1, id));
+                    (hold, false, counted)
+                }
                 // Already settled or released: settling twice counts once.
                 None => return SettleOutcome::default(),
             },
@@ -98,7 +127,7 @@ impl State {
                 u.reserved = u.reserved - hold.amount;
                 u.in_flight = u.in_flight.saturating_sub(1);
             }
-            u.spent += actual;
+            u.spent = u.spent + actual - counted;
             if overshoot > Usd::ZERO {
                 u.overshoot += overshoot;
                 u.overshoot_count += 1;
@@ -109,8 +138,15 @@ impl State {
     }
 
     fn release(&mut self, id: ReservationId) {
-        if self.drop_hold(id).is_none() {
-            self.lapsed.remove(&id);
+        if self.drop_hold(id).is_none()
+            && let Some(l) = self.lapsed.remove(&id)
+        {
+            // Released after the reclaim counted it: nothing was billed after all.
+            self.lapsed_until.remove(&(l.hold.window.1, id));
+            for (scope, _) in distinct_scopes(&l.hold.scopes) {
+                let u = self.entry(scope, l.hold.window);
+                u.spent = u.spent - l.counted;
+            }
         }
     }
 }
@@ -163,7 +199,13 @@ impl BudgetLedger for MemoryLedger {
         }
         st.holds.insert(
             req.id,
-            Hold { scopes: Arc::clone(&req.scopes), window, amount: req.amount, lease_until: req.lease_until },
+            Hold {
+                scopes: Arc::clone(&req.scopes),
+                window,
+                amount: req.amount,
+                lease_until: req.lease_until,
+                in_flight: req.in_flight,
+            },
         );
         st.leases.insert((req.lease_until, req.id));
         Ok(())
@@ -185,6 +227,13 @@ impl BudgetLedger for MemoryLedger {
 
     async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         Ok(self.state.lock().reclaim(now))
+    }
+
+    async fn mark_in_flight(&self, id: ReservationId) -> Result<()> {
+        if let Some(hold) = self.state.lock().holds.get_mut(&id) {
+            hold.in_flight = true;
+        }
+        Ok(())
     }
 
     async fn mark_alert(&self, scope: &Scope, window: &PeriodWindow, threshold: u8) -> Result<bool> {

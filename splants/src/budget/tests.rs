@@ -71,7 +71,7 @@ async fn drop_releases_and_in_flight_drop_settles_at_estimate() {
     assert_eq!((s.reserved, s.spent), (Usd::ZERO, Usd::ZERO));
     {
         let mut r = g.reserve(g.scopes(None, None), usd(0.5)).await.unwrap();
-        r.mark_in_flight();
+        r.mark_in_flight().await.unwrap();
     }
     let s = global(&g).await;
     assert_eq!((s.reserved, s.spent), (Usd::ZERO, usd(0.5)));
@@ -229,6 +229,9 @@ impl BudgetLedger for FaultyLedger {
     async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         self.inner.reclaim_expired(now).await
     }
+    async fn mark_in_flight(&self, id: ReservationId) -> Result<()> {
+        self.inner.mark_in_flight(id).await
+    }
     async fn mark_alert(&self, scope: &Scope, window: &PeriodWindow, threshold: u8) -> Result<bool> {
         self.inner.mark_alert(scope, window, threshold).await
     }
@@ -240,7 +243,12 @@ fn faulty_guard(limit: f64) -> (BudgetGuard, Arc<FaultyLedger>, FakeClock) {
     let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
     let ledger = Arc::new(FaultyLedger::default());
     let cfg = BudgetConfig { global_limit: Some(usd(limit)), ..BudgetConfig::default() };
-    let g = BudgetGuard::new(Arc::clone(&ledger) as Arc<dyn BudgetLedger>, Arc::new(clock.clone()), cfg, EventSink::new(64));
+    let g = BudgetGuard::new(
+        Arc::clone(&ledger) as Arc<dyn BudgetLedger>,
+        Arc::new(clock.clone()),
+        cfg,
+        EventSink::new(64),
+    );
     (g, ledger, clock)
 }
 
@@ -282,7 +290,7 @@ async fn a_settle_that_fails_is_retried_in_the_background() {
 async fn a_lapsed_in_flight_hold_counts_as_spent_until_its_late_settle() {
     let (g, clock, _) = guard(1.0);
     let mut r = g.reserve(g.scopes(None, None), usd(0.6)).await.unwrap();
-    r.mark_in_flight();
+    r.mark_in_flight().await.unwrap();
     let id = r.id();
     std::mem::forget(r); // the process died while the provider call was in flight
     clock.advance(Duration::from_secs(15 * 60 + 1));
@@ -297,7 +305,13 @@ async fn a_lapsed_in_flight_hold_counts_as_spent_until_its_late_settle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holds_in_flight_do_not_refuse_calls_the_budget_can_pay() {
     // 64 callers at a time, each holding a worst case four times its real cost.
-    let (g, _, _) = guard(1.0);
+    let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
+    let cfg = BudgetConfig {
+        global_limit: Some(usd(1.0)),
+        admission_wait: Duration::from_secs(10),
+        ..BudgetConfig::default()
+    };
+    let g = BudgetGuard::new(Arc::new(MemoryLedger::new()), Arc::new(clock), cfg, EventSink::new(64));
     let estimate = usd(0.1);
     let actual = usd(0.025);
     let admitted = Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -57,6 +57,8 @@ pub struct Settings {
     pub budget_utc_offset: Option<String>,
     /// Alert thresholds in percent.
     pub budget_alerts: Option<Vec<u8>>,
+    /// Seconds a generation held up only by calls in flight waits for room (0..=600).
+    pub budget_wait: Option<f64>,
     /// `off`, `shrink[:min_tokens]` or `model:<id>`.
     pub degrade: Option<String>,
     /// Requests per hour by tier (adds tiers or replaces their quota).
@@ -244,6 +246,12 @@ impl Config {
                 return Err(Error::config("budget_alerts", format!("{bad} is not a percentage in 1..=100")));
             }
             c.budget_alerts = alerts;
+        }
+        if let Some(w) = s.budget_wait {
+            if !(0.0..=600.0).contains(&w) {
+                return Err(Error::config("budget_wait", format!("{w} is not a number of seconds in 0..=600")));
+            }
+            c.budget_wait = Duration::from_secs_f64(w);
         }
         if let Some(d) = s.degrade {
             c.degrade = d.parse::<DegradePolicy>().map_err(|e| named("degrade", e))?;

@@ -111,6 +111,10 @@ pub struct GeneratedContent {
     pub model: String,
     /// Whether this answer came from the cache.
     pub cached: bool,
+    /// Whether the piece is in the library. A paid piece whose store failed (after retries) is
+    /// still returned, with `false` here, rather than lost behind an error.
+    #[serde(default = "stored_default")]
+    pub stored: bool,
     /// When it was generated.
     pub created_at: DateTime<Utc>,
     /// The brief it answers.
@@ -121,4 +125,8 @@ pub struct GeneratedContent {
     /// The template it came from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<TemplateRef>,
+}
+
+fn stored_default() -> bool {
+    true
 }

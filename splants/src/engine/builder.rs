@@ -169,6 +169,7 @@ impl ContentEngineBuilder {
                 period: config.budget_period,
                 alert_thresholds: config.budget_alerts.clone(),
                 lease,
+                admission_wait: config.budget_wait,
             },
             events.clone(),
         );

@@ -33,6 +33,9 @@ pub struct RequestContext {
     /// The caller already counted this request against the key's quotas (the HTTP server does,
     /// once per HTTP request, to answer with rate-limit headers); the engine does not count again.
     pub rate_limit_counted: bool,
+    /// How long this call may wait for budget held by calls in flight to settle before it is
+    /// refused; `None` uses the engine's `budget_wait` (`SPLANTS_BUDGET_WAIT_SECS`).
+    pub budget_wait: Option<std::time::Duration>,
 }
 
 impl RequestContext {
@@ -78,6 +81,14 @@ impl RequestContext {
     #[must_use]
     pub fn tenant_budget(mut self, limit: Usd) -> Self {
         self.tenant_budget = Some(limit);
+        self
+    }
+
+    /// Sets how long this call may wait for budget held by calls in flight (zero: refuse at
+    /// once).
+    #[must_use]
+    pub fn budget_wait(mut self, wait: std::time::Duration) -> Self {
+        self.budget_wait = Some(wait);
         self
     }
 

@@ -4,7 +4,7 @@
 use super::EngineInner;
 use super::context::RequestContext;
 use crate::analysis;
-use crate::budget::{BudgetGuard, Reservation, ScopeLimit};
+use crate::budget::{BudgetGuard, Reservation, ReserveOptions, ScopeLimit};
 use crate::cache::ContentCache;
 use crate::config::DegradePolicy;
 use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
@@ -65,14 +65,15 @@ struct BudgetObserver {
     budget: BudgetGuard,
     scopes: Arc<[ScopeLimit]>,
     estimate: Usd,
+    options: ReserveOptions,
     extra: Mutex<Vec<Reservation>>,
 }
 
 #[async_trait]
 impl AttemptObserver for BudgetObserver {
     async fn before_resend(&self, failure: &Error) -> Result<()> {
-        let mut r = self.budget.reserve(Arc::clone(&self.scopes), self.estimate).await?;
-        r.mark_in_flight();
+        let mut r = self.budget.reserve_with(Arc::clone(&self.scopes), self.estimate, self.options).await?;
+        r.mark_in_flight().await?;
         tracing::warn!(error = %failure, estimate = %self.estimate, "re-sending after an attempt that may have been billed; reserved again");
         self.extra.lock().push(r);
         Ok(())
@@ -131,12 +132,13 @@ impl EngineInner {
         &self,
         creq: &mut CompletionRequest,
         scopes: &Arc<[ScopeLimit]>,
+        options: ReserveOptions,
     ) -> Result<Option<(Reservation, Usd)>> {
         let quote = self.quote_completion(creq)?;
         if quote.free {
             return Ok(None);
         }
-        let err = match self.budget.reserve(Arc::clone(scopes), quote.estimate).await {
+        let err = match self.budget.reserve_with(Arc::clone(scopes), quote.estimate, options).await {
             Ok(r) => return Ok(Some((r, quote.estimate))),
             Err(e) => e,
         };
@@ -164,13 +166,13 @@ impl EngineInner {
                 tracing::info!(from = creq.max_tokens, to = max_tokens, "budget short: shrinking max_tokens");
                 creq.max_tokens = max_tokens;
                 let estimate = self.quote_completion(creq)?.estimate;
-                Ok(Some((self.budget.reserve(Arc::clone(scopes), estimate).await?, estimate)))
+                Ok(Some((self.budget.reserve_with(Arc::clone(scopes), estimate, options).await?, estimate)))
             }
             DegradePolicy::CheaperModel(model) => {
                 tracing::info!(model = %model, "budget short: trying the cheaper model");
                 creq.model = Some(model.clone());
                 let estimate = self.quote_completion(creq)?.estimate;
-                Ok(Some((self.budget.reserve(Arc::clone(scopes), estimate).await?, estimate)))
+                Ok(Some((self.budget.reserve_with(Arc::clone(scopes), estimate, options).await?, estimate)))
             }
         }
     }
@@ -233,12 +235,17 @@ impl EngineInner {
                 ctx.tenant.as_deref().map(|t| (t, ctx.tenant_budget)),
             )
             .into();
-        let reserved = self.reserve(&mut creq, &scopes).instrument(tracing::debug_span!("budget_reserve")).await?;
+        // The call is sent right after the reserve: the hold is stored as in flight, so a crash
+        // of this process counts it as spent, not as nothing.
+        let options = ReserveOptions { in_flight: true, wait: ctx.budget_wait };
+        let reserved =
+            self.reserve(&mut creq, &scopes, options).instrument(tracing::debug_span!("budget_reserve")).await?;
         let estimate = reserved.as_ref().map(|(_, e)| *e).unwrap_or(Usd::ZERO);
         let observer = Arc::new(BudgetObserver {
             budget: self.budget.clone(),
             scopes: Arc::clone(&scopes),
             estimate,
+            options,
             extra: Mutex::new(Vec::new()),
         });
         if reserved.is_some() {
@@ -246,7 +253,8 @@ impl EngineInner {
         }
         let mut reservation = reserved.map(|(r, _)| r);
         if let Some(r) = reservation.as_mut() {
-            r.mark_in_flight();
+            // Stored in flight already: no ledger write.
+            r.mark_in_flight().await?;
         }
         let requested_model = creq.model.clone().unwrap_or_else(|| self.provider.default_model().to_owned());
         let t0 = Instant::now();
@@ -364,6 +372,7 @@ impl EngineInner {
             provider: completion.provider.clone(),
             model: completion.model.clone(),
             cached: false,
+            stored: true,
             created_at: truncate_micros(self.clock.now()),
             request: request.clone(),
             owner,
@@ -376,10 +385,35 @@ impl EngineInner {
         let ((), (), stored) = tokio::join!(
             settle(reservation, cost, &completion.model),
             self.save_usage(record),
-            self.storage.save_content(&content).instrument(tracing::debug_span!("store")),
+            self.store_paid(&content).instrument(tracing::debug_span!("store")),
         );
-        stored?;
+        let mut content = content;
+        if !stored {
+            content.stored = false;
+            self.events.emit(EngineEvent::ContentUnstored { content_id: content.id.clone(), cost_usd: cost });
+        }
         Ok(content)
+    }
+
+    /// Stores a piece whose call was paid, trying again a few times; false if it could not be
+    /// stored (the caller still gets the piece, marked unstored, instead of an error).
+    async fn store_paid(&self, content: &GeneratedContent) -> bool {
+        let mut pause = Duration::from_millis(50);
+        for attempt in 1..=STORE_TRIES {
+            match self.storage.save_content(content).await {
+                Ok(()) => return true,
+                Err(e) if attempt == STORE_TRIES => {
+                    tracing::error!(content_id = %content.id, cost = %content.cost_usd, error = %e,
+                        "could not store a paid piece; returning it marked unstored");
+                }
+                Err(e) => {
+                    tracing::warn!(content_id = %content.id, attempt, error = %e, "storing a paid piece failed; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 4;
+                }
+            }
+        }
+        false
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -434,13 +468,16 @@ impl EngineInner {
     }
 }
 
+/// Tries to store a paid piece (the last one 850 ms after the first).
+const STORE_TRIES: u32 = 3;
+
 /// Settles a paid call. The piece is paid for either way, so a failed settle is logged loudly
 /// rather than failing the request.
 async fn settle(reservation: Option<Reservation>, cost: Usd, model: &str) {
     if let Some(r) = reservation
         && let Err(e) = r.settle(cost, model).instrument(tracing::debug_span!("budget_settle")).await
     {
-        tracing::error!(error = %e, cost = %cost, "could not settle a paid call in the budget ledger");
+        tracing::error!(error = %e, cost = %cost, "could not settle a paid call yet; finishing it in the background");
     }
 }
 

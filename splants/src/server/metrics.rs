@@ -57,6 +57,7 @@ pub struct Metrics {
     budget_usage: Gauge<f64, AtomicU64>,
     rate_limited: Counter,
     cache_hits: Counter,
+    unstored: Counter,
     http_requests: Family<HttpLabels, Counter>,
     http_duration: HistogramFamily<RouteLabels>,
 }
@@ -96,6 +97,12 @@ impl Metrics {
         );
         let rate_limited = Counter::default();
         registry.register("rate_limited_requests", "Requests refused by the rate limiter", rate_limited.clone());
+        let unstored = Counter::default();
+        registry.register(
+            "unstored_pieces",
+            "Paid pieces returned marked unstored because the library could not store them",
+            unstored.clone(),
+        );
         let cache_hits = Counter::default();
         registry.register("content_cache_hits", "Generations answered from the cache", cache_hits.clone());
         let http_requests = Family::<HttpLabels, Counter>::default();
@@ -114,6 +121,7 @@ impl Metrics {
             active_requests,
             budget_usage,
             rate_limited,
+            unstored,
             cache_hits,
             http_requests,
             http_duration,
@@ -160,6 +168,9 @@ impl Metrics {
             }
             EngineEvent::RateLimited { .. } => {
                 self.rate_limited.inc();
+            }
+            EngineEvent::ContentUnstored { .. } => {
+                self.unstored.inc();
             }
             _ => {}
         }

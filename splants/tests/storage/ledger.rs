@@ -34,6 +34,7 @@ fn request(scopes: &[(Scope, f64)], amount: f64, now: DateTime<Utc>) -> ReserveR
         amount: usd(amount),
         now,
         lease_until: now + Duration::minutes(15),
+        in_flight: false,
     }
 }
 
@@ -264,8 +265,9 @@ async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
         splants::events::EventSink::new(16),
     );
     let (mut cancelled, mut finished) = (0, 0);
-    // Cancel at every point of the reserve, from the first poll to its COMMIT.
-    for n in (1..400).step_by(3) {
+    // Cancel at every point of the reserve, from the first poll to its COMMIT (and past it).
+    let polls = std::iter::successors(Some(1_usize), |n| Some(n + n / 8 + 1)).take_while(|n| *n < 100_000);
+    for n in polls {
         match poll_at_most(guard.reserve(guard.scopes(None, None), usd(0.01)), n).await {
             None => cancelled += 1,
             Some(r) => {
@@ -299,4 +301,41 @@ async fn lapsed_rows_are_removed_once_their_period_is_over(kind: Kind) {
     let next_period = window().end + Duration::hours(1);
     l.reclaim_expired(next_period).await.unwrap();
     assert_eq!(crate::support::count_rows(&db, "budget_reservations").await, 0);
+}
+
+conformance!(a_lapsed_in_flight_hold_counts_as_spent_until_settled_or_released);
+
+async fn a_lapsed_in_flight_hold_counts_as_spent_until_settled_or_released(kind: Kind) {
+    let (_, l, _db) = store(kind).await;
+    let scopes = [(Scope::Global, 1.0), (key("k"), 1.0)];
+    let sent = ReserveRequest { in_flight: true, ..request(&scopes, 0.4, now()) };
+    let marked = request(&scopes, 0.3, now());
+    let unsent = request(&scopes, 0.2, now());
+    for r in [&sent, &marked, &unsent] {
+        l.reserve(r).await.unwrap();
+    }
+    l.mark_in_flight(marked.id).await.unwrap();
+    // Their process dies; the leases lapse: the calls in flight were probably billed.
+    let later = now() + Duration::minutes(16);
+    assert_eq!(l.reclaim_expired(later).await.unwrap(), 3);
+    for scope in [Scope::Global, key("k")] {
+        let u = usage(l.as_ref(), &scope).await;
+        assert_eq!((u.spent, u.reserved, u.in_flight), (usd(0.7), Usd::ZERO, 0), "{scope}");
+    }
+    // A late settle replaces the counted amount with the real cost, once.
+    let out = l.settle(sent.id, usd(0.1), later).await.unwrap();
+    assert_eq!(out, SettleOutcome { overshoot: Usd::ZERO, spent_after: vec![usd(0.4), usd(0.4)], was_held: false });
+    assert_eq!(l.settle(sent.id, usd(0.1), later).await.unwrap(), SettleOutcome::default());
+    // A late release says it was never billed: the counted amount is taken back.
+    l.release(marked.id).await.unwrap();
+    l.release(unsent.id).await.unwrap();
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await, ScopeUsage { spent: usd(0.1), ..ScopeUsage::default() });
+    // A late settle above the reserved amount is overshoot.
+    let over = ReserveRequest { in_flight: true, ..request(&scopes, 0.1, later) };
+    l.reserve(&over).await.unwrap();
+    l.reclaim_expired(later + Duration::minutes(16)).await.unwrap();
+    let out = l.settle(over.id, usd(0.15), later + Duration::minutes(17)).await.unwrap();
+    assert_eq!(out.overshoot, usd(0.05));
+    let u = usage(l.as_ref(), &Scope::Global).await;
+    assert_eq!((u.spent, u.overshoot_count), (usd(0.25), 1));
 }

@@ -187,6 +187,7 @@ pub fn piece(id: &str, created_at: DateTime<Utc>) -> GeneratedContent {
         .target_audience("Small business owners")
         .language("en");
     GeneratedContent {
+        stored: true,
         id: id.to_owned(),
         content: "# AI tips\n\nUse AI for marketing. \"Quotes\", ünïcödé and emoji 🚀.".into(),
         content_type: ContentType::Blog,

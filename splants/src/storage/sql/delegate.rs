@@ -121,6 +121,12 @@ macro_rules! sql_backend_traits {
             async fn reclaim_expired(&self, now: chrono::DateTime<chrono::Utc>) -> $crate::Result<u64> {
                 self.store.reclaim_expired(now).await
             }
+            async fn mark_in_flight(&self, id: $crate::budget::ReservationId) -> $crate::Result<()> {
+                self.store.mark_in_flight(id).await
+            }
+            async fn cancel_reserve(&self, request: &$crate::budget::ReserveRequest) -> $crate::Result<()> {
+                self.store.cancel_reserve(request).await
+            }
             async fn mark_alert(
                 &self,
                 scope: &$crate::budget::Scope,

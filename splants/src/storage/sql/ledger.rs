@@ -7,7 +7,10 @@
 //! `UPDATE … SET reserved = reserved + amount WHERE spent + reserved + amount <= limit RETURNING`
 //! per scope (a missing row is first created with `INSERT … ON CONFLICT DO NOTHING`), rolled back
 //! unless every scope took it. A settled or released hold's row is deleted;
-//! a hold whose lease lapsed stays as `lapsed`, so a late settle still counts its spend.
+//! a hold whose lease lapsed stays as `lapsed` until its period is over, so a late settle still
+//! counts its spend (in place of the amount the reclaim counted for an in-flight hold). A reserve
+//! whose caller went away is cancelled with a `lapsed` row of nothing under its id, so a write
+//! still on its way fails on the primary key instead of leaving a hold nobody owns.
 
 use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, to_u64};
 use crate::budget::{PeriodWindow, ReservationId, ReserveRequest, Scope, ScopeUsage, SettleOutcome, distinct_scopes};
@@ -22,6 +25,9 @@ struct Hold {
     window: PeriodWindow,
     amount: Usd,
     held: bool,
+    in_flight: bool,
+    /// What a reclaim counted as spent for this lapsed hold.
+    counted: Usd,
 }
 
 fn scopes_json(scopes: &[Scope]) -> Result<String> {
@@ -42,6 +48,8 @@ fn hold_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<Hold> {
         window: PeriodWindow { start: col(DB::time(r, "period_start"))?, end: col(DB::time(r, "period_end"))? },
         amount: Usd::from_nanos(col(DB::int(r, "amount"))?),
         held: col(DB::text(r, "state"))? == "held",
+        in_flight: col(DB::int(r, "in_flight"))? != 0,
+        counted: Usd::from_nanos(col(DB::int(r, "counted"))?),
     })
 }
 
@@ -50,10 +58,11 @@ fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Lowers `reserved` and `in_flight` of one spend row by holds that ended without spending.
-fn unhold(scope: &str, window: &PeriodWindow, amount: Usd, holds: i64) -> Sql {
+/// Lowers `reserved` and `in_flight` of one spend row by holds that ended, and adds `spent`
+/// to its spend (what a reclaim counts for holds in flight, or takes back: negative).
+fn unhold(scope: &str, window: &PeriodWindow, amount: Usd, holds: i64, spent: Usd) -> Sql {
     Sql::new(
-        "UPDATE budget_spend SET reserved = reserved - $1, \
+        "UPDATE budget_spend SET reserved = reserved - $1, spent = spent + $6, \
          in_flight = CASE WHEN in_flight >= $2 THEN in_flight - $2 ELSE 0 END \
          WHERE scope = $3 AND period_start = $4 AND period_end = $5",
     )
@@ -62,7 +71,11 @@ fn unhold(scope: &str, window: &PeriodWindow, amount: Usd, holds: i64) -> Sql {
     .arg(Arg::Text(scope.to_owned()))
     .arg(Arg::Time(window.start))
     .arg(Arg::Time(window.end))
+    .arg(Arg::Int(spent.nanos()))
 }
+
+/// The columns a hold is read back with.
+const HOLD_COLUMNS: &str = "scopes, period_start, period_end, amount, state, in_flight, counted";
 
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Holds `req.amount` on every scope, or on none (`budget_exceeded` names the first scope,
@@ -104,7 +117,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         let insert = Sql::new(
             "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7)",
+             created_at, in_flight) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
         )
         .arg(Arg::Text(req.id.to_string()))
         .arg(Arg::Text(scopes_json(&ordered)?))
@@ -112,9 +125,70 @@ impl<DB: SqlBackend> SqlStore<DB> {
         .arg(Arg::Time(end))
         .arg(Arg::Int(req.amount.nanos()))
         .arg(Arg::Time(req.lease_until))
-        .arg(Arg::Time(req.now));
+        .arg(Arg::Time(req.now))
+        .arg(Arg::Int(i64::from(req.in_flight)));
+        // Fails on the primary key if the reserve was cancelled meanwhile (see `cancel_reserve`).
         DB::execute(&mut tx, insert).await.map_err(|e| db_error("recording a budget reservation", &e))?;
         Self::commit(tx).await
+    }
+
+    /// Ends the hold of a reserve whose caller went away: releases it if it was taken, else
+    /// leaves a `lapsed` row of nothing under its id so that a write still on its way cannot
+    /// commit (it fails on the primary key and rolls back).
+    pub(crate) async fn cancel_reserve(&self, req: &ReserveRequest) -> Result<()> {
+        // Twice at most: the reserve may commit between the two statements of the first try.
+        for _ in 0..2 {
+            let mut tx = self.begin().await?;
+            if let Some(hold) = self.take_hold(&mut tx, req.id).await? {
+                self.give_back(&mut tx, &hold).await?;
+                return Self::commit(tx).await;
+            }
+            let tombstone = Sql::new(
+                "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
+                 created_at) VALUES ($1, '[]', $2, $3, 0, $4, 'lapsed', $5) ON CONFLICT DO NOTHING",
+            )
+            .arg(Arg::Text(req.id.to_string()))
+            .arg(Arg::Time(req.window.start))
+            .arg(Arg::Time(req.window.end))
+            .arg(Arg::Time(req.lease_until))
+            .arg(Arg::Time(req.now));
+            let placed =
+                DB::execute(&mut tx, tombstone).await.map_err(|e| db_error("cancelling a budget reservation", &e))?;
+            Self::commit(tx).await?;
+            if placed == 1 {
+                return Ok(());
+            }
+        }
+        Err(Error::storage(format!("budget reservation {} could not be cancelled", req.id)))
+    }
+
+    /// Gives a hold taken off the books back to its scopes: a held one's amount, and what a
+    /// reclaim counted for a lapsed one (released: nothing was billed after all).
+    async fn give_back(&self, conn: &mut DB::Connection, hold: &Hold) -> Result<()> {
+        let (amount, holds, spent) = if hold.held {
+            (hold.amount, 1, Usd::ZERO)
+        } else if hold.counted > Usd::ZERO {
+            (Usd::ZERO, 0, Usd::ZERO - hold.counted)
+        } else {
+            return Ok(());
+        };
+        let mut sorted: Vec<String> = hold.scopes.iter().map(Scope::as_key).collect();
+        sorted.sort();
+        for scope in sorted {
+            DB::execute(conn, unhold(&scope, &hold.window, amount, holds, spent))
+                .await
+                .map_err(|e| db_error("releasing budget", &e))?;
+        }
+        Ok(())
+    }
+
+    /// Marks a held reservation as in flight: a lapse of its lease then counts it as spent.
+    pub(crate) async fn mark_in_flight(&self, id: ReservationId) -> Result<()> {
+        let sql = Sql::new("UPDATE budget_reservations SET in_flight = 1 WHERE id = $1 AND state = 'held'")
+            .arg(Arg::Text(id.to_string()));
+        let mut c = self.writer().await?;
+        DB::execute(&mut c, sql).await.map_err(|e| db_error("marking a budget reservation in flight", &e))?;
+        Ok(())
     }
 
     /// The guarded update: holds `req.amount` on `scope` if it has room; false otherwise (or
@@ -175,6 +249,13 @@ impl<DB: SqlBackend> SqlStore<DB> {
                 Err(e) => return e,
             }
         }
+        // Scopes sorted before the one that failed already hold this request's amount in this
+        // transaction: their figures are read as they were before it.
+        for (scope, (_, reserved)) in figures.iter_mut() {
+            if scope.as_str() < failed {
+                *reserved = *reserved - req.amount;
+            }
+        }
         let first = req
             .scopes
             .iter()
@@ -200,10 +281,8 @@ impl<DB: SqlBackend> SqlStore<DB> {
 
     /// Deletes the reservation row and returns the hold it described, if any.
     async fn take_hold(&self, conn: &mut DB::Connection, id: ReservationId) -> Result<Option<Hold>> {
-        let sql = Sql::new(
-            "DELETE FROM budget_reservations WHERE id = $1 RETURNING scopes, period_start, period_end, amount, state",
-        )
-        .arg(Arg::Text(id.to_string()));
+        let sql = Sql::dynamic(format!("DELETE FROM budget_reservations WHERE id = $1 RETURNING {HOLD_COLUMNS}"))
+            .arg(Arg::Text(id.to_string()));
         let rows = DB::fetch(conn, sql).await.map_err(|e| db_error("finishing a budget reservation", &e))?;
         rows.first().map(hold_from_row::<DB>).transpose()
     }
@@ -217,6 +296,8 @@ impl<DB: SqlBackend> SqlStore<DB> {
         };
         let overshoot = if actual > hold.amount { actual - hold.amount } else { Usd::ZERO };
         let (unheld, holds) = if hold.held { (hold.amount, 1) } else { (Usd::ZERO, 0) };
+        // A lapsed hold's reclaim may have counted its amount already: the real cost replaces it.
+        let added = actual - hold.counted;
         let mut sorted: Vec<String> = hold.scopes.iter().map(Scope::as_key).collect();
         sorted.sort();
         let mut spent: BTreeMap<String, Usd> = BTreeMap::new();
@@ -227,7 +308,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
                  overshoot = overshoot + $4, overshoot_count = overshoot_count + $5 \
                  WHERE scope = $6 AND period_start = $7 AND period_end = $8 RETURNING spent",
             )
-            .arg(Arg::Int(actual.nanos()))
+            .arg(Arg::Int(added.nanos()))
             .arg(Arg::Int(unheld.nanos()))
             .arg(Arg::Int(holds))
             .arg(Arg::Int(overshoot.nanos()))
@@ -251,16 +332,8 @@ impl<DB: SqlBackend> SqlStore<DB> {
     /// Drops a hold without spending. Idempotent.
     pub(crate) async fn release(&self, id: ReservationId) -> Result<()> {
         let mut tx = self.begin().await?;
-        if let Some(hold) = self.take_hold(&mut tx, id).await?
-            && hold.held
-        {
-            let mut sorted: Vec<String> = hold.scopes.iter().map(Scope::as_key).collect();
-            sorted.sort();
-            for scope in sorted {
-                DB::execute(&mut tx, unhold(&scope, &hold.window, hold.amount, 1))
-                    .await
-                    .map_err(|e| db_error("releasing budget", &e))?;
-            }
+        if let Some(hold) = self.take_hold(&mut tx, id).await? {
+            self.give_back(&mut tx, &hold).await?;
         }
         Self::commit(tx).await
     }
@@ -273,12 +346,17 @@ impl<DB: SqlBackend> SqlStore<DB> {
         Ok(!DB::fetch(&mut c, sql).await.map_err(|e| db_error("checking budget leases", &e))?.is_empty())
     }
 
-    /// Marks every hold whose lease lapsed by `now` as `lapsed` and gives its amount back.
-    /// Holds another process is finishing right now are skipped (they are not lapsed for long).
+    /// Marks every hold whose lease lapsed by `now` as `lapsed`: an in-flight hold's amount
+    /// moves from reserved to spent, any other's is given back. Forgets lapsed holds of periods
+    /// over by `now`. Holds another process is finishing right now are skipped (they are not
+    /// lapsed for long).
     pub(crate) async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         let mut tx = self.begin().await?;
+        let forget =
+            Sql::new("DELETE FROM budget_reservations WHERE state = 'lapsed' AND period_end <= $1").arg(Arg::Time(now));
+        DB::execute(&mut tx, forget).await.map_err(|e| db_error("reclaiming budget leases", &e))?;
         let sql = Sql::dynamic(format!(
-            "SELECT id, scopes, period_start, period_end, amount, state FROM budget_reservations \
+            "SELECT id, {HOLD_COLUMNS} FROM budget_reservations \
              WHERE state = 'held' AND lease_until <= $1 ORDER BY id{}",
             DB::FOR_UPDATE_SKIP_LOCKED
         ))
@@ -289,26 +367,29 @@ impl<DB: SqlBackend> SqlStore<DB> {
             return Ok(0);
         }
         let mut ids = Vec::with_capacity(rows.len());
-        let mut back: BTreeMap<(String, PeriodWindow), (Usd, i64)> = BTreeMap::new();
+        let mut back: BTreeMap<(String, PeriodWindow), (Usd, i64, Usd)> = BTreeMap::new();
         for r in &rows {
             ids.push(col(DB::text(r, "id"))?);
             let hold = hold_from_row::<DB>(r)?;
+            let counted = if hold.in_flight { hold.amount } else { Usd::ZERO };
             for s in &hold.scopes {
                 let e = back.entry((s.as_key(), hold.window)).or_default();
                 e.0 += hold.amount;
                 e.1 += 1;
+                e.2 += counted;
             }
         }
         for chunk in ids.chunks(500) {
             let mut mark = Sql::dynamic(format!(
-                "UPDATE budget_reservations SET state = 'lapsed' WHERE id IN ({})",
+                "UPDATE budget_reservations SET state = 'lapsed', \
+                 counted = CASE WHEN in_flight <> 0 THEN amount ELSE 0 END WHERE id IN ({})",
                 placeholders(1, chunk.len())
             ));
             mark.args.extend(chunk.iter().map(|id| Arg::Text(id.clone())));
             DB::execute(&mut tx, mark).await.map_err(|e| db_error("reclaiming budget leases", &e))?;
         }
-        for ((scope, window), (amount, holds)) in back {
-            DB::execute(&mut tx, unhold(&scope, &window, amount, holds))
+        for ((scope, window), (amount, holds, counted)) in back {
+            DB::execute(&mut tx, unhold(&scope, &window, amount, holds, counted))
                 .await
                 .map_err(|e| db_error("reclaiming budget leases", &e))?;
         }

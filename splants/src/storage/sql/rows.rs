@@ -68,6 +68,7 @@ pub(crate) fn content_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<GeneratedC
         metadata: col(DB::json(r, "metadata"))?,
         cost_usd: Usd::from_nanos(col(DB::int(r, "cost"))?),
         usage: col(DB::json(r, "usage"))?,
+        stored: true,
         provider: col(DB::text(r, "provider"))?,
         model: col(DB::text(r, "model"))?,
         cached: col(DB::boolean(r, "cached"))?,
