@@ -37,6 +37,7 @@ use crate::events::{EngineEvent, EventSink};
 use crate::money::Usd;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -472,8 +473,13 @@ impl Reservation {
     /// The cost is never lost: if the ledger fails, or this future is dropped before it
     /// answers, the settle is finished in the background with retries (the error is still
     /// returned, for the log).
-    pub async fn settle(mut self, actual: Usd, model: &str) -> Result<SettleOutcome> {
+    pub fn settle(mut self, actual: Usd, model: &str) -> impl Future<Output = Result<SettleOutcome>> + Send + '_ {
+        // Set before the first poll: a future dropped unpolled still settles at `actual`.
         self.settling = Some(actual);
+        self.settle_now(actual, model)
+    }
+
+    async fn settle_now(mut self, actual: Usd, model: &str) -> Result<SettleOutcome> {
         let now = self.guard.clock.now();
         let outcome = self.guard.ledger.settle(self.id, actual, now).await?;
         self.done = true;

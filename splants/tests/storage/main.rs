@@ -13,6 +13,7 @@ mod content;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod engines;
 mod ledger;
+mod ledger_model;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod processes;
 mod records;
