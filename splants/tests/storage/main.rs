@@ -10,6 +10,8 @@ mod support;
 
 mod analytics;
 mod content;
+#[cfg(all(feature = "openai", any(feature = "sqlite", feature = "postgres")))]
+mod crash;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod engines;
 mod ledger;

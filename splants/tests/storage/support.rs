@@ -328,8 +328,13 @@ pub async fn generate_many(engines: &[splants::ContentEngine], n: usize) -> (usi
 
 /// Rows in `table` of a SQL test database.
 pub async fn count_rows(db: &TestDb, table: &str) -> i64 {
+    count_rows_where(db, table, "TRUE").await
+}
+
+/// Rows of `table` in a SQL test database that match `condition`.
+pub async fn count_rows_where(db: &TestDb, table: &str, condition: &str) -> i64 {
     use sqlx::Connection;
-    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
     if let Some(path) = db.url.strip_prefix("sqlite://") {
         #[cfg(feature = "sqlite")]
         {
