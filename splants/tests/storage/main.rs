@@ -12,6 +12,7 @@ mod analytics;
 mod content;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod engines;
+mod keys;
 mod ledger;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod processes;
