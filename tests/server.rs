@@ -349,6 +349,8 @@ async fn rotation_shares_one_quota_and_is_allowed_when_it_is_spent() {
         }
     }
     assert_eq!(ok, 10, "old and new secrets together get one quota of 10 per hour");
+    let (st, _, e) = rotate_self(&s, &old, json!({})).await;
+    assert_eq!(st, 429, "the old secret's rotate-key is counted like any request: {e}");
     // The quota is spent, yet the key can still be rotated (a leaked key must always be).
     let (st, _, r) = rotate_self(&s, &new, json!({"grace_hours": 0})).await;
     assert_eq!(st, 200, "{r}");

@@ -462,17 +462,8 @@ impl KeyManager {
                 format!("must be at most {} hours", MAX_ROTATION_GRACE.as_secs() / 3600),
             ));
         }
-        let old = self.storage.get_key(id).await?.ok_or_else(|| Error::not_found("api_key", id))?;
-        if old.status != KeyStatus::Active {
-            return Err(Error::validation(
-                "key_id",
-                format!("key `{id}` is {} and cannot be rotated", old.status.as_str()),
-            ));
-        }
         let now = self.clock.now();
-        if old.expires_at.is_some_and(|e| e <= now) {
-            return Err(Error::validation("key_id", format!("key `{id}` has expired and cannot be rotated")));
-        }
+        let old = self.rotatable(id, now).await?;
         let grace = chrono::Duration::from_std(grace).map_err(|_| Error::validation("grace", "is too long"))?;
         let old_expires = match old.expires_at {
             Some(e) if e < now + grace => e,
@@ -502,11 +493,28 @@ impl KeyManager {
         })
     }
 
+    /// Key `id`, if it can be rotated at `now`: it exists, is active and has not expired.
+    async fn rotatable(&self, id: &str, now: DateTime<Utc>) -> Result<ApiKeyRecord> {
+        let old = self.storage.get_key(id).await?.ok_or_else(|| Error::not_found("api_key", id))?;
+        if old.status != KeyStatus::Active {
+            return Err(Error::validation(
+                "key_id",
+                format!("key `{id}` is {} and cannot be rotated", old.status.as_str()),
+            ));
+        }
+        if old.expires_at.is_some_and(|e| e <= now) {
+            return Err(Error::validation("key_id", format!("key `{id}` has expired and cannot be rotated")));
+        }
+        Ok(old)
+    }
+
     /// Rotation asked for by the key `caller` (the HTTP `rotate-key` route). An admin may
     /// rotate any key with any grace, as [`KeyManager::rotate`]. Any other key may rotate only
     /// itself, at most [`ROTATIONS_PER_HOUR`] times an hour per identity (refused with
     /// [`Error::RateLimited`], quota `rotation`), and its grace is capped at
     /// [`DEFAULT_ROTATION_GRACE`] (a longer request is shortened, and the message says so).
+    /// Only a rotation that can happen is counted: an old secret in its grace period cannot use
+    /// up its identity's rotations.
     pub async fn rotate_by(&self, caller: &ApiKeyInfo, id: &str, grace: Option<Duration>) -> Result<RotatedKey> {
         if caller.role == KeyRole::Admin {
             return self.rotate(id, grace).await;
@@ -514,6 +522,7 @@ impl KeyManager {
         if id != caller.id {
             return Err(Error::Unauthorized { reason: "only an admin key may rotate another key".into() });
         }
+        self.rotatable(id, self.clock.now()).await?;
         let quota = Quota::new(ROTATIONS_PER_HOUR, Duration::from_secs(3600))?;
         self.limiter
             .check(&format!("rotate:{}", caller.identity), &[NamedQuota { name: "rotation".to_owned(), quota }], 1)

@@ -203,3 +203,21 @@ async fn changing_api_key_revokes_the_previous_bootstrap_key() {
     m.verify(rotated.new_key.secret.expose()).await.unwrap();
     m.verify("third-api-key").await.unwrap();
 }
+
+#[tokio::test]
+async fn an_old_secret_cannot_spend_the_rotation_quota() {
+    let (m, _, _) = manager();
+    let first = m.create(NewKey::named("user")).await.unwrap();
+    let old = m.verify(first.secret.expose()).await.unwrap();
+    let r = m.rotate_by(&old, &old.id, None).await.unwrap();
+    // Whoever still holds the old secret during the grace period keeps asking.
+    for _ in 0..20 {
+        let e = m.rotate_by(&old, &old.id, None).await.unwrap_err();
+        assert_eq!(e.code().as_str(), "validation_error", "{e:?}");
+    }
+    let mut current = m.verify(r.new_key.secret.expose()).await.unwrap();
+    for _ in 1..crate::auth::ROTATIONS_PER_HOUR {
+        let r = m.rotate_by(&current, &current.id, None).await.unwrap();
+        current = m.verify(r.new_key.secret.expose()).await.unwrap();
+    }
+}

@@ -3,18 +3,20 @@
 use super::error::{ApiError, REQUEST_ID};
 use super::extract::{BodyLimit, Caller};
 use super::state::AppState;
+use crate::auth::KeyStatus;
 use crate::error::Error;
 use crate::ratelimit::RateDecision;
 use axum::extract::{MatchedPath, Request, State};
 
-/// The route not counted against a key's request quota (it has its own, per identity), so a
-/// key whose quota a thief has spent can still be rotated.
-const ROTATE_KEY_ROUTE: &str = "/v1/admin/rotate-key";
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 use tracing::Instrument;
+
+/// The route not counted against a key's request quota (it has its own, per identity), so a
+/// key whose quota a thief has spent can still be rotated.
+const ROTATE_KEY_ROUTE: &str = "/v1/admin/rotate-key";
 
 /// `X-Request-ID`.
 pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -91,7 +93,10 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request
     };
     let mut ctx = key.context();
     ctx.request_id = REQUEST_ID.try_with(Clone::clone).ok();
-    let rotation = req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == ROTATE_KEY_ROUTE);
+    // Only the current secret skips the quota; an old one in its grace period is counted (its
+    // rotation is refused anyway, and would otherwise be an uncounted request).
+    let rotation = key.status == KeyStatus::Active
+        && req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == ROTATE_KEY_ROUTE);
     let counted = if rotation { Ok(None) } else { state.engine.check_rate_limit(&ctx, 1).await };
     let rate = match counted {
         Ok(d) => d,
