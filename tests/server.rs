@@ -281,6 +281,117 @@ async fn key_rotation_keeps_the_old_key_for_the_grace_period() {
     assert_eq!((st, e["code"].as_str()), (422, Some("validation_error")), "an expiring key cannot be rotated again");
 }
 
+/// Creates a user key with `body` (merged into a name) and returns (secret, id, key).
+async fn key_with(s: &TestServer, body: Value) -> (String, String, Value) {
+    let mut req = json!({"name": "app"});
+    req.as_object_mut().unwrap().extend(body.as_object().unwrap().clone());
+    let (st, _, k) = json(s.post("/v1/admin/keys", ADMIN_KEY, req).await).await;
+    assert_eq!(st, 201, "{k}");
+    (k["secret"].as_str().unwrap().to_owned(), k["id"].as_str().unwrap().to_owned(), k)
+}
+
+/// Rotates the caller's own key; returns (status, body).
+async fn rotate_self(s: &TestServer, secret: &str, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
+    json(s.post("/v1/admin/rotate-key", secret, body).await).await
+}
+
+#[tokio::test]
+async fn rotation_carries_budget_expiry_library_and_analytics_over() {
+    let upstream = openai_upstream(BLOG, 0).await;
+    let s = start(openai_config(&upstream)).await;
+    let brief = json!({"content_type": "email", "topic": "Spring sale", "length": 100});
+    let (mut secret, _, _) = key_with(&s, json!({"budget": 0.002, "expires_at": "2026-11-26T06:00:00Z"})).await;
+    let mut pieces = 0;
+    loop {
+        let (st, _, r) = json(s.post("/v1/content/generate", &secret, brief.clone()).await).await;
+        match st {
+            200 => pieces += 1,
+            402 => break,
+            _ => panic!("{st}: {r}"),
+        }
+        assert!(pieces < 50, "the key budget never refused");
+    }
+    assert!(pieces >= 1);
+    for round in 1..=3 {
+        let (st, _, r) = rotate_self(&s, &secret, json!({})).await;
+        assert_eq!(st, 200, "round {round}: a key whose budget is spent can still rotate: {r}");
+        secret = r["new_key"].as_str().unwrap().to_owned();
+        let (st, _, e) = json(s.post("/v1/content/generate", &secret, brief.clone()).await).await;
+        assert_eq!((st, e["code"].as_str()), (402, Some("budget_exceeded")), "round {round}: no fresh budget: {e}");
+        assert_eq!(r["key"]["budget"].as_f64(), Some(0.002));
+        assert_eq!(r["key"]["expires_at"].as_str(), Some("2026-11-26T06:00:00Z"), "round {round}: expiry inherited");
+        assert_eq!(r["old_key_expires"].as_str(), Some("2026-11-26T06:00:00Z"), "never past the old expiry");
+    }
+    let (st, _, page) = json(s.get("/v1/content?limit=100", &secret).await).await;
+    assert_eq!((st, page["items"].as_array().unwrap().len()), (200, pieces), "the old key's pieces: {page}");
+    let (_, _, ov) = json(s.get("/v1/analytics", &secret).await).await;
+    assert_eq!(ov["total_content"].as_u64(), Some(pieces as u64), "{ov}");
+    assert_eq!(upstream.received_requests().await.unwrap().len(), pieces, "no provider call after the 402s");
+}
+
+#[tokio::test]
+async fn rotation_shares_one_quota_and_is_allowed_when_it_is_spent() {
+    let s = start(base_config()).await;
+    let (old, _) = s.user_key("free").await;
+    for _ in 0..4 {
+        assert_eq!(s.get("/v1/templates", &old).await.status(), 200);
+    }
+    let (st, _, r) = rotate_self(&s, &old, json!({})).await;
+    assert_eq!(st, 200, "{r}");
+    let new = r["new_key"].as_str().unwrap().to_owned();
+    let mut ok = 4;
+    for i in 0..20 {
+        let key = if i % 2 == 0 { &new } else { &old };
+        match s.get("/v1/templates", key).await.status().as_u16() {
+            200 => ok += 1,
+            429 => {}
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(ok, 10, "old and new secrets together get one quota of 10 per hour");
+    let (st, _, e) = rotate_self(&s, &old, json!({})).await;
+    assert_eq!(st, 429, "the old secret's rotate-key is counted like any request: {e}");
+    // The quota is spent, yet the key can still be rotated (a leaked key must always be).
+    let (st, _, r) = rotate_self(&s, &new, json!({"grace_hours": 0})).await;
+    assert_eq!(st, 200, "{r}");
+    let newest = r["new_key"].as_str().unwrap().to_owned();
+    assert_eq!(s.get("/v1/templates", &newest).await.status(), 429, "the newest secret shares the spent quota");
+}
+
+#[tokio::test]
+async fn rotation_is_rate_limited_and_a_users_grace_is_capped() {
+    let s = start(base_config()).await;
+    let (mut secret, id, _) = key_with(&s, json!({})).await;
+    let (st, _, r) = rotate_self(&s, &secret, json!({"grace_hours": 720})).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["old_key_expires"].as_str(), Some("2026-11-26T12:00:00Z"), "a user's grace is capped at 24 h: {r}");
+    secret = r["new_key"].as_str().unwrap().to_owned();
+    for _ in 1..5 {
+        let (st, _, r) = rotate_self(&s, &secret, json!({"grace_hours": 1})).await;
+        assert_eq!(st, 200, "{r}");
+        secret = r["new_key"].as_str().unwrap().to_owned();
+    }
+    let (st, h, e) = rotate_self(&s, &secret, json!({})).await;
+    assert_eq!((st, e["code"].as_str()), (429, Some("rate_limited")), "the sixth rotation in an hour: {e}");
+    assert!(h.contains_key("retry-after"));
+    assert_eq!(e["details"]["quota"].as_str(), Some("rotation"), "{e}");
+    assert_eq!(s.get("/v1/templates", &secret).await.status(), 200, "the refusal changed nothing");
+    // An admin is not held to a user's limits: it may rotate the key and give a long grace.
+    let (_, _, keys) = json(s.get("/v1/admin/keys", ADMIN_KEY).await).await;
+    let current = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["status"] == "active" && k["identity"].as_str() == Some(id.as_str()))
+        .unwrap_or_else(|| panic!("the identity's active key: {keys}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (st, _, r) =
+        json(s.post("/v1/admin/rotate-key", ADMIN_KEY, json!({"key_id": current, "grace_hours": 48})).await).await;
+    assert_eq!((st, r["old_key_expires"].as_str()), (200, Some("2026-11-27T12:00:00Z")), "{r}");
+}
+
 #[tokio::test]
 async fn batch_with_mixed_failures_reports_each_item() {
     let s = start(base_config()).await;

@@ -4,7 +4,15 @@
 //! Only its SHA-256 hash and its first 12 characters (the *prefix*, to find it) are stored; the
 //! secret is shown once, when the key is created or rotated, and never logged. A verification
 //! looks the prefix up and compares hashes in constant time. The original app's `API_KEY` is
-//! imported at start as an admin key (its hash, not the text).
+//! imported at start as an admin key (its hash, not the text); when `API_KEY` changes, the key
+//! of the previous value is revoked at the next start.
+//!
+//! Every key has a stable *identity*. Rotation issues a new secret (a new key id) under the same
+//! identity, with the same role, tier, quota, budget, tenant and expiry, so the budget scope
+//! (`key:<identity>`), rate-limit cells, library and cache owner, analytics and usage rows are
+//! shared by the old and new secrets; rotating never yields a fresh budget or quota. Rotation
+//! reserves no budget (a leaked key can always be rotated); a non-admin key may rotate itself
+//! [`ROTATIONS_PER_HOUR`] times an hour and give itself at most [`DEFAULT_ROTATION_GRACE`].
 //!
 //! Verified keys are remembered for [`VERIFY_CACHE_TTL`] so each request need not read the
 //! database; a revocation through this process takes effect at once, through another process
@@ -22,8 +30,14 @@ use sha2::{Digest, Sha256};
 pub const SECRET_PREFIX: &str = "spl_";
 /// Characters of a secret stored in clear to look it up.
 pub const LOOKUP_PREFIX_CHARS: usize = 12;
-/// Grace period during which a rotated key keeps working (the original: 24 hours).
+/// Grace period during which a rotated key keeps working (the original: 24 hours); also the
+/// longest grace a non-admin key may give itself.
 pub const DEFAULT_ROTATION_GRACE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// The longest grace period an admin may give a rotated key (30 days).
+pub const MAX_ROTATION_GRACE: std::time::Duration = std::time::Duration::from_secs(720 * 3600);
+/// Rotations a non-admin key may ask for per hour, per identity (a burst of this many, then one
+/// every 12 minutes): enough to replace a leaked key at once, too few to churn keys.
+pub const ROTATIONS_PER_HOUR: u32 = 5;
 
 /// The lookup prefix of a secret (its first 12 characters).
 pub fn lookup_prefix(secret: &str) -> String {

@@ -427,6 +427,8 @@ export interface TemplateOverrides {
 
 export interface ApiKeyInfo {
   id: string
+  /** The stable identity (budget, quota, library, analytics); rotation keeps it. */
+  identity: string
   name: string
   prefix: string
   role: 'admin' | 'user'

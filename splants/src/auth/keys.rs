@@ -1,17 +1,23 @@
 //! Key records and the manager that issues, verifies, rotates and revokes them.
 
-use super::{DEFAULT_ROTATION_GRACE, hash_secret, hashes_equal, lookup_prefix, new_secret};
+use super::{
+    DEFAULT_ROTATION_GRACE, MAX_ROTATION_GRACE, ROTATIONS_PER_HOUR, hash_secret, hashes_equal, lookup_prefix,
+    new_secret,
+};
 use crate::clock::SharedClock;
 use crate::config::Secret;
 use crate::engine::RequestContext;
 use crate::error::{Error, Result};
 use crate::money::Usd;
-use crate::ratelimit::Quota;
+use crate::ratelimit::{MemoryRateLimiter, NamedQuota, Quota, RateLimiter};
 use crate::storage::Storage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The name of the key created from `API_KEY` (the marker is [`ApiKeyRecord::bootstrap`]).
+const BOOTSTRAP_NAME: &str = "bootstrap (API_KEY)";
 
 /// How long a verified key is trusted without reading the store again.
 pub const VERIFY_CACHE_TTL: Duration = Duration::from_secs(10);
@@ -85,8 +91,13 @@ impl KeyStatus {
 /// A key as stored: the hash, never the secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeyRecord {
-    /// Public id (`key_…`), safe to log.
+    /// Public id (`key_…`) of this secret, safe to log; keys are managed (rotated, revoked) by it.
     pub id: String,
+    /// The stable identity the key's budget, quota, library and analytics belong to: the id of
+    /// the first key of a rotation chain (a new key's own id; a replacement's predecessor's).
+    /// Empty in records written before identities existed, which means the key's own id.
+    #[serde(default)]
+    pub identity: String,
     /// A label for people.
     pub name: String,
     /// The secret's first 12 characters, to look it up.
@@ -113,14 +124,27 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<DateTime<Utc>>,
     /// The key that replaced this one by rotation.
     pub rotated_to: Option<String>,
+    /// Whether this key was imported from `API_KEY` at start-up (a changed `API_KEY` retires
+    /// it). A replacement issued by rotating it is an ordinary key.
+    #[serde(default)]
+    pub bootstrap: bool,
+}
+
+impl ApiKeyRecord {
+    /// The key's stable identity ([`ApiKeyRecord::identity`], else its own id).
+    pub fn stable_identity(&self) -> &str {
+        if self.identity.is_empty() { &self.id } else { &self.identity }
+    }
 }
 
 /// A key as shown to people: everything but the hash.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ApiKeyInfo {
-    /// Public id.
+    /// Public id of this secret (what `rotate-key` and `DELETE /v1/admin/keys/{id}` take).
     pub id: String,
+    /// The stable identity its budget, quota, library and analytics belong to; rotation keeps it.
+    pub identity: String,
     /// Label.
     pub name: String,
     /// The secret's visible prefix.
@@ -149,6 +173,7 @@ impl From<&ApiKeyRecord> for ApiKeyInfo {
     fn from(r: &ApiKeyRecord) -> Self {
         ApiKeyInfo {
             id: r.id.clone(),
+            identity: r.stable_identity().to_owned(),
             name: r.name.clone(),
             prefix: r.prefix.clone(),
             role: r.role,
@@ -165,9 +190,11 @@ impl From<&ApiKeyRecord> for ApiKeyInfo {
 }
 
 impl ApiKeyInfo {
-    /// The engine context of a request made with this key.
+    /// The engine context of a request made with this key. It names the key's identity, not
+    /// its id, so the budget scope, rate-limit cells, library and cache owner, analytics and
+    /// usage rows are shared by every secret of a rotation chain.
     pub fn context(&self) -> RequestContext {
-        let mut ctx = RequestContext::for_key(self.id.clone()).tier(self.tier.clone());
+        let mut ctx = RequestContext::for_key(self.identity.clone()).tier(self.tier.clone());
         ctx.quota = self.rate_limit_per_hour.and_then(|n| Quota::new(n, Duration::from_secs(3600)).ok());
         ctx.key_budget = self.budget;
         ctx.tenant = self.tenant.clone();
@@ -260,21 +287,32 @@ struct Verified {
 pub struct KeyManager {
     storage: Arc<dyn Storage>,
     clock: SharedClock,
+    limiter: Arc<dyn RateLimiter>,
     default_tier: String,
     verified: moka::sync::Cache<String, Verified>,
     touched: moka::sync::Cache<String, DateTime<Utc>>,
 }
 
 impl KeyManager {
-    /// A manager over `storage`; keys created without a tier get `default_tier`.
+    /// A manager over `storage`; keys created without a tier get `default_tier`. Rotations
+    /// asked for by non-admin keys are counted in this process; see
+    /// [`KeyManager::with_rate_limiter`] to share the count.
     pub fn new(storage: Arc<dyn Storage>, clock: SharedClock, default_tier: impl Into<String>) -> Self {
         KeyManager {
             storage,
+            limiter: Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))),
             clock,
             default_tier: default_tier.into(),
             verified: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(VERIFY_CACHE_TTL).build(),
             touched: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(120)).build(),
         }
+    }
+
+    /// Counts rotations on `limiter` (the engine's, shared through Redis when configured).
+    #[must_use]
+    pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     fn record(&self, secret: &str, new: &NewKey, created_at: DateTime<Utc>) -> Result<ApiKeyRecord> {
@@ -296,8 +334,10 @@ impl KeyManager {
         {
             return Err(Error::validation("tenant", "must be 1..=100 characters"));
         }
+        let id = format!("key_{}", uuid::Uuid::now_v7().simple());
         Ok(ApiKeyRecord {
-            id: format!("key_{}", uuid::Uuid::now_v7().simple()),
+            identity: id.clone(),
+            id,
             name: name.to_owned(),
             prefix: lookup_prefix(secret),
             hash: hash_secret(secret),
@@ -311,6 +351,7 @@ impl KeyManager {
             expires_at: new.expires_at,
             last_used_at: None,
             rotated_to: None,
+            bootstrap: false,
         })
     }
 
@@ -324,24 +365,45 @@ impl KeyManager {
     }
 
     /// Imports the original app's `API_KEY` as an admin key, unless a key with that secret
-    /// exists already. Returns the key's id.
+    /// exists already, and retires (revokes) every earlier bootstrap key, so changing
+    /// `API_KEY` shuts the previous value out. Returns the key's id.
     pub async fn bootstrap(&self, secret: &Secret) -> Result<String> {
         let text = secret.expose();
         if text.trim().is_empty() {
             return Err(Error::config("API_KEY", "must not be empty"));
         }
         let hash = hash_secret(text);
-        for existing in self.storage.keys_by_prefix(&lookup_prefix(text)).await? {
-            if hashes_equal(&existing.hash, &hash) {
-                return Ok(existing.id);
+        let existing =
+            self.storage.keys_by_prefix(&lookup_prefix(text)).await?.into_iter().find(|k| hashes_equal(&k.hash, &hash));
+        let current = match existing {
+            Some(k) => {
+                if k.status == KeyStatus::Revoked || k.expires_at.is_some_and(|e| e <= self.clock.now()) {
+                    tracing::warn!(key_id = %k.id, "API_KEY matches a revoked or expired key; it is not accepted");
+                }
+                k.id
+            }
+            None => {
+                let mut new = NewKey::named(BOOTSTRAP_NAME);
+                new.role = KeyRole::Admin;
+                let mut record = self.record(text, &new, self.clock.now())?;
+                record.bootstrap = true;
+                self.storage.insert_key(&record).await?;
+                tracing::info!(key_id = %record.id, "imported API_KEY as an admin key");
+                record.id
+            }
+        };
+        let mut retired = false;
+        for old in self.storage.list_keys().await? {
+            if old.bootstrap && old.id != current && old.status != KeyStatus::Revoked {
+                self.storage.set_key_status(&old.id, KeyStatus::Revoked, None).await?;
+                tracing::warn!(key_id = %old.id, "API_KEY changed: revoked the previous bootstrap key");
+                retired = true;
             }
         }
-        let mut new = NewKey::named("bootstrap (API_KEY)");
-        new.role = KeyRole::Admin;
-        let record = self.record(text, &new, self.clock.now())?;
-        self.storage.insert_key(&record).await?;
-        tracing::info!(key_id = %record.id, "imported API_KEY as an admin key");
-        Ok(record.id)
+        if retired {
+            self.verified.invalidate_all();
+        }
+        Ok(current)
     }
 
     /// Checks a presented secret: the key must exist, not be revoked and not be expired.
@@ -384,19 +446,25 @@ impl KeyManager {
         Ok(ApiKeyInfo::from(&record))
     }
 
-    /// Replaces key `id` with a new one; the old key keeps working for `grace`
-    /// (24 hours by default, as the original app).
+    /// Replaces key `id` with a new one; the old key keeps working for `grace` (24 hours by
+    /// default, as the original app; at most [`MAX_ROTATION_GRACE`], and never past the old
+    /// key's own expiry).
+    ///
+    /// The new key keeps the old one's identity, role, tier, quota, budget, tenant and expiry:
+    /// rotation changes the secret, never what the key may spend or see. It reserves no budget,
+    /// so a key whose budget is spent can always be rotated. This is the trusted path (an
+    /// admin, the embedding application); [`KeyManager::rotate_by`] applies a caller's limits.
     pub async fn rotate(&self, id: &str, grace: Option<Duration>) -> Result<RotatedKey> {
-        let old = self.storage.get_key(id).await?.ok_or_else(|| Error::not_found("api_key", id))?;
-        if old.status != KeyStatus::Active {
+        let grace = grace.unwrap_or(DEFAULT_ROTATION_GRACE);
+        if grace > MAX_ROTATION_GRACE {
             return Err(Error::validation(
-                "key_id",
-                format!("key `{id}` is {} and cannot be rotated", old.status.as_str()),
+                "grace",
+                format!("must be at most {} hours", MAX_ROTATION_GRACE.as_secs() / 3600),
             ));
         }
         let now = self.clock.now();
-        let grace = chrono::Duration::from_std(grace.unwrap_or(DEFAULT_ROTATION_GRACE))
-            .map_err(|_| Error::validation("grace", "is too long"))?;
+        let old = self.rotatable(id, now).await?;
+        let grace = chrono::Duration::from_std(grace).map_err(|_| Error::validation("grace", "is too long"))?;
         let old_expires = match old.expires_at {
             Some(e) if e < now + grace => e,
             _ => now + grace,
@@ -409,19 +477,66 @@ impl KeyManager {
             rate_limit_per_hour: old.rate_limit_per_hour,
             budget: old.budget,
             tenant: old.tenant.clone(),
-            expires_at: None,
+            expires_at: old.expires_at,
         };
-        let record = self.record(&secret, &new, now)?;
+        let mut record = self.record(&secret, &new, now)?;
+        record.identity = old.stable_identity().to_owned();
         if !self.storage.rotate_key(id, old_expires, &record).await? {
             return Err(Error::validation("key_id", format!("key `{id}` was changed meanwhile; try again")));
         }
         self.verified.invalidate_all();
-        tracing::info!(old_key = %id, new_key = %record.id, expires = %old_expires, "API key rotated");
+        tracing::info!(old_key = %id, new_key = %record.id, identity = %record.identity, expires = %old_expires, "API key rotated");
         Ok(RotatedKey {
             new_key: IssuedKey { info: ApiKeyInfo::from(&record), secret: Secret::new(secret) },
             old_key_expires: old_expires,
             message: "Update your applications with the new key before the old one expires".to_owned(),
         })
+    }
+
+    /// Key `id`, if it can be rotated at `now`: it exists, is active and has not expired.
+    async fn rotatable(&self, id: &str, now: DateTime<Utc>) -> Result<ApiKeyRecord> {
+        let old = self.storage.get_key(id).await?.ok_or_else(|| Error::not_found("api_key", id))?;
+        if old.status != KeyStatus::Active {
+            return Err(Error::validation(
+                "key_id",
+                format!("key `{id}` is {} and cannot be rotated", old.status.as_str()),
+            ));
+        }
+        if old.expires_at.is_some_and(|e| e <= now) {
+            return Err(Error::validation("key_id", format!("key `{id}` has expired and cannot be rotated")));
+        }
+        Ok(old)
+    }
+
+    /// Rotation asked for by the key `caller` (the HTTP `rotate-key` route). An admin may
+    /// rotate any key with any grace, as [`KeyManager::rotate`]. Any other key may rotate only
+    /// itself, at most [`ROTATIONS_PER_HOUR`] times an hour per identity (refused with
+    /// [`Error::RateLimited`], quota `rotation`), and its grace is capped at
+    /// [`DEFAULT_ROTATION_GRACE`] (a longer request is shortened, and the message says so).
+    /// Only a rotation that can happen is counted: an old secret in its grace period cannot use
+    /// up its identity's rotations.
+    pub async fn rotate_by(&self, caller: &ApiKeyInfo, id: &str, grace: Option<Duration>) -> Result<RotatedKey> {
+        if caller.role == KeyRole::Admin {
+            return self.rotate(id, grace).await;
+        }
+        if id != caller.id {
+            return Err(Error::Unauthorized { reason: "only an admin key may rotate another key".into() });
+        }
+        self.rotatable(id, self.clock.now()).await?;
+        let quota = Quota::new(ROTATIONS_PER_HOUR, Duration::from_secs(3600))?;
+        self.limiter
+            .check(&format!("rotate:{}", caller.identity), &[NamedQuota { name: "rotation".to_owned(), quota }], 1)
+            .await?;
+        let capped = grace.is_some_and(|g| g > DEFAULT_ROTATION_GRACE);
+        let grace = grace.map(|g| g.min(DEFAULT_ROTATION_GRACE));
+        let mut rotated = self.rotate(id, grace).await?;
+        if capped {
+            rotated.message.push_str(&format!(
+                "; the grace period was capped at {} hours (only an admin key may give longer)",
+                DEFAULT_ROTATION_GRACE.as_secs() / 3600
+            ));
+        }
+        Ok(rotated)
     }
 
     /// Revokes key `id` at once.

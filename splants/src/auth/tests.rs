@@ -101,3 +101,123 @@ async fn bad_new_keys_name_the_field() {
     n.expires_at = Some(clock_now(&clock));
     assert_eq!(field(m.create(n).await.unwrap_err()), "expires_at");
 }
+
+#[tokio::test]
+async fn rotation_keeps_the_identity_and_inherits_everything() {
+    let (m, clock, _) = manager();
+    let expires = clock_now(&clock) + chrono::Duration::hours(30);
+    let mut new = NewKey::named("app");
+    new.tier = Some("premium".into());
+    new.rate_limit_per_hour = Some(7);
+    new.budget = Some(crate::Usd::from_dollars(0.002).unwrap());
+    new.tenant = None;
+    new.expires_at = Some(expires);
+    let first = m.create(new).await.unwrap();
+    assert_eq!(first.info.identity, first.info.id, "a new key is its own identity");
+    let r1 = m.rotate(&first.info.id, None).await.unwrap();
+    let r2 = m.rotate(&r1.new_key.info.id, None).await.unwrap();
+    for r in [&r1, &r2] {
+        let info = &r.new_key.info;
+        assert_ne!(info.id, first.info.id);
+        assert_eq!(info.identity, first.info.id);
+        assert_eq!(
+            (info.role, info.tier.as_str(), info.rate_limit_per_hour, info.budget, info.expires_at),
+            (KeyRole::User, "premium", Some(7), first.info.budget, Some(expires))
+        );
+    }
+    assert_eq!(r1.old_key_expires, clock_now(&clock) + chrono::Duration::hours(24));
+    let ctxs = [
+        m.verify(first.secret.expose()).await.unwrap().context(),
+        m.verify(r1.new_key.secret.expose()).await.unwrap().context(),
+        m.verify(r2.new_key.secret.expose()).await.unwrap().context(),
+    ];
+    for ctx in &ctxs {
+        assert_eq!(ctx.key_id.as_deref(), Some(first.info.id.as_str()), "one identity for budget, quota, owner");
+        assert_eq!(ctx.owner(), Some(first.info.id.as_str()));
+        assert_eq!(ctx.key_budget, first.info.budget);
+    }
+    // The chain still ends at the first key's expiry.
+    clock.advance(Duration::from_secs(30 * 3600));
+    assert_eq!(unauthorized(m.verify(r2.new_key.secret.expose()).await), "API key expired");
+    let e = m.rotate(&r2.new_key.info.id, None).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Validation { field, reason } if field == "key_id" && reason.contains("expired")),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_users_rotation_is_rate_limited_and_its_grace_capped() {
+    let (m, clock, _) = manager();
+    let first = m.create(NewKey::named("user")).await.unwrap();
+    let mut caller = m.verify(first.secret.expose()).await.unwrap();
+    let r = m.rotate_by(&caller, &caller.id, Some(Duration::from_secs(72 * 3600))).await.unwrap();
+    assert_eq!(r.old_key_expires, clock_now(&clock) + chrono::Duration::hours(24), "capped at 24 h");
+    assert!(r.message.contains("capped"), "{}", r.message);
+    caller = m.verify(r.new_key.secret.expose()).await.unwrap();
+    for _ in 1..crate::auth::ROTATIONS_PER_HOUR {
+        let r = m.rotate_by(&caller, &caller.id, None).await.unwrap();
+        caller = m.verify(r.new_key.secret.expose()).await.unwrap();
+    }
+    match m.rotate_by(&caller, &caller.id, None).await {
+        Err(Error::RateLimited(r)) => {
+            assert_eq!((r.quota.as_str(), r.retry_after), ("rotation", Duration::from_secs(720)))
+        }
+        other => panic!("expected the rotation quota to refuse, got {other:?}"),
+    }
+    m.verify(r.new_key.secret.expose()).await.unwrap();
+    let other = m.create(NewKey::named("other")).await.unwrap();
+    assert_eq!(
+        m.rotate_by(&caller, &other.info.id, None).await.unwrap_err().code().as_str(),
+        "unauthorized",
+        "a user rotates only itself"
+    );
+    // An admin is held to neither limit.
+    let admin = m.bootstrap(&crate::config::Secret::new("admin-secret-value")).await.unwrap();
+    let admin = m.get(&admin).await.unwrap();
+    let r = m.rotate_by(&admin, &caller.id, Some(Duration::from_secs(48 * 3600))).await.unwrap();
+    assert_eq!(r.old_key_expires, clock_now(&clock) + chrono::Duration::hours(48));
+    assert_eq!(r.new_key.info.identity, first.info.id);
+    let e = m.rotate(&other.info.id, Some(Duration::from_secs(721 * 3600))).await.unwrap_err();
+    assert!(matches!(&e, Error::Validation { field, .. } if field == "grace"), "{e:?}");
+}
+
+#[tokio::test]
+async fn changing_api_key_revokes_the_previous_bootstrap_key() {
+    let (m, _, storage) = manager();
+    let a = crate::config::Secret::new("first-api-key");
+    let a_id = m.bootstrap(&a).await.unwrap();
+    assert!(storage.get_key(&a_id).await.unwrap().unwrap().bootstrap, "marked, not only named");
+    let user = m.create(NewKey::named("bootstrap (API_KEY)")).await.unwrap();
+    let b = crate::config::Secret::new("second-api-key");
+    let b_id = m.bootstrap(&b).await.unwrap();
+    assert_ne!(a_id, b_id);
+    assert_eq!(unauthorized(m.verify("first-api-key").await), "API key revoked");
+    assert_eq!(m.verify("second-api-key").await.unwrap().role, KeyRole::Admin);
+    m.verify(user.secret.expose()).await.unwrap();
+    // A replacement issued by rotating the bootstrap key is an ordinary key: it survives.
+    let rotated = m.rotate(&b_id, None).await.unwrap();
+    assert!(!storage.get_key(&rotated.new_key.info.id).await.unwrap().unwrap().bootstrap);
+    m.bootstrap(&crate::config::Secret::new("third-api-key")).await.unwrap();
+    assert_eq!(unauthorized(m.verify("second-api-key").await), "API key revoked");
+    m.verify(rotated.new_key.secret.expose()).await.unwrap();
+    m.verify("third-api-key").await.unwrap();
+}
+
+#[tokio::test]
+async fn an_old_secret_cannot_spend_the_rotation_quota() {
+    let (m, _, _) = manager();
+    let first = m.create(NewKey::named("user")).await.unwrap();
+    let old = m.verify(first.secret.expose()).await.unwrap();
+    let r = m.rotate_by(&old, &old.id, None).await.unwrap();
+    // Whoever still holds the old secret during the grace period keeps asking.
+    for _ in 0..20 {
+        let e = m.rotate_by(&old, &old.id, None).await.unwrap_err();
+        assert_eq!(e.code().as_str(), "validation_error", "{e:?}");
+    }
+    let mut current = m.verify(r.new_key.secret.expose()).await.unwrap();
+    for _ in 1..crate::auth::ROTATIONS_PER_HOUR {
+        let r = m.rotate_by(&current, &current.id, None).await.unwrap();
+        current = m.verify(r.new_key.secret.expose()).await.unwrap();
+    }
+}

@@ -198,7 +198,8 @@ impl ContentEngineBuilder {
                 "REDIS_URL is set but splants was built without the `redis` feature: rate limits and the cache stay in this process"
             );
         }
-        let keys = KeyManager::new(Arc::clone(&storage), Arc::clone(&clock), config.rate_limits.default_tier.clone());
+        let keys = KeyManager::new(Arc::clone(&storage), Arc::clone(&clock), config.rate_limits.default_tier.clone())
+            .with_rate_limiter(Arc::clone(&limiter));
         if let Some(secret) = &config.api_key {
             if config.api_key_configured() {
                 keys.bootstrap(secret).await?;

@@ -16,7 +16,8 @@ use crate::ratelimit::Quota;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestContext {
-    /// API key id (never the secret).
+    /// The API key's stable identity (the same for every secret of a rotation chain; never the
+    /// secret): the budget scope `key:<id>`, the rate-limit cells and the owner follow it.
     pub key_id: Option<String>,
     /// The key's tier (`free`, `standard`, `premium`); the default tier when `None`.
     pub tier: Option<String>,

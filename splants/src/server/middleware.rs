@@ -3,14 +3,20 @@
 use super::error::{ApiError, REQUEST_ID};
 use super::extract::{BodyLimit, Caller};
 use super::state::AppState;
+use crate::auth::KeyStatus;
 use crate::error::Error;
 use crate::ratelimit::RateDecision;
 use axum::extract::{MatchedPath, Request, State};
+
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 use tracing::Instrument;
+
+/// The route not counted against a key's request quota (it has its own, per identity), so a
+/// key whose quota a thief has spent can still be rotated.
+const ROTATE_KEY_ROUTE: &str = "/v1/admin/rotate-key";
 
 /// `X-Request-ID`.
 pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -77,8 +83,8 @@ fn rate_headers(headers: &mut HeaderMap, d: &RateDecision) {
     set("x-ratelimit-reset", d.reset_after.as_secs_f64().ceil().to_string());
 }
 
-/// Verifies `X-API-Key`, counts the request against the key's quotas and adds
-/// `X-RateLimit-Limit/Remaining/Reset` (and `Retry-After` on 429) to the response.
+/// Verifies `X-API-Key`, counts the request against the key's quotas (all but key rotation)
+/// and adds `X-RateLimit-Limit/Remaining/Reset` (and `Retry-After` on 429) to the response.
 pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let secret = req.headers().get(&X_API_KEY).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let key = match state.engine.keys().verify(&secret).await {
@@ -87,7 +93,12 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request
     };
     let mut ctx = key.context();
     ctx.request_id = REQUEST_ID.try_with(Clone::clone).ok();
-    let rate = match state.engine.check_rate_limit(&ctx, 1).await {
+    // Only the current secret skips the quota; an old one in its grace period is counted (its
+    // rotation is refused anyway, and would otherwise be an uncounted request).
+    let rotation = key.status == KeyStatus::Active
+        && req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == ROTATE_KEY_ROUTE);
+    let counted = if rotation { Ok(None) } else { state.engine.check_rate_limit(&ctx, 1).await };
+    let rate = match counted {
         Ok(d) => d,
         Err(e) => {
             if let Error::RateLimited(r) = &e {
@@ -99,7 +110,7 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request
             return ApiError(e).into_response();
         }
     };
-    ctx.rate_limit_counted = true;
+    ctx.rate_limit_counted = !rotation;
     tracing::Span::current().record("key", key.id.as_str());
     req.extensions_mut().insert(Caller { key, ctx, rate });
     let mut response = next.run(req).await;

@@ -14,6 +14,7 @@ mod content;
 mod crash;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod engines;
+mod keys;
 mod ledger;
 mod ledger_model;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

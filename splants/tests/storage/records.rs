@@ -81,6 +81,7 @@ async fn usage_records_list_and_total(kind: Kind) {
 fn key(id: &str, prefix: &str, hash: &str, minute: i64) -> ApiKeyRecord {
     ApiKeyRecord {
         id: id.into(),
+        identity: id.into(),
         name: format!("key {id}"),
         prefix: prefix.into(),
         hash: hash.into(),
@@ -94,6 +95,7 @@ fn key(id: &str, prefix: &str, hash: &str, minute: i64) -> ApiKeyRecord {
         expires_at: None,
         last_used_at: None,
         rotated_to: None,
+        bootstrap: false,
     }
 }
 
@@ -104,6 +106,7 @@ async fn api_keys_insert_lookup_status_touch_rotate(kind: Kind) {
         rate_limit_per_hour: None,
         budget: None,
         tenant: None,
+        bootstrap: true,
         ..key("key_b", "spl_bbbbbbbb", &"b".repeat(64), 1)
     };
     let c = key("key_c", "spl_aaaaaaaa", &"c".repeat(64), 3);
@@ -135,7 +138,7 @@ async fn api_keys_insert_lookup_status_touch_rotate(kind: Kind) {
     assert!(!s.set_key_status("key_missing", KeyStatus::Revoked, None).await.unwrap());
 
     // Rotation: only from an active key, atomically.
-    let new = key("key_n", "spl_nnnnnnnn", &"n".repeat(64), 9);
+    let new = ApiKeyRecord { identity: "key_a".into(), ..key("key_n", "spl_nnnnnnnn", &"n".repeat(64), 9) };
     assert!(!s.rotate_key("key_c", when, &new).await.unwrap(), "a revoked key is not rotated");
     assert_eq!(s.get_key("key_n").await.unwrap(), None, "nothing stored when refused");
     let clash = key("key_m", "spl_mmmmmmmm", &"b".repeat(64), 9);

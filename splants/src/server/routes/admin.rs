@@ -1,6 +1,6 @@
 //! `/v1/admin/*`: API keys.
 
-use crate::auth::{ApiKeyInfo, IssuedKey, KeyRole, NewKey};
+use crate::auth::{ApiKeyInfo, IssuedKey, NewKey};
 use crate::error::Error;
 use crate::server::error::{ApiError, CommonErrors, ErrorBody};
 use crate::server::extract::{Admin, Caller, JsonBody};
@@ -72,7 +72,8 @@ pub(crate) async fn revoke_key(
 pub(crate) struct RotateBody {
     /// Another key to rotate (admin only); the caller's own key by default.
     key_id: Option<String>,
-    /// Hours the old key keeps working (default 24, at most 720).
+    /// Hours the old key keeps working (default 24; at most 720 for an admin, 24 for any other
+    /// key).
     grace_hours: Option<u32>,
 }
 
@@ -91,8 +92,11 @@ pub(crate) struct RotateResponse {
     key: ApiKeyInfo,
 }
 
-/// Rotate the caller's API key (or, for admins, any key): a new key is issued and the old one
-/// keeps working for the grace period (24 hours by default).
+/// Rotate the caller's API key (or, for admins, any key): a new secret is issued under the same
+/// identity (same role, tier, quota, budget, library and expiry) and the old one keeps working
+/// for the grace period (24 hours by default). Never refused for a spent budget or a spent
+/// request quota; a non-admin key may rotate 5 times an hour (429 beyond) with at most 24 hours
+/// of grace.
 #[utoipa::path(
     post, path = "/v1/admin/rotate-key", tag = "Admin",
     request_body(content = RotateBody, description = "Optional"),
@@ -110,21 +114,13 @@ pub(crate) async fn rotate_key(
         let de = &mut serde_json::Deserializer::from_slice(&body);
         serde_path_to_error::deserialize(de).map_err(|e| crate::content::json_body_error(&e))?
     };
-    let target = match body.key_id {
-        Some(id) if id != caller.key.id => {
-            if caller.key.role != KeyRole::Admin {
-                return Err(Error::Unauthorized { reason: "only an admin key may rotate another key".into() }.into());
-            }
-            id
-        }
-        _ => caller.key.id.clone(),
-    };
+    let target = body.key_id.unwrap_or_else(|| caller.key.id.clone());
     let grace = match body.grace_hours {
         Some(h) if h > 720 => return Err(Error::validation("grace_hours", "must be at most 720").into()),
         Some(h) => Some(Duration::from_secs(u64::from(h) * 3600)),
         None => None,
     };
-    let rotated = s.engine.keys().rotate(&target, grace).await?;
+    let rotated = s.engine.keys().rotate_by(&caller.key, &target, grace).await?;
     Ok(Json(RotateResponse {
         new_key: rotated.new_key.secret.expose().to_owned(),
         new_key_id: rotated.new_key.info.id.clone(),

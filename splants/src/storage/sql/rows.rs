@@ -147,10 +147,10 @@ pub(crate) fn usage_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<UsageRecord>
 
 /// The `api_keys` columns, in insert order.
 pub(crate) const KEY_COLUMNS: &str = "id, name, prefix, hash, role, tier, rate_limit_per_hour, budget, tenant, \
-     status, created_at, expires_at, last_used_at, rotated_to";
+     status, created_at, expires_at, last_used_at, rotated_to, identity, bootstrap";
 
 /// Number of columns in [`KEY_COLUMNS`].
-pub(crate) const KEY_WIDTH: usize = 14;
+pub(crate) const KEY_WIDTH: usize = 16;
 
 /// The bind values of a key, in [`KEY_COLUMNS`] order.
 pub(crate) fn key_args(k: &ApiKeyRecord) -> Vec<Arg> {
@@ -169,6 +169,8 @@ pub(crate) fn key_args(k: &ApiKeyRecord) -> Vec<Arg> {
         Arg::OptTime(k.expires_at),
         Arg::OptTime(k.last_used_at),
         Arg::OptText(k.rotated_to.clone()),
+        Arg::Text(k.stable_identity().to_owned()),
+        Arg::Bool(k.bootstrap),
     ]
 }
 
@@ -177,8 +179,12 @@ pub(crate) fn key_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<ApiKeyRecord> 
     let role = col(DB::text(r, "role"))?;
     let status = col(DB::text(r, "status"))?;
     let rate = col(DB::opt_int(r, "rate_limit_per_hour"))?;
+    let id = col(DB::text(r, "id"))?;
+    // A row written by a version without identities (or during an upgrade) is its own identity.
+    let identity = col(DB::opt_text(r, "identity"))?.filter(|i| !i.is_empty()).unwrap_or_else(|| id.clone());
     Ok(ApiKeyRecord {
-        id: col(DB::text(r, "id"))?,
+        id,
+        identity,
         name: col(DB::text(r, "name"))?,
         prefix: col(DB::text(r, "prefix"))?,
         hash: col(DB::text(r, "hash"))?,
@@ -194,6 +200,7 @@ pub(crate) fn key_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<ApiKeyRecord> 
         expires_at: col(DB::opt_time(r, "expires_at"))?,
         last_used_at: col(DB::opt_time(r, "last_used_at"))?,
         rotated_to: col(DB::opt_text(r, "rotated_to"))?,
+        bootstrap: col(DB::boolean(r, "bootstrap"))?,
     })
 }
 
