@@ -4,12 +4,12 @@ use crate::content::{ContentRequest, ContentType, GeneratedContent, Platform};
 use crate::engine::BatchResult;
 use crate::error::Error;
 use crate::server::error::{ApiError, CommonErrors, ErrorBody, GenerationErrors};
-use crate::server::extract::{Caller, JsonBody, QueryParams};
+use crate::server::extract::{Caller, JsonBody, PathParam, QueryParams};
 use crate::server::state::AppState;
 use crate::storage::{ContentPage, ContentQuery};
 use crate::template::TemplateOverrides;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -204,7 +204,11 @@ pub(crate) async fn list(
         limit: q.limit,
         cursor: q.cursor,
     };
-    Ok(Json(s.engine.list_content(query, &caller.ctx).await?))
+    // The core names the search text `text`; over HTTP it is the `q` parameter.
+    s.engine.list_content(query, &caller.ctx).await.map(Json).map_err(|e| match e {
+        Error::Validation { field, reason } if field == "text" => ApiError(Error::validation("q", reason)),
+        other => ApiError(other),
+    })
 }
 
 /// Get one stored piece.
@@ -217,7 +221,7 @@ pub(crate) async fn list(
 pub(crate) async fn get_one(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> ApiResult<GeneratedContent> {
     Ok(Json(s.engine.get_content(&id, &caller.ctx).await?))
 }
@@ -232,7 +236,7 @@ pub(crate) async fn get_one(
 pub(crate) async fn delete_one(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, ApiError> {
     s.engine.delete_content(&id, &caller.ctx).await?;
     Ok(StatusCode::NO_CONTENT)
