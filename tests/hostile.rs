@@ -416,6 +416,28 @@ async fn hostile_values_get_4xx_naming_the_field_sqlite() {
     hostile_values_get_4xx_naming_the_field(Store::Sqlite).await;
 }
 
+#[tokio::test]
+async fn hostile_headers_get_403_or_are_replaced() {
+    let app = app(Store::Memory).await;
+    let long = "spl_".to_owned() + &"k".repeat(10_000);
+    let keys: [&[u8]; 4] = [b"\xff\xfe", long.as_bytes(), b"spl_\x80\x81", b"'; DROP TABLE api_keys; --"];
+    for key in keys {
+        let req = Request::builder()
+            .uri("/v1/budget")
+            .header("x-api-key", axum::http::HeaderValue::from_bytes(key).unwrap())
+            .header("x-request-id", axum::http::HeaderValue::from_bytes(b"\xff bad id").unwrap())
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 403, "{:?}", String::from_utf8_lossy(key));
+        let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_ne!(id, "\u{fffd} bad id");
+        let body: Value =
+            serde_json::from_slice(&axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap()).unwrap();
+        assert_eq!((body["code"].as_str(), body["request_id"].as_str()), (Some("unauthorized"), Some(id.as_str())));
+    }
+}
+
 /// Huge engagement figures are refused or bounded: aggregates never overflow, on any store.
 async fn event_aggregates_cannot_overflow(store: Store) {
     let app = app(store).await;
