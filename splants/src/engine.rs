@@ -82,6 +82,12 @@ impl WeakEngine {
     }
 }
 
+/// Whether `id` could name a stored row: ids are generated, so one with control characters
+/// (NUL, which Postgres cannot bind, included) names none and is not looked up.
+pub(crate) fn lookup_id(id: &str) -> bool {
+    crate::content::check_no_control("id", id).is_ok()
+}
+
 impl ContentEngine {
     /// A handle that does not keep the engine alive.
     pub fn downgrade(&self) -> WeakEngine {
@@ -167,7 +173,12 @@ impl ContentEngine {
     }
 
     /// A stored piece by id, limited to the caller's own pieces when the caller has an owner.
+    /// An id with control characters names no piece (ids are generated) and is not looked up:
+    /// Postgres cannot even bind a NUL.
     pub async fn get_content(&self, id: &str, ctx: &RequestContext) -> Result<GeneratedContent> {
+        if !lookup_id(id) {
+            return Err(Error::not_found("content", id));
+        }
         self.inner.storage.get_content(id, ctx.owner()).await?.ok_or_else(|| Error::not_found("content", id))
     }
 
@@ -179,9 +190,10 @@ impl ContentEngine {
         self.inner.storage.list_content(&query).await
     }
 
-    /// Deletes a stored piece (the caller's own, when the caller has an owner).
+    /// Deletes a stored piece (the caller's own, when the caller has an owner); an id with
+    /// control characters is not found, as in [`ContentEngine::get_content`].
     pub async fn delete_content(&self, id: &str, ctx: &RequestContext) -> Result<()> {
-        if self.inner.storage.delete_content(id, ctx.owner()).await? {
+        if lookup_id(id) && self.inner.storage.delete_content(id, ctx.owner()).await? {
             Ok(())
         } else {
             Err(Error::not_found("content", id))

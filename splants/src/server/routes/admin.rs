@@ -69,6 +69,11 @@ pub(crate) async fn revoke_key(
     _admin: Admin,
     PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, ApiError> {
+    // Until KeyManager checks ids itself: one with control characters names no key, and
+    // Postgres cannot bind a NUL.
+    if !crate::engine::lookup_id(&id) {
+        return Err(Error::not_found("api_key", id).into());
+    }
     s.engine.keys().revoke(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -126,6 +131,9 @@ pub(crate) async fn rotate_key(
         }
         _ => caller.key.id.clone(),
     };
+    if !crate::engine::lookup_id(&target) {
+        return Err(Error::not_found("api_key", target).into());
+    }
     let grace = match body.grace_hours {
         Some(h) if h > 720 => return Err(Error::validation("grace_hours", "must be at most 720").into()),
         Some(h) => Some(Duration::from_secs(u64::from(h) * 3600)),
