@@ -2,7 +2,7 @@
 //! chrono's limits, huge and negative numbers, NaN, NUL bytes, invalid UTF-8 in query strings,
 //! paths and bodies, very long strings and wrong types. Every answer is a 4xx with a JSON error
 //! body naming the field (or a 2xx where the value is fine) — never a 5xx, never a panic — on
-//! the memory store and on SQLite. Then: 5xx bodies and `/health` carry no internal detail, and
+//! the memory store, SQLite and PostgreSQL. Then: 5xx bodies and `/health` carry no internal detail, and
 //! event values and counts cannot overflow the aggregates.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -44,32 +44,89 @@ fn config() -> Config {
 enum Store {
     Memory,
     Sqlite,
+    /// PostgreSQL on 127.0.0.1:5432 (`SPLANTS_TEST_POSTGRES_URL` overrides), in a schema of
+    /// the test's own, dropped afterwards.
+    Postgres,
 }
 
 struct App {
     router: Router,
     piece: String,
     _dir: Option<tempfile::TempDir>,
+    _schema: Option<PgSchema>,
+}
+
+fn pg_server_url() -> String {
+    std::env::var("SPLANTS_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A schema of its own, dropped with everything in it when this is dropped.
+struct PgSchema(String);
+
+impl PgSchema {
+    async fn create() -> PgSchema {
+        use sqlx::Connection;
+        let name = format!("splants_hostile{}_{:08x}", std::process::id(), fastrand::u32(..));
+        let mut c = sqlx::PgConnection::connect(&pg_server_url()).await.expect("PostgreSQL on 127.0.0.1:5432");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&mut c).await.unwrap();
+        c.close().await.unwrap();
+        PgSchema(name)
+    }
+
+    fn url(&self) -> String {
+        format!("{}?options[search_path]={}", pg_server_url(), self.0)
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let name = self.0.clone();
+        // Drop runs inside the test's runtime: clean up on a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&pg_server_url()).await {
+                    let sql = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+                    let _ = c.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 async fn app(store: Store) -> App {
     let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
     let config = config();
     let mut builder = ContentEngine::builder().config(config.clone()).clock(Arc::new(clock));
-    let mut dir = None;
-    match store {
-        Store::Memory => builder = builder.in_memory(),
+    let (mut dir, mut schema) = (None, None);
+    let url = match store {
+        Store::Memory => None,
         Store::Sqlite => {
             let d = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", d.path().join("hostile.db").display());
-            let (storage, ledger) = splants::storage::open(&url, &config).await.unwrap();
-            builder = builder.storage(storage).ledger(ledger);
             dir = Some(d);
+            Some(url)
         }
-    }
+        Store::Postgres => {
+            let s = PgSchema::create().await;
+            let url = s.url();
+            schema = Some(s);
+            Some(url)
+        }
+    };
+    builder = match url {
+        None => builder.in_memory(),
+        Some(url) => {
+            let (storage, ledger) = splants::storage::open(&url, &config).await.unwrap();
+            builder.storage(storage).ledger(ledger)
+        }
+    };
     let engine = builder.build().await.unwrap();
     let router = router(engine, ServerOptions::from_config(&config));
-    let mut app = App { router, piece: String::new(), _dir: dir };
+    let mut app = App { router, piece: String::new(), _dir: dir, _schema: schema };
     let (st, body) =
         app.send("POST", "/v1/content/generate", br#"{"content_type":"blog","topic":"Spring tips"}"#).await;
     assert_eq!(st, 200, "{body}");
@@ -417,6 +474,11 @@ async fn hostile_values_get_4xx_naming_the_field_sqlite() {
 }
 
 #[tokio::test]
+async fn hostile_values_get_4xx_naming_the_field_postgres() {
+    hostile_values_get_4xx_naming_the_field(Store::Postgres).await;
+}
+
+#[tokio::test]
 async fn hostile_headers_get_403_or_are_replaced() {
     let app = app(Store::Memory).await;
     let long = "spl_".to_owned() + &"k".repeat(10_000);
@@ -472,6 +534,11 @@ async fn event_aggregates_cannot_overflow_sqlite() {
     event_aggregates_cannot_overflow(Store::Sqlite).await;
 }
 
+#[tokio::test]
+async fn event_aggregates_cannot_overflow_postgres() {
+    event_aggregates_cannot_overflow(Store::Postgres).await;
+}
+
 /// Internal text a storage failure carries: SQL, a file path, a host.
 const LEAKY: &str = "error returned from database: no such table: content (SELECT id FROM content WHERE owner = $1) \
                      at /var/lib/splants/secret-dir/splants.db via db.internal.example:5432";
@@ -487,7 +554,12 @@ async fn storage_failures_answer_a_generic_5xx_with_the_request_id() {
     let flaky = Arc::new(FlakyStorage::default());
     let config = config();
     let engine = ContentEngine::builder().config(config.clone()).storage(flaky.clone()).build().await.unwrap();
-    let app = App { router: router(engine, ServerOptions::from_config(&config)), piece: String::new(), _dir: None };
+    let app = App {
+        router: router(engine, ServerOptions::from_config(&config)),
+        piece: String::new(),
+        _dir: None,
+        _schema: None,
+    };
     flaky.down.store(true, Ordering::SeqCst);
     for (method, uri, body) in [
         ("GET", "/v1/content", &b""[..]),
@@ -529,7 +601,12 @@ async fn health_of_a_closed_sqlite_pool_shows_no_internal_detail() {
         .build()
         .await
         .unwrap();
-    let app = App { router: router(engine, ServerOptions::from_config(&config)), piece: String::new(), _dir: None };
+    let app = App {
+        router: router(engine, ServerOptions::from_config(&config)),
+        piece: String::new(),
+        _dir: None,
+        _schema: None,
+    };
     sqlite.close().await;
     let (st, h) = app.send_as("", "GET", "/health", b"").await;
     assert_eq!((st, h["components"]["database"]["status"].as_str()), (200, Some("unhealthy")), "{h}");
