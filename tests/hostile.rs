@@ -578,6 +578,13 @@ async fn storage_failures_answer_a_generic_5xx_with_the_request_id() {
         assert!(e["error"].as_str().unwrap().contains(id), "{uri}: the message points to the request id: {e}");
         assert_no_internal_detail(uri, &e.to_string());
     }
+    // A batch answers 200 with per-item errors: a failed item's text is generic too.
+    let (st, b) = app.send("POST", "/v1/content/batch", br#"[{"content_type":"blog","topic":"x"}]"#).await;
+    assert_eq!((st, b["failed"].as_u64()), (200, Some(1)), "{b}");
+    let item = &b["results"][0]["error"];
+    assert_eq!(item["code"], "storage_error", "{b}");
+    assert!(item["error"].as_str().unwrap().contains("request id"), "{b}");
+    assert_no_internal_detail("/v1/content/batch", &b.to_string());
     let (st, e) = app.send("GET", "/health/ready", b"").await;
     assert_eq!(st, 503, "{e}");
     assert_no_internal_detail("/health/ready", &e.to_string());

@@ -2,8 +2,8 @@
 
 use crate::content::{ContentRequest, ContentType, GeneratedContent, Platform};
 use crate::engine::BatchResult;
-use crate::error::Error;
-use crate::server::error::{ApiError, CommonErrors, ErrorBody, GenerationErrors};
+use crate::error::{Error, ErrorCode};
+use crate::server::error::{ApiError, CommonErrors, ErrorBody, GenerationErrors, REQUEST_ID, generic_message};
 use crate::server::extract::{Caller, JsonBody, PathParam, QueryParams};
 use crate::server::state::AppState;
 use crate::storage::{ContentPage, ContentQuery};
@@ -84,7 +84,23 @@ pub(crate) async fn batch(
     {
         s.engine.check_rate_limit(&caller.ctx, extra).await?;
     }
-    Ok(Json(s.engine.generate_batch_json(items, &caller.ctx).await?))
+    let mut result = s.engine.generate_batch_json(items, &caller.ctx).await?;
+    hide_internal_item_errors(&mut result);
+    Ok(Json(result))
+}
+
+/// A batch answers 200 with per-item errors; an item that failed as a 5xx would gets the same
+/// generic text as a 5xx body, its detail logged under the request id.
+fn hide_internal_item_errors(result: &mut BatchResult) {
+    let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+    for item in &mut result.results {
+        let Some(e) = item.error.as_mut().filter(|e| e.code.status_code() >= 500) else { continue };
+        tracing::error!(index = item.index, code = e.code.as_str(), error = %e.error, "batch item failed");
+        e.error = generic_message(e.code, &request_id);
+        if matches!(e.code, ErrorCode::StorageError | ErrorCode::Internal | ErrorCode::ConfigError) {
+            e.details = serde_json::json!({});
+        }
+    }
 }
 
 /// Generate from a template: `{"template_name", "variables", …overrides}` where the overrides
