@@ -10,6 +10,10 @@
 //!   have been billed included) with what the same pieces would cost from a freelance writer
 //!   at [`RoiRates`]: `savings = freelance − ai`, `roi = savings / ai` (none when the AI cost
 //!   nothing), `hours_saved = Σ pieces × hours per piece`.
+//! - **Bounds**: an event counts 1..=[`MAX_EVENT_COUNT`] times and carries at most
+//!   [`MAX_EVENT_VALUE`] of revenue, so sums cannot overflow; totals saturate at `u64::MAX`
+//!   and [`crate::Usd::MAX`]. Report dates lie within years 1..=9999
+//!   ([`crate::clock::check_time`]).
 
 mod report;
 mod types;
@@ -19,6 +23,6 @@ pub use report::{
     engagement_rate,
 };
 pub use types::{
-    AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventKind, NewEvent, PlatformStat,
-    RoiPeriod, RoiRates, StatsQuery, TypeStat, UsageTotals,
+    AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventKind, MAX_EVENT_COUNT,
+    MAX_EVENT_VALUE, NewEvent, PlatformStat, RoiPeriod, RoiRates, StatsQuery, TypeStat, UsageTotals,
 };

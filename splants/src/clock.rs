@@ -93,9 +93,59 @@ impl Clock for FakeClock {
     }
 }
 
+/// The first instant a caller may pass as a time (query bounds, event times, key expiries):
+/// `0001-01-01T00:00:00Z`, in microseconds since the Unix epoch.
+pub const EARLIEST_MICROS: i64 = -62_135_596_800_000_000;
+/// The last instant a caller may pass as a time: `9999-12-31T23:59:59.999999Z`, in
+/// microseconds since the Unix epoch.
+pub const LATEST_MICROS: i64 = 253_402_300_799_999_999;
+
+/// The first accepted time, `0001-01-01T00:00:00Z` (see [`check_time`]).
+pub fn earliest_time() -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(EARLIEST_MICROS).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The last accepted time, `9999-12-31T23:59:59.999999Z` (see [`check_time`]).
+pub fn latest_time() -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(LATEST_MICROS).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Accepts a caller's time only within years 1..=9999 UTC, the span RFC 3339 writes with four
+/// digits and every backend stores (Postgres `TIMESTAMPTZ`, SQLite microseconds, JavaScript
+/// dates); chrono parses years out to ±262,143, where date arithmetic would overflow.
+///
+/// ```
+/// use splants::clock::check_time;
+/// let ok = "2026-11-25T12:00:00Z".parse().unwrap();
+/// assert!(check_time("end_date", ok).is_ok());
+/// let far = "-262143-01-10T00:00:00Z".parse().unwrap();
+/// let e = check_time("end_date", far).unwrap_err();
+/// assert_eq!(e.details()["field"], "end_date");
+/// ```
+pub fn check_time(field: &str, t: DateTime<Utc>) -> crate::Result<DateTime<Utc>> {
+    if t < earliest_time() || t > latest_time() {
+        return Err(crate::Error::validation(
+            field,
+            format!("{} is out of range 0001-01-01T00:00:00Z..=9999-12-31T23:59:59.999999Z", t.to_rfc3339()),
+        ));
+    }
+    Ok(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accepted_times_are_years_1_to_9999() {
+        assert_eq!(earliest_time().to_rfc3339(), "0001-01-01T00:00:00+00:00");
+        assert_eq!(latest_time().to_rfc3339(), "9999-12-31T23:59:59.999999+00:00");
+        assert!(check_time("t", earliest_time()).is_ok() && check_time("t", latest_time()).is_ok());
+        for bad in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, earliest_time() - Duration::from_micros(1)] {
+            let e = check_time("since", bad).unwrap_err();
+            assert!(matches!(&e, crate::Error::Validation { field, .. } if field == "since"), "{e}");
+        }
+    }
 
     #[test]
     fn now_nanos_is_the_same_instant_as_now() {

@@ -23,7 +23,7 @@ use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiRepor
 use crate::auth::KeyManager;
 use crate::budget::{BudgetGuard, BudgetStatus, Scope};
 use crate::cache::ContentCache;
-use crate::clock::SharedClock;
+use crate::clock::{SharedClock, check_time, earliest_time};
 use crate::config::Config;
 use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
 use crate::error::{Error, Result};
@@ -80,6 +80,12 @@ impl WeakEngine {
     pub fn upgrade(&self) -> Option<ContentEngine> {
         self.0.upgrade().map(|inner| ContentEngine { inner })
     }
+}
+
+/// Whether `id` could name a stored row: ids are generated, so one with control characters
+/// (NUL, which Postgres cannot bind, included) names none and is not looked up.
+pub(crate) fn lookup_id(id: &str) -> bool {
+    crate::content::check_no_control("id", id).is_ok()
 }
 
 impl ContentEngine {
@@ -167,7 +173,12 @@ impl ContentEngine {
     }
 
     /// A stored piece by id, limited to the caller's own pieces when the caller has an owner.
+    /// An id with control characters names no piece (ids are generated) and is not looked up:
+    /// Postgres cannot even bind a NUL.
     pub async fn get_content(&self, id: &str, ctx: &RequestContext) -> Result<GeneratedContent> {
+        if !lookup_id(id) {
+            return Err(Error::not_found("content", id));
+        }
         self.inner.storage.get_content(id, ctx.owner()).await?.ok_or_else(|| Error::not_found("content", id))
     }
 
@@ -179,9 +190,10 @@ impl ContentEngine {
         self.inner.storage.list_content(&query).await
     }
 
-    /// Deletes a stored piece (the caller's own, when the caller has an owner).
+    /// Deletes a stored piece (the caller's own, when the caller has an owner); an id with
+    /// control characters is not found, as in [`ContentEngine::get_content`].
     pub async fn delete_content(&self, id: &str, ctx: &RequestContext) -> Result<()> {
-        if self.inner.storage.delete_content(id, ctx.owner()).await? {
+        if lookup_id(id) && self.inner.storage.delete_content(id, ctx.owner()).await? {
             Ok(())
         } else {
             Err(Error::not_found("content", id))
@@ -238,16 +250,30 @@ impl ContentEngine {
         until: Option<chrono::DateTime<chrono::Utc>>,
         ctx: &RequestContext,
     ) -> Result<StatsQuery> {
+        // Callers' dates are checked first, so the arithmetic below cannot overflow.
+        let since = since.map(|t| check_time("start_date", t)).transpose()?;
+        let until = until.map(|t| check_time("end_date", t)).transpose()?;
         // "Until now" includes what was stored this very microsecond.
-        let until = until.unwrap_or_else(|| self.inner.clock.now() + chrono::Duration::microseconds(1));
-        let since = since.unwrap_or(until - chrono::Duration::days(30));
+        let until = until.unwrap_or_else(|| self.until_now());
+        let since = since.unwrap_or_else(|| {
+            until.checked_sub_signed(chrono::Duration::days(30)).unwrap_or(earliest_time()).max(earliest_time())
+        });
         if since >= until {
             return Err(Error::validation("start_date", "must be before `end_date`"));
         }
         Ok(StatsQuery { owner: ctx.owner().map(str::to_owned), since, until, platform: None })
     }
 
+    /// Now plus one microsecond (an exclusive bound that includes this very microsecond).
+    fn until_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let now = self.inner.clock.now();
+        now.checked_add_signed(chrono::Duration::microseconds(1)).unwrap_or(now)
+    }
+
     /// What was generated and spent in `[since, until)` (default: the last 30 days).
+    ///
+    /// A date outside years 1..=9999 ([`crate::clock::check_time`]) is a validation error
+    /// naming `start_date` or `end_date`, as is `since >= until`.
     pub async fn analytics_overview(
         &self,
         since: Option<chrono::DateTime<chrono::Utc>>,
@@ -261,6 +287,8 @@ impl ContentEngine {
     }
 
     /// Engagement by platform, content type and posting hour (default: the last 30 days).
+    ///
+    /// Dates are checked as in [`ContentEngine::analytics_overview`].
     pub async fn engagement(
         &self,
         since: Option<chrono::DateTime<chrono::Utc>>,
@@ -276,8 +304,9 @@ impl ContentEngine {
 
     /// AI cost against freelance rates over the last week/month/quarter/year.
     pub async fn roi(&self, period: RoiPeriod, ctx: &RequestContext) -> Result<RoiReport> {
-        let until = self.inner.clock.now() + chrono::Duration::microseconds(1);
-        let q = self.stats_query(Some(until - chrono::Duration::days(period.days())), Some(until), ctx)?;
+        let until = self.until_now();
+        let since = until.checked_sub_signed(chrono::Duration::days(period.days())).unwrap_or(earliest_time());
+        let q = self.stats_query(Some(since.max(earliest_time())), Some(until), ctx)?;
         let stats = self.inner.storage.content_stats(&q).await?;
         let usage = self.inner.storage.usage_totals(&q).await?;
         let revenue = self.inner.storage.engagement_stats(&q).await?.totals.revenue;

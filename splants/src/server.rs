@@ -17,7 +17,7 @@ mod routes;
 mod state;
 
 pub use error::{ApiError, ErrorBody};
-pub use extract::{Admin, Caller, JsonBody, QueryParams};
+pub use extract::{Admin, Caller, JsonBody, PathParam, QueryParams};
 pub use logging::init_logging;
 pub use metrics::Metrics;
 pub use state::ServerOptions;
@@ -161,10 +161,11 @@ pub fn router(engine: ContentEngine, options: ServerOptions) -> Router {
             ApiError(Error::MethodNotAllowed { method: method.to_string() })
         })
         .layer(DefaultBodyLimit::max(options.body_limit_bytes))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
+        // Inside the request context, so a panic's 500 carries the request id (body and header).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             ApiError(Error::internal("a handler panicked")).into_response()
         }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
         .layer(cors(&options.allowed_origins))
         .with_state(state)
 }

@@ -72,6 +72,15 @@ impl FromStr for EventKind {
     }
 }
 
+/// The most times one event may count ([`NewEvent::count`]).
+pub const MAX_EVENT_COUNT: u32 = 1_000_000;
+
+/// The largest revenue one event may carry ([`NewEvent::value`]): one million dollars
+/// (10^15 nano-dollars). With [`MAX_EVENT_COUNT`] it bounds every value a store sums, so the
+/// aggregates cannot overflow: SQL stores sum revenue in parts of at most 10^6 per event and
+/// join them saturating at [`Usd::MAX`], the memory store adds saturating.
+pub const MAX_EVENT_VALUE: Usd = Usd::from_nanos(1_000_000_000_000_000);
+
 /// An event to record (`POST /v1/analytics/events`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,13 +94,13 @@ pub struct NewEvent {
     /// Where (defaults to the piece's platform).
     #[serde(default)]
     pub platform: Option<Platform>,
-    /// How many times (1 by default, at most 1,000,000 per event).
+    /// How many times (1 by default, 1..=[`MAX_EVENT_COUNT`]).
     #[serde(default)]
     pub count: Option<u32>,
-    /// Revenue attributed, in dollars (conversions).
+    /// Revenue attributed, in dollars (conversions): 0..=[`MAX_EVENT_VALUE`] ($1,000,000).
     #[serde(default)]
     pub value: Option<Usd>,
-    /// When it happened (now by default).
+    /// When it happened (now by default); within years 1..=9999 ([`crate::clock::check_time`]).
     #[serde(default)]
     pub occurred_at: Option<DateTime<Utc>>,
 }
@@ -102,20 +111,34 @@ impl NewEvent {
         NewEvent { event_name: kind, content_id: None, platform: None, count: None, value: None, occurred_at: None }
     }
 
-    /// Checks the fields.
+    /// Checks the fields: `count` in 1..=[`MAX_EVENT_COUNT`], `value` in
+    /// 0..=[`MAX_EVENT_VALUE`], `occurred_at` within years 1..=9999, `content_id` 1..=64
+    /// characters without control characters.
     pub fn validate(&self) -> Result<()> {
         if let Some(c) = self.count
-            && !(1..=1_000_000).contains(&c)
+            && !(1..=MAX_EVENT_COUNT).contains(&c)
         {
-            return Err(Error::validation("count", format!("{c} is out of range 1..=1000000")));
+            return Err(Error::validation("count", format!("{c} is out of range 1..={MAX_EVENT_COUNT}")));
         }
         if self.value.is_some_and(Usd::is_negative) {
             return Err(Error::validation("value", "must not be negative"));
         }
-        if let Some(id) = &self.content_id
-            && (id.is_empty() || id.len() > 64)
+        if let Some(v) = self.value
+            && v > MAX_EVENT_VALUE
         {
-            return Err(Error::validation("content_id", "must be 1..=64 characters"));
+            return Err(Error::validation(
+                "value",
+                format!("{v} is more than the {MAX_EVENT_VALUE} one event may carry"),
+            ));
+        }
+        if let Some(t) = self.occurred_at {
+            crate::clock::check_time("occurred_at", t)?;
+        }
+        if let Some(id) = &self.content_id {
+            if id.is_empty() || id.len() > 64 {
+                return Err(Error::validation("content_id", "must be 1..=64 characters"));
+            }
+            crate::content::check_no_control("content_id", id)?;
         }
         Ok(())
     }
@@ -247,22 +270,23 @@ pub struct EngagementCounts {
 }
 
 impl EngagementCounts {
-    /// Adds `count` events of `kind` with `value`.
+    /// Adds `count` events of `kind` with `value`, saturating instead of overflowing.
     pub fn add(&mut self, kind: EventKind, count: u64, value: Usd) {
-        match kind {
-            EventKind::Impression => self.impressions += count,
-            EventKind::Click => self.clicks += count,
-            EventKind::Share => self.shares += count,
-            EventKind::Like => self.likes += count,
-            EventKind::Comment => self.comments += count,
-            EventKind::Conversion => self.conversions += count,
-        }
-        self.revenue += value;
+        let n = match kind {
+            EventKind::Impression => &mut self.impressions,
+            EventKind::Click => &mut self.clicks,
+            EventKind::Share => &mut self.shares,
+            EventKind::Like => &mut self.likes,
+            EventKind::Comment => &mut self.comments,
+            EventKind::Conversion => &mut self.conversions,
+        };
+        *n = n.saturating_add(count);
+        self.revenue = self.revenue.saturating_add(value);
     }
 
-    /// Clicks, shares, likes and comments.
+    /// Clicks, shares, likes and comments (saturating).
     pub fn engagements(&self) -> u64 {
-        self.clicks + self.shares + self.likes + self.comments
+        self.clicks.saturating_add(self.shares).saturating_add(self.likes).saturating_add(self.comments)
     }
 }
 

@@ -184,12 +184,14 @@ impl ContentRequest {
         self.language.as_deref().unwrap_or("en")
     }
 
-    /// Checks every field; the error names the first bad field and why.
+    /// Checks every field; the error names the first bad field and why. Text fields refuse
+    /// NUL and other control characters but tab and line breaks ([`check_no_control`]).
     pub fn validate(&self) -> Result<()> {
         let topic = self.topic.trim();
         if topic.is_empty() {
             return Err(Error::validation("topic", "must not be empty"));
         }
+        check_no_control("topic", topic)?;
         if topic.chars().count() > MAX_TOPIC_CHARS {
             return Err(Error::validation(
                 "topic",
@@ -275,8 +277,20 @@ fn check_text(field: &str, value: Option<&str>) -> Result<()> {
         if v.chars().count() > MAX_TEXT_FIELD_CHARS {
             return Err(Error::validation(field, format!("is longer than {MAX_TEXT_FIELD_CHARS} characters")));
         }
+        check_no_control(field, v)?;
     }
     Ok(())
+}
+
+/// Refuses text with NUL or another control character other than tab, line feed and carriage
+/// return: such text is never meant, and Postgres cannot store a NUL in a `TEXT` column.
+pub fn check_no_control(field: &str, text: &str) -> Result<()> {
+    match text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        Some(c) => {
+            Err(Error::validation(field, format!("must not contain control characters (found U+{:04X})", u32::from(c))))
+        }
+        None => Ok(()),
+    }
 }
 
 /// Like [`json_error`] for JSON text: a syntax error (malformed or truncated JSON) is an error
@@ -284,6 +298,20 @@ fn check_text(field: &str, value: Option<&str>) -> Result<()> {
 pub(crate) fn json_body_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Error {
     use serde_json::error::Category;
     match e.inner().classify() {
+        // A value of a type the field cannot hold can surface as a syntax error (`expected
+        // value` for an enum given a number); inside a field, name the field.
+        Category::Syntax if !matches!(e.path().to_string().as_str(), "." | "?") => {
+            let inner = e.inner();
+            Error::validation(
+                e.path().to_string(),
+                format!(
+                    "has the wrong type or is not valid JSON ({} at line {} column {})",
+                    strip_position(&inner.to_string()),
+                    inner.line(),
+                    inner.column()
+                ),
+            )
+        }
         Category::Syntax | Category::Eof | Category::Io => {
             let inner = e.inner();
             Error::validation(

@@ -480,6 +480,35 @@ async fn offline_provider_is_the_default_and_says_so() {
 }
 
 #[tokio::test]
+async fn analytics_dates_at_chronos_limits_are_validation_errors() {
+    use crate::analytics::{EventKind, NewEvent};
+    use chrono::{DateTime, Utc};
+    let engine = ContentEngine::builder().in_memory().build().await.unwrap();
+    let ctx = RequestContext::anonymous();
+    let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    let field = |r: Result<()>| match r {
+        Err(Error::Validation { field, .. }) => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+    for far in [t("-262143-01-10T00:00:00Z"), DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+        assert_eq!(field(engine.analytics_overview(None, Some(far), &ctx).await.map(drop)), "end_date");
+        assert_eq!(field(engine.analytics_overview(Some(far), None, &ctx).await.map(drop)), "start_date");
+        assert_eq!(field(engine.engagement(None, Some(far), None, &ctx).await.map(drop)), "end_date");
+        assert_eq!(field(engine.engagement(Some(far), None, None, &ctx).await.map(drop)), "start_date");
+        let event = NewEvent { occurred_at: Some(far), ..NewEvent::new(EventKind::Click) };
+        assert_eq!(field(engine.record_events(vec![event], &ctx).await.map(drop)), "events[0].occurred_at");
+    }
+    // The edges of the accepted span work, and a default window near the start is clamped.
+    let (first, last) = (crate::clock::earliest_time(), crate::clock::latest_time());
+    engine.analytics_overview(Some(first), Some(last), &ctx).await.unwrap();
+    let ov = engine.engagement(None, Some(t("0001-01-10T00:00:00Z")), None, &ctx).await.unwrap();
+    assert_eq!(ov.since, first);
+    let big =
+        NewEvent { value: Some(Usd::from_dollars(1_000_000.01).unwrap()), ..NewEvent::new(EventKind::Conversion) };
+    assert_eq!(field(engine.record_events(vec![big], &ctx).await.map(drop)), "events[0].value");
+}
+
+#[tokio::test]
 async fn analytics_overview_engagement_and_roi() {
     use crate::analytics::{EventKind, NewEvent, RoiPeriod};
     let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await;

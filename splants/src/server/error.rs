@@ -1,6 +1,6 @@
 //! The one error body of the HTTP API.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -11,9 +11,14 @@ tokio::task_local! {
 }
 
 /// Every error response: `{"error", "type", "code", "details", "request_id"}`.
+///
+/// A 5xx says only what kind of part failed and the request id; its detail (SQL, file paths,
+/// hosts, upstream answers) goes to the log line carrying the same id. `details` of a 5xx keep
+/// only structured fields (provider, status, retryable, timeout); storage, configuration and
+/// internal errors have none.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// What went wrong, for people.
+    /// What went wrong, for people (generic for a 5xx, with the request id).
     pub error: String,
     /// The original app's exception class name (`BudgetExceededError`, …).
     #[serde(rename = "type")]
@@ -47,16 +52,22 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(code = e.code().as_str(), error = %e, "request refused");
         }
-        let message = match &e {
-            // Details of internal failures stay in the log.
-            Error::Internal { .. } => "An unexpected error occurred".to_owned(),
-            _ => e.to_string(),
+        // A 5xx is the server's or an upstream's failure: its text (SQL, paths, hosts, upstream
+        // answers) stays in the log line above, under the same request id.
+        let (message, details) = if status.is_server_error() {
+            let details = match &e {
+                Error::Storage { .. } | Error::Internal { .. } | Error::Config { .. } => serde_json::json!({}),
+                _ => e.details(),
+            };
+            (generic_message(e.code(), &request_id), details)
+        } else {
+            (e.to_string(), e.details())
         };
         let body = ErrorBody {
             error: message,
             type_name: e.type_name().to_owned(),
             code: e.code().as_str().to_owned(),
-            details: e.details(),
+            details,
             request_id,
         };
         let mut response = (status, axum::Json(body)).into_response();
@@ -68,6 +79,18 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// What a 5xx body says: what kind of part failed and the request id to find the detail by.
+pub(crate) fn generic_message(code: ErrorCode, request_id: &str) -> String {
+    let what = match code {
+        ErrorCode::StorageError => "The database or cache failed",
+        ErrorCode::ProviderError | ErrorCode::ContentGenerationError => "The AI provider failed",
+        ErrorCode::ProviderTimeout => "The AI provider did not answer in time",
+        ErrorCode::Timeout => "The request did not finish in time",
+        _ => "An unexpected error occurred",
+    };
+    format!("{what}; the details are in the server log under request id {request_id}")
 }
 
 /// The standard error responses of authenticated routes, for the OpenAPI document.

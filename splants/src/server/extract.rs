@@ -61,6 +61,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     }
 }
 
+/// Path parameters; errors (invalid UTF-8 after percent-decoding, a value of the wrong type)
+/// are a 422 naming the parameter instead of axum's plain-text 400.
+#[derive(Debug)]
+pub struct PathParam<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParam<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::{ErrorKind, Path};
+        use axum::extract::rejection::PathRejection;
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PathParam(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let err = match e.kind() {
+                    ErrorKind::InvalidUtf8InPathParam { key } => Error::validation(key.clone(), "is not valid UTF-8"),
+                    ErrorKind::ParseErrorAtKey { key, expected_type, .. } => {
+                        Error::validation(key.clone(), format!("is not a valid {expected_type}"))
+                    }
+                    ErrorKind::DeserializeError { key, message, .. } => Error::validation(key.clone(), message.clone()),
+                    _ => Error::validation("path", e.body_text()),
+                };
+                Err(ApiError(err))
+            }
+            Err(other) => Err(ApiError(Error::validation("path", other.body_text()))),
+        }
+    }
+}
+
 /// The authenticated caller (set by the auth middleware).
 #[derive(Clone, Debug)]
 pub struct Caller {

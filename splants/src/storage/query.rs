@@ -98,7 +98,8 @@ pub fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl ContentQuery {
-    /// Checks the filters and returns the page size and decoded cursor.
+    /// Checks the filters and returns the page size and decoded cursor: `since`/`until` within
+    /// years 1..=9999 ([`crate::clock::check_time`]), `text` without control characters.
     pub fn validated(&self) -> Result<(u32, Option<Cursor>)> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
@@ -109,6 +110,12 @@ impl ContentQuery {
         {
             return Err(Error::validation("min_quality", format!("{q} is out of range 0..=1")));
         }
+        if let Some(t) = self.since {
+            crate::clock::check_time("since", t)?;
+        }
+        if let Some(t) = self.until {
+            crate::clock::check_time("until", t)?;
+        }
         if let (Some(s), Some(u)) = (self.since, self.until)
             && s >= u
         {
@@ -118,6 +125,9 @@ impl ContentQuery {
             && (t.trim().is_empty() || t.chars().count() > 200)
         {
             return Err(Error::validation("text", "must be 1..=200 characters"));
+        }
+        if let Some(t) = &self.text {
+            crate::content::check_no_control("text", t)?;
         }
         let cursor = self.cursor.as_deref().map(Cursor::decode).transpose()?;
         Ok((limit, cursor))
@@ -177,5 +187,9 @@ mod tests {
         assert_eq!(field(ContentQuery { min_quality: Some(1.5), ..Default::default() }), "min_quality");
         assert_eq!(field(ContentQuery { text: Some(" ".into()), ..Default::default() }), "text");
         assert_eq!(ContentQuery::default().validated().unwrap().0, DEFAULT_PAGE_SIZE);
+        let far: DateTime<Utc> = "-262143-01-10T00:00:00Z".parse().unwrap();
+        assert_eq!(field(ContentQuery { since: Some(far), ..Default::default() }), "since");
+        assert_eq!(field(ContentQuery { until: Some(DateTime::<Utc>::MAX_UTC), ..Default::default() }), "until");
+        assert_eq!(field(ContentQuery { text: Some("a\0b".into()), ..Default::default() }), "text");
     }
 }

@@ -13,6 +13,17 @@ const MAX_QUOTE_CHARS: usize = 40;
 /// expected and what was given.
 pub(crate) fn to_jinja(kind: VariableKind, value: &Json) -> Result<Value, String> {
     let wrong = || format!("expected {}, got {}", kind.expected(), describe(value));
+    // Text with NUL or other control characters is never meant (and Postgres cannot store NUL).
+    let texts: Vec<&str> = match value {
+        Json::String(s) => vec![s.as_str()],
+        Json::Array(items) => items.iter().filter_map(Json::as_str).collect(),
+        _ => Vec::new(),
+    };
+    for text in texts {
+        if let Err(crate::Error::Validation { reason, .. }) = crate::content::check_no_control("", text) {
+            return Err(reason);
+        }
+    }
     match kind {
         VariableKind::String => value.as_str().map(Value::from).ok_or_else(wrong),
         VariableKind::Integer => integer(value).map(Value::from).ok_or_else(wrong),

@@ -3,11 +3,11 @@
 use crate::auth::{ApiKeyInfo, IssuedKey, NewKey};
 use crate::error::Error;
 use crate::server::error::{ApiError, CommonErrors, ErrorBody};
-use crate::server::extract::{Admin, Caller, JsonBody};
+use crate::server::extract::{Admin, Caller, JsonBody, PathParam};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,13 @@ pub(crate) async fn create_key(
         && !s.engine.config().rate_limits.tiers.contains_key(tier)
     {
         return Err(Error::validation("tier", format!("unknown tier `{tier}`")).into());
+    }
+    crate::content::check_no_control("name", &new.name)?;
+    if let Some(tenant) = &new.tenant {
+        crate::content::check_no_control("tenant", tenant)?;
+    }
+    if let Some(t) = new.expires_at {
+        crate::clock::check_time("expires_at", t)?;
     }
     Ok((StatusCode::CREATED, Json(s.engine.keys().create(new).await?)))
 }
@@ -60,8 +67,13 @@ pub(crate) async fn list_keys(State(s): State<AppState>, _admin: Admin) -> Resul
 pub(crate) async fn revoke_key(
     State(s): State<AppState>,
     _admin: Admin,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, ApiError> {
+    // Until KeyManager checks ids itself: one with control characters names no key, and
+    // Postgres cannot bind a NUL.
+    if !crate::engine::lookup_id(&id) {
+        return Err(Error::not_found("api_key", id).into());
+    }
     s.engine.keys().revoke(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -115,6 +127,9 @@ pub(crate) async fn rotate_key(
         serde_path_to_error::deserialize(de).map_err(|e| crate::content::json_body_error(&e))?
     };
     let target = body.key_id.unwrap_or_else(|| caller.key.id.clone());
+    if !crate::engine::lookup_id(&target) {
+        return Err(Error::not_found("api_key", target).into());
+    }
     let grace = match body.grace_hours {
         Some(h) if h > 720 => return Err(Error::validation("grace_hours", "must be at most 720").into()),
         Some(h) => Some(Duration::from_secs(u64::from(h) * 3600)),

@@ -2,14 +2,14 @@
 
 use crate::content::{ContentRequest, ContentType, GeneratedContent, Platform};
 use crate::engine::BatchResult;
-use crate::error::Error;
-use crate::server::error::{ApiError, CommonErrors, ErrorBody, GenerationErrors};
-use crate::server::extract::{Caller, JsonBody, QueryParams};
+use crate::error::{Error, ErrorCode};
+use crate::server::error::{ApiError, CommonErrors, ErrorBody, GenerationErrors, REQUEST_ID, generic_message};
+use crate::server::extract::{Caller, JsonBody, PathParam, QueryParams};
 use crate::server::state::AppState;
 use crate::storage::{ContentPage, ContentQuery};
 use crate::template::TemplateOverrides;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -84,7 +84,23 @@ pub(crate) async fn batch(
     {
         s.engine.check_rate_limit(&caller.ctx, extra).await?;
     }
-    Ok(Json(s.engine.generate_batch_json(items, &caller.ctx).await?))
+    let mut result = s.engine.generate_batch_json(items, &caller.ctx).await?;
+    hide_internal_item_errors(&mut result);
+    Ok(Json(result))
+}
+
+/// A batch answers 200 with per-item errors; an item that failed as a 5xx would gets the same
+/// generic text as a 5xx body, its detail logged under the request id.
+fn hide_internal_item_errors(result: &mut BatchResult) {
+    let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+    for item in &mut result.results {
+        let Some(e) = item.error.as_mut().filter(|e| e.code.status_code() >= 500) else { continue };
+        tracing::error!(index = item.index, code = e.code.as_str(), error = %e.error, "batch item failed");
+        e.error = generic_message(e.code, &request_id);
+        if matches!(e.code, ErrorCode::StorageError | ErrorCode::Internal | ErrorCode::ConfigError) {
+            e.details = serde_json::json!({});
+        }
+    }
 }
 
 /// Generate from a template: `{"template_name", "variables", …overrides}` where the overrides
@@ -204,7 +220,11 @@ pub(crate) async fn list(
         limit: q.limit,
         cursor: q.cursor,
     };
-    Ok(Json(s.engine.list_content(query, &caller.ctx).await?))
+    // The core names the search text `text`; over HTTP it is the `q` parameter.
+    s.engine.list_content(query, &caller.ctx).await.map(Json).map_err(|e| match e {
+        Error::Validation { field, reason } if field == "text" => ApiError(Error::validation("q", reason)),
+        other => ApiError(other),
+    })
 }
 
 /// Get one stored piece.
@@ -217,7 +237,7 @@ pub(crate) async fn list(
 pub(crate) async fn get_one(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> ApiResult<GeneratedContent> {
     Ok(Json(s.engine.get_content(&id, &caller.ctx).await?))
 }
@@ -232,7 +252,7 @@ pub(crate) async fn get_one(
 pub(crate) async fn delete_one(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, ApiError> {
     s.engine.delete_content(&id, &caller.ctx).await?;
     Ok(StatusCode::NO_CONTENT)

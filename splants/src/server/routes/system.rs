@@ -1,7 +1,7 @@
 //! Health, readiness, public config, metrics.
 
 use crate::error::Error;
-use crate::server::error::{ApiError, ErrorBody};
+use crate::server::error::{ApiError, ErrorBody, REQUEST_ID};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -65,7 +65,7 @@ pub(crate) struct ComponentHealth {
     status: String,
     /// How long the check took.
     latency_ms: f64,
-    /// What failed, if anything (never a secret).
+    /// That the check failed, with the request id under which the log has the detail.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -91,17 +91,31 @@ pub(crate) struct Health {
     components: BTreeMap<String, ComponentHealth>,
     /// Process figures.
     system: SystemHealth,
+    /// This request's id: failed checks are logged under it.
+    request_id: String,
 }
 
-async fn timed<F: std::future::Future<Output = crate::Result<()>>>(f: F) -> ComponentHealth {
+/// Runs one component's check. `/health` is public: a failure shows only that the check failed
+/// (or timed out) and the request id; what failed (hosts, paths, SQL) goes to the log.
+async fn timed<F: std::future::Future<Output = crate::Result<()>>>(component: &str, f: F) -> ComponentHealth {
     let t = Instant::now();
     let r = tokio::time::timeout(Duration::from_secs(3), f).await;
     let latency_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+    let unhealthy = |what: &str| ComponentHealth {
+        status: "unhealthy".into(),
+        latency_ms,
+        error: Some(format!("{what}; the details are in the server log under request id {request_id}")),
+    };
     match r {
         Ok(Ok(())) => ComponentHealth { status: "healthy".into(), latency_ms, error: None },
-        Ok(Err(e)) => ComponentHealth { status: "unhealthy".into(), latency_ms, error: Some(e.to_string()) },
+        Ok(Err(e)) => {
+            tracing::warn!(component, code = e.code().as_str(), error = %e, "health check failed");
+            unhealthy("the check failed")
+        }
         Err(_) => {
-            ComponentHealth { status: "unhealthy".into(), latency_ms, error: Some("no answer within 3 s".into()) }
+            tracing::warn!(component, "health check got no answer within 3 s");
+            unhealthy("no answer within 3 s")
         }
     }
 }
@@ -128,14 +142,14 @@ pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
     let provider_check = async move {
         match cached {
             Some(h) => h,
-            None => timed(async move { provider.health().await }).await,
+            None => timed("providers", async move { provider.health().await }).await,
         }
     };
     // The cache component is Redis when the engine uses it (cache or rate limits).
     let engine = s.engine.clone();
     let cache_check = async move {
         let mut disabled = false;
-        let health = timed(async {
+        let health = timed("cache", async {
             engine.cache_health().await.unwrap_or_else(|| {
                 disabled = true;
                 Ok(())
@@ -145,7 +159,7 @@ pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
         if disabled { ComponentHealth { status: "disabled".into(), latency_ms: 0.0, error: None } } else { health }
     };
     let (database, providers, cache) =
-        tokio::join!(timed(async move { storage.ping().await }), provider_check, cache_check);
+        tokio::join!(timed("database", async move { storage.ping().await }), provider_check, cache_check);
     *s.provider_health.lock() = Some((Instant::now(), providers.clone()));
     let degraded = database.status != "healthy" || providers.status != "healthy" || cache.status == "unhealthy";
     let mut components = BTreeMap::new();
@@ -157,6 +171,7 @@ pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
         timestamp: Utc::now(),
         components,
         system: SystemHealth { uptime_s: s.started.elapsed().as_secs_f64(), rss_bytes: rss_bytes() },
+        request_id: REQUEST_ID.try_with(Clone::clone).unwrap_or_default(),
     })
 }
 

@@ -1,11 +1,11 @@
 //! `/v1/templates`: the template registry.
 
 use crate::server::error::{ApiError, CommonErrors, ErrorBody};
-use crate::server::extract::Caller;
+use crate::server::extract::{Caller, PathParam};
 use crate::server::state::AppState;
 use crate::template::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Serialize;
 
 /// The original app's answer (`templates`: names) with the full templates beside it.
@@ -40,7 +40,7 @@ pub(crate) async fn list(State(s): State<AppState>, _caller: Caller) -> Json<Tem
 pub(crate) async fn get_one(
     State(s): State<AppState>,
     _caller: Caller,
-    Path(name): Path<String>,
+    PathParam(name): PathParam<String>,
 ) -> Result<Json<Template>, ApiError> {
     Ok(Json((*s.engine.templates().get(&name)?).clone()))
 }

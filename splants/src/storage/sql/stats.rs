@@ -35,6 +35,16 @@ fn day(n: i64) -> Result<NaiveDate> {
     d.ok_or_else(|| Error::storage(format!("day {n} is out of range")))
 }
 
+/// Revenue summed in three parts of at most 10^6 per event (the value is at most
+/// [`crate::analytics::MAX_EVENT_VALUE`], 10^15 nano-dollars): no 64-bit `SUM` can overflow
+/// below 9.2 × 10^12 events in one group, more rows than either database holds. The parts are
+/// joined here, saturating at [`Usd::MAX`].
+fn split_sum(hi: i64, mid: i64, lo: i64) -> Usd {
+    const MILLION: i128 = 1_000_000;
+    let nanos = i128::from(hi) * MILLION * MILLION + i128::from(mid) * MILLION + i128::from(lo);
+    Usd::from_nanos(i64::try_from(nanos.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).unwrap_or(i64::MAX))
+}
+
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Pieces, cost and quality per type, platform and day in the range.
     pub(crate) async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
@@ -84,7 +94,9 @@ impl<DB: SqlBackend> SqlStore<DB> {
         let mut sql = Sql::dynamic(format!(
             "SELECT e.event_name AS event_name, COALESCE(e.platform, c.platform) AS platform, \
              c.content_type AS content_type, {} AS hour_n, CAST(SUM(e.count) AS BIGINT) AS n, \
-             CAST(SUM(COALESCE(e.value, 0)) AS BIGINT) AS value \
+             CAST(SUM(COALESCE(e.value, 0) / 1000000000000) AS BIGINT) AS value_hi, \
+             CAST(SUM((COALESCE(e.value, 0) / 1000000) % 1000000) AS BIGINT) AS value_mid, \
+             CAST(SUM(COALESCE(e.value, 0) % 1000000) AS BIGINT) AS value_lo \
              FROM analytics_events e LEFT JOIN content c ON c.id = e.content_id",
             DB::hour_of("c.created_at")
         ));
@@ -102,7 +114,8 @@ impl<DB: SqlBackend> SqlStore<DB> {
         for r in &rows {
             let kind: EventKind = col(DB::text(r, "event_name"))?.parse()?;
             let n = to_u64(col(DB::int(r, "n"))?);
-            let v = Usd::from_nanos(col(DB::int(r, "value"))?);
+            let v =
+                split_sum(col(DB::int(r, "value_hi"))?, col(DB::int(r, "value_mid"))?, col(DB::int(r, "value_lo"))?);
             s.totals.add(kind, n, v);
             if let Some(p) = col(DB::opt_text(r, "platform"))? {
                 let p: Platform = parse("platform", &p)?;
@@ -145,5 +158,21 @@ impl<DB: SqlBackend> SqlStore<DB> {
             output_tokens: int("output_tokens")?,
             cached_tokens: int("cached_tokens")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_sum;
+    use crate::money::Usd;
+
+    #[test]
+    fn split_sums_join_exactly_and_saturate() {
+        let v: i64 = 987_654_321_123_456;
+        let (hi, mid, lo) = (v / 1_000_000_000_000, (v / 1_000_000) % 1_000_000, v % 1_000_000);
+        assert_eq!(split_sum(hi, mid, lo), Usd::from_nanos(v));
+        // 10,000 events of $1,000,000: 10^19 nano-dollars, beyond i64.
+        assert_eq!(split_sum(10_000_000, 0, 0), Usd::MAX);
+        assert_eq!(split_sum(0, 0, 0), Usd::ZERO);
     }
 }
