@@ -388,32 +388,39 @@ impl EngineInner {
             self.store_paid(&content).instrument(tracing::debug_span!("store")),
         );
         let mut content = content;
-        if !stored {
+        if let Err(e) = stored {
+            // Nothing was paid for a free piece: the caller may as well hear the library failed.
+            if self.provider.is_free() {
+                return Err(e);
+            }
             content.stored = false;
             self.events.emit(EngineEvent::ContentUnstored { content_id: content.id.clone(), cost_usd: cost });
         }
         Ok(content)
     }
 
-    /// Stores a piece whose call was paid, trying again a few times; false if it could not be
-    /// stored (the caller still gets the piece, marked unstored, instead of an error).
-    async fn store_paid(&self, content: &GeneratedContent) -> bool {
+    /// Stores a piece the provider answered, trying again a few times when it was paid for; the
+    /// last error if it could not be stored (a paid piece is then returned marked unstored).
+    async fn store_paid(&self, content: &GeneratedContent) -> Result<()> {
+        let tries = if self.provider.is_free() { 1 } else { STORE_TRIES };
         let mut pause = Duration::from_millis(50);
-        for attempt in 1..=STORE_TRIES {
+        let mut attempt = 1;
+        loop {
             match self.storage.save_content(content).await {
-                Ok(()) => return true,
-                Err(e) if attempt == STORE_TRIES => {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt >= tries => {
                     tracing::error!(content_id = %content.id, cost = %content.cost_usd, error = %e,
-                        "could not store a paid piece; returning it marked unstored");
+                        "could not store a generated piece");
+                    return Err(e);
                 }
                 Err(e) => {
                     tracing::warn!(content_id = %content.id, attempt, error = %e, "storing a paid piece failed; trying again");
                     tokio::time::sleep(pause).await;
                     pause *= 4;
+                    attempt += 1;
                 }
             }
         }
-        false
     }
 
     #[allow(clippy::too_many_arguments)]
