@@ -83,7 +83,13 @@ impl OpenAiProvider {
     fn chat_request<'a>(&self, model: &'a str, request: &'a CompletionRequest) -> ChatRequest<'a> {
         let (max_completion_tokens, max_tokens) =
             if self.official_host { (Some(request.max_tokens), None) } else { (None, Some(request.max_tokens)) };
-        ChatRequest { model, messages: &request.messages, max_completion_tokens, max_tokens, temperature: request.temperature }
+        ChatRequest {
+            model,
+            messages: &request.messages,
+            max_completion_tokens,
+            max_tokens,
+            temperature: request.temperature,
+        }
     }
 
     fn auth_headers(&self) -> HeaderMap {
