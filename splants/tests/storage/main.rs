@@ -12,6 +12,8 @@ mod analytics;
 mod content;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod engines;
+#[cfg(feature = "postgres")]
+mod faults;
 mod ledger;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod processes;
