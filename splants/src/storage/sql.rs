@@ -283,6 +283,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
     }
 
     /// Gives every [`SqlStore::bounded`] call `deadline` (`None`: no client-side limit).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn with_deadline(mut self, deadline: Option<std::time::Duration>) -> Self {
         self.deadline = deadline;
         self

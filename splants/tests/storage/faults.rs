@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 const ACQUIRE: Duration = Duration::from_secs(2);
 const STATEMENT: Duration = Duration::from_secs(1);
+/// What a timeout error names.
+const TIMEOUT_SETTING: &str = "SPLANTS_DB_ACQUIRE_TIMEOUT_SECS";
 /// Longer than any configured limit: reaching it means the call hung.
 const HANG: Duration = Duration::from_secs(20);
 
@@ -43,14 +45,16 @@ async fn warm(store: &PostgresStorage) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
-async fn expect_storage_error<T: std::fmt::Debug>(what: &str, call: impl Future<Output = splants::Result<T>>) {
+/// The call fails with a storage error whose message contains `says`, within the timeouts.
+async fn expect_storage_error<T: std::fmt::Debug>(
+    what: &str,
+    says: &str,
+    call: impl Future<Output = splants::Result<T>>,
+) {
     let started = Instant::now();
     let result = tokio::time::timeout(HANG, call).await.unwrap_or_else(|_| panic!("{what}: hung for {HANG:?}"));
     let took = started.elapsed();
-    assert!(
-        matches!(&result, Err(Error::Storage { message }) if message.contains("SPLANTS_DB_ACQUIRE_TIMEOUT_SECS")),
-        "{what}: {result:?}"
-    );
+    assert!(matches!(&result, Err(Error::Storage { message }) if message.contains(says)), "{what}: {result:?}");
     assert!(took < ACQUIRE + STATEMENT + Duration::from_secs(2), "{what}: took {took:?}");
 }
 
@@ -60,10 +64,10 @@ async fn a_blackholed_connection_is_a_storage_error_within_the_timeouts() {
     warm(&store).await;
     proxy.set(Mode::Blackhole);
     // The pool's open connection now never gets an answer.
-    expect_storage_error("a query on an open connection", store.get_content("missing", None)).await;
+    expect_storage_error("a query on an open connection", TIMEOUT_SETTING, store.get_content("missing", None)).await;
     // A new connection is accepted but its handshake is never answered.
     proxy.reset_all().await;
-    expect_storage_error("a query needing a new connection", store.get_content("missing", None)).await;
+    expect_storage_error("a query needing a new connection", TIMEOUT_SETTING, store.get_content("missing", None)).await;
     proxy.set(Mode::Pass);
     proxy.reset_all().await;
     let mut ok = false;
@@ -85,7 +89,8 @@ async fn a_reset_connection_is_a_storage_error_and_the_pool_recovers() {
     assert!(store.get_content("missing", None).await.unwrap().is_none(), "a fresh connection works");
     proxy.set(Mode::Refuse);
     proxy.reset_all().await;
-    expect_storage_error("a query while the server refuses connections", store.get_content("missing", None)).await;
+    expect_storage_error("a query on a connection that was reset", "", store.get_content("missing", None)).await;
+    expect_storage_error("a query while connections are refused", "", store.get_content("missing", None)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,5 +109,5 @@ async fn a_statement_in_flight_when_the_network_dies_is_a_storage_error_within_t
     assert!(proxy.bytes_up() > sent, "the query never left the client");
     // The query is held in the proxy; now it is lost and nothing will ever answer.
     proxy.set(Mode::Blackhole);
-    expect_storage_error("a statement in flight", async { call.await.unwrap() }).await;
+    expect_storage_error("a statement in flight", TIMEOUT_SETTING, async { call.await.unwrap() }).await;
 }
