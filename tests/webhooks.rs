@@ -2,8 +2,11 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use splants::config::{Config, Secret};
-use splants::webhook::{WebhookDispatcher, sign};
+use splants::webhook::{HostResolver, WebhookDispatcher, sign};
 use splants::{ContentEngine, ContentRequest, ContentType, RequestContext};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -94,4 +97,116 @@ async fn private_webhook_urls_are_refused_unless_allowed() {
         ..Config::default()
     };
     assert!(ContentEngine::builder().config(cfg).in_memory().build().await.is_err());
+}
+
+/// A listener on 127.0.0.1 that counts the connections it accepts and answers each request 200.
+async fn counting_listener() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+            });
+        }
+    });
+    (addr, hits)
+}
+
+/// A resolver that answers a public address the first time (start-up validation passes) and
+/// `later` on every lookup after that, as a DNS-rebinding attacker's name server does.
+#[derive(Debug)]
+struct Rebinding {
+    lookups: AtomicUsize,
+    later: Vec<IpAddr>,
+}
+
+#[async_trait::async_trait]
+impl HostResolver for Rebinding {
+    async fn lookup(&self, _host: &str) -> std::io::Result<Vec<IpAddr>> {
+        let n = self.lookups.fetch_add(1, Ordering::SeqCst);
+        Ok(if n == 0 { vec!["93.184.215.14".parse().unwrap()] } else { self.later.clone() })
+    }
+}
+
+async fn rebinding_engine(later: &[&str], allow_private: bool) -> (ContentEngine, Arc<Rebinding>, Arc<AtomicUsize>) {
+    let (addr, hits) = counting_listener().await;
+    // With private addresses allowed the URL is not resolved at start-up; skip the public
+    // answer then, so that no connection ever leaves 127.0.0.1.
+    let skip_public = usize::from(allow_private);
+    let later = later.iter().map(|s| s.parse().unwrap()).collect();
+    let resolver = Arc::new(Rebinding { lookups: AtomicUsize::new(skip_public), later });
+    let cfg = Config {
+        webhook_content_generated_url: Some(format!("http://hooks.rebind.test:{}/hook", addr.port())),
+        webhook_allow_private: allow_private,
+        ..Config::default()
+    };
+    let engine =
+        ContentEngine::builder().config(cfg).in_memory().webhook_resolver(resolver.clone()).build().await.unwrap();
+    assert_eq!(resolver.lookups.load(Ordering::SeqCst), 1, "the URL was validated at start-up, or skipped");
+    (engine, resolver, hits)
+}
+
+async fn wait_for_lookups(resolver: &Rebinding, n: usize) {
+    for _ in 0..250 {
+        if resolver.lookups.load(Ordering::SeqCst) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the webhook client never resolved the host again");
+}
+
+#[tokio::test]
+async fn a_host_that_rebinds_to_loopback_after_start_up_is_refused_at_connect_time() {
+    for later in [&["127.0.0.1"][..], &["169.254.169.254", "127.0.0.1"], &["::ffff:127.0.0.1"]] {
+        let (engine, resolver, hits) = rebinding_engine(later, false).await;
+        engine
+            .generate(ContentRequest::new(ContentType::Email, "Welcome"), &RequestContext::anonymous())
+            .await
+            .unwrap();
+        wait_for_lookups(&resolver, 2).await;
+        // A retry would come 500 ms later; a refusal by the guard is final.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(hits.load(Ordering::SeqCst), 0, "{later:?}: the delivery reached the local listener");
+        assert_eq!(resolver.lookups.load(Ordering::SeqCst), 2, "{later:?}: a refused address is not retried");
+    }
+}
+
+#[tokio::test]
+async fn with_private_addresses_allowed_the_same_rebinding_host_is_reached() {
+    // The control for the test above: the listener is reachable through this resolver.
+    let (engine, _resolver, hits) = rebinding_engine(&["127.0.0.1"], true).await;
+    engine.generate(ContentRequest::new(ContentType::Email, "Welcome"), &RequestContext::anonymous()).await.unwrap();
+    for _ in 0..250 {
+        if hits.load(Ordering::SeqCst) > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the delivery never reached the listener");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let (target, target_hits) = counting_listener().await;
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", format!("http://{target}/internal").as_str()),
+        )
+        .mount(&receiver)
+        .await;
+    let engine = ContentEngine::builder().config(config(&receiver)).in_memory().build().await.unwrap();
+    engine.generate(ContentRequest::new(ContentType::Email, "Welcome"), &RequestContext::anonymous()).await.unwrap();
+    wait_for(&receiver, 1).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(target_hits.load(Ordering::SeqCst), 0, "the redirect was followed");
+    assert_eq!(receiver.received_requests().await.unwrap().len(), 1, "a redirect is an answer, not retried");
 }

@@ -12,8 +12,14 @@
 //! 408/429/5xx) are retried three times with backoff; the queue is bounded and never slows the
 //! engine down (when full, events are dropped with a warning).
 //!
-//! URLs must be `http(s)` and, unless `SPLANTS_WEBHOOK_ALLOW_PRIVATE=true`, must not resolve to
-//! loopback, private, link-local (cloud metadata), multicast or unspecified addresses.
+//! URLs must be `http(s)` and, unless `SPLANTS_WEBHOOK_ALLOW_PRIVATE=true`, must not reach
+//! loopback, private, link-local (cloud metadata), multicast or any other special-purpose
+//! address: checked when the URL is configured and again on every connection (see [`guard`]
+//! for the ranges and why once is not enough).
+
+pub mod guard;
+
+pub use guard::{AddressRefused, GuardedResolver, HostResolver, SystemResolver, is_private, special_purpose};
 
 use crate::config::{Config, Secret};
 use crate::engine::{ContentEngine, RequestContext, WeakEngine};
@@ -23,7 +29,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
-use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
@@ -32,64 +38,63 @@ const QUEUE: usize = 1024;
 /// Attempts per delivery.
 const ATTEMPTS: u32 = 4;
 
-/// Whether an address is loopback, private, link-local, multicast or unspecified.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_multicast()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) // carrier-grade NAT
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private(IpAddr::V4(v4));
-            }
-            let seg = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_multicast()
-                || v6.is_unspecified()
-                || (seg & 0xfe00) == 0xfc00 // unique local
-                || (seg & 0xffc0) == 0xfe80 // link local
-        }
-    }
+/// Checks a webhook URL: `http(s)`, a host, and (unless `allow_private`) no special-purpose
+/// address once resolved by the system resolver. `field` names the setting in errors.
+pub async fn validate_url(field: &str, url: &str, allow_private: bool) -> Result<reqwest::Url> {
+    validate_url_with(field, url, allow_private, &SystemResolver).await
 }
 
-/// Checks a webhook URL: `http(s)`, a host, and (unless `allow_private`) no address in a
-/// private range once resolved. `field` names the setting in errors.
-pub async fn validate_url(field: &str, url: &str, allow_private: bool) -> Result<reqwest::Url> {
+/// [`validate_url`] resolving through `resolver`. Every address of the answer must be
+/// allowed (a later connection uses only the allowed ones of its own answer).
+pub async fn validate_url_with(
+    field: &str,
+    url: &str,
+    allow_private: bool,
+    resolver: &dyn HostResolver,
+) -> Result<reqwest::Url> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::config(field, format!("`{}` is not a URL: {e}", crate::error::redact(url))))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(Error::config(field, "must be an http:// or https:// URL"));
     }
-    let host = parsed.host_str().ok_or_else(|| Error::config(field, "has no host"))?.to_owned();
+    let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| Error::config(field, "has no host"))?;
     if allow_private {
         return Ok(parsed);
     }
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let host_for_lookup = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-    let addrs: Vec<IpAddr> = match host_for_lookup.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host_for_lookup.as_str(), port))
+    let addrs = match guard::literal(&parsed) {
+        Some(ip) => vec![ip],
+        None => resolver
+            .lookup(host)
             .await
-            .map_err(|e| Error::config(field, format!("host `{host}` does not resolve: {e}")))?
-            .map(|a| a.ip())
-            .collect(),
+            .map_err(|e| Error::config(field, format!("host `{host}` does not resolve: {e}")))?,
     };
-    if let Some(ip) = addrs.iter().find(|ip| is_private(**ip)) {
+    if addrs.is_empty() {
+        return Err(Error::config(field, format!("host `{host}` has no address")));
+    }
+    if let Some((ip, range)) = addrs.iter().find_map(|ip| special_purpose(*ip).map(|r| (ip, r))) {
         return Err(Error::config(
             field,
             format!(
-                "host `{host}` resolves to {ip}, a loopback/private/link-local address; \
+                "host `{host}` resolves to {ip} ({range}), a loopback/private/special-purpose address; \
                  set SPLANTS_WEBHOOK_ALLOW_PRIVATE=true to allow it"
             ),
         ));
     }
     Ok(parsed)
+}
+
+/// The webhook HTTP client: 10 s per attempt, no redirects, and every connection resolved
+/// through a [`GuardedResolver`] over `resolver`. While the guard is on, no HTTP proxy from
+/// the environment is used (the proxy would resolve the host where the guard cannot see it).
+fn client(resolver: Arc<dyn HostResolver>, allow_private: bool) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver::new(resolver, allow_private)));
+    if !allow_private {
+        builder = builder.no_proxy();
+    }
+    builder.build().map_err(|e| Error::internal(format!("webhook client: {e}")))
 }
 
 /// The signature header value for `body` sent at `timestamp` (Unix seconds).
@@ -130,31 +135,35 @@ pub struct WebhookDispatcher {
 
 impl WebhookDispatcher {
     /// Validates the configured URLs and starts delivering `engine`'s events in the background
-    /// (on the current tokio runtime). `None` when no webhook URL is configured.
+    /// (on the current tokio runtime), resolving hosts with the [`SystemResolver`]. `None`
+    /// when no webhook URL is configured.
     pub async fn start(engine: &ContentEngine) -> Result<Option<Self>> {
+        Self::start_with_resolver(engine, Arc::new(SystemResolver)).await
+    }
+
+    /// [`WebhookDispatcher::start`] resolving every host through `resolver`, at start-up and
+    /// on every connection (the SSRF guard filters each answer).
+    pub async fn start_with_resolver(engine: &ContentEngine, resolver: Arc<dyn HostResolver>) -> Result<Option<Self>> {
         let c: &Config = engine.config();
         let allow = c.webhook_allow_private;
+        let r = resolver.as_ref();
         let generated = match &c.webhook_content_generated_url {
-            Some(u) => Some(validate_url("WEBHOOK_CONTENT_GENERATED_URL", u, allow).await?),
+            Some(u) => Some(validate_url_with("WEBHOOK_CONTENT_GENERATED_URL", u, allow, r).await?),
             None => None,
         };
         if let Some(u) = &c.webhook_content_published_url {
-            validate_url("WEBHOOK_CONTENT_PUBLISHED_URL", u, allow).await?;
+            validate_url_with("WEBHOOK_CONTENT_PUBLISHED_URL", u, allow, r).await?;
         }
         let daily = match &c.webhook_daily_report_url {
-            Some(u) => Some(validate_url("WEBHOOK_DAILY_REPORT_URL", u, allow).await?),
+            Some(u) => Some(validate_url_with("WEBHOOK_DAILY_REPORT_URL", u, allow, r).await?),
             None => None,
         };
         if generated.is_none() && daily.is_none() {
             return Ok(None);
         }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::internal(format!("webhook client: {e}")))?;
+        let client = client(resolver.clone(), allow)?;
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(deliver(client, rx, c.webhook_secret.clone()));
+        tokio::spawn(deliver(client, rx, c.webhook_secret.clone(), allow));
         let dispatcher = WebhookDispatcher { tx, generated, daily, engine: engine.downgrade() };
         if let Some(url) = dispatcher.generated.clone() {
             tokio::spawn(forward(dispatcher.tx.clone(), url, engine.subscribe()));
@@ -225,8 +234,17 @@ async fn daily_reports(d: WebhookDispatcher) {
     }
 }
 
-async fn deliver(client: reqwest::Client, mut rx: mpsc::Receiver<Delivery>, secret: Option<Secret>) {
+async fn deliver(
+    client: reqwest::Client,
+    mut rx: mpsc::Receiver<Delivery>,
+    secret: Option<Secret>,
+    allow_private: bool,
+) {
     while let Some(d) = rx.recv().await {
+        if !allow_private && let Err(e) = guard::check_literal(&d.url) {
+            tracing::warn!(event = d.event, ip = %e.ip, range = e.range, "webhook address refused by the SSRF guard");
+            continue;
+        }
         let mut delay = Duration::from_millis(500);
         for attempt in 1..=ATTEMPTS {
             let ts = Utc::now().timestamp();
@@ -249,6 +267,10 @@ async fn deliver(client: reqwest::Client, mut rx: mpsc::Receiver<Delivery>, secr
                     tracing::warn!(event = d.event, status = s, attempt, "webhook refused");
                     s == 408 || s == 429 || s >= 500
                 }
+                Err(e) if guard::refused_by_guard(&e) => {
+                    tracing::warn!(event = d.event, attempt, "webhook not sent: the SSRF guard refused every address");
+                    false
+                }
                 Err(e) => {
                     tracing::warn!(event = d.event, error = %crate::error::redact(&e.to_string()), attempt, "webhook failed");
                     true
@@ -268,28 +290,7 @@ async fn deliver(client: reqwest::Client, mut rx: mpsc::Receiver<Delivery>, secr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_ranges() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
-    }
+    use std::net::IpAddr;
 
     #[tokio::test]
     async fn urls_are_checked() {
@@ -305,8 +306,51 @@ mod tests {
             let err = validate_url(f, bad, false).await.unwrap_err();
             assert!(matches!(&err, Error::Config { field, .. } if field == f), "{bad}: {err}");
         }
+        for special in
+            ["http://100.64.0.1/x", "http://198.18.0.1/x", "http://240.0.0.1/x", "http://[64:ff9b::a9fe:a9fe]/x"]
+        {
+            let err = validate_url(f, special, false).await.unwrap_err();
+            assert!(err.to_string().contains("resolves to"), "{special}: {err}");
+        }
         validate_url(f, "http://127.0.0.1:9000/hook", true).await.unwrap();
         validate_url(f, "https://8.8.8.8/hook", false).await.unwrap();
+    }
+
+    #[derive(Debug)]
+    struct Answer(Vec<IpAddr>);
+
+    #[async_trait::async_trait]
+    impl HostResolver for Answer {
+        async fn lookup(&self, _host: &str) -> std::io::Result<Vec<IpAddr>> {
+            Ok(self.0.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn urls_are_checked_with_the_given_resolver() {
+        let f = "WEBHOOK_DAILY_REPORT_URL";
+        let public = Answer(vec!["93.184.215.14".parse().unwrap()]);
+        validate_url_with(f, "https://hooks.example.test/x", false, &public).await.unwrap();
+        let mixed = Answer(vec!["93.184.215.14".parse().unwrap(), "10.0.0.7".parse().unwrap()]);
+        let err = validate_url_with(f, "https://hooks.example.test/x", false, &mixed).await.unwrap_err();
+        assert!(matches!(&err, Error::Config { field, .. } if field == f), "{err}");
+        assert!(err.to_string().contains("10.0.0.7"), "{err}");
+        let none = Answer(vec![]);
+        assert!(validate_url_with(f, "https://hooks.example.test/x", false, &none).await.is_err());
+    }
+
+    /// hyper connects to an IP literal without asking the resolver: each delivery checks it.
+    #[tokio::test]
+    async fn a_delivery_to_a_private_ip_literal_never_connects() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = reqwest::Url::parse(&format!("http://{}/hook", listener.local_addr().unwrap())).unwrap();
+        let (tx, rx) = mpsc::channel(4);
+        tx.send(Delivery { url, event: "content.generated", body: b"{}".to_vec() }).await.unwrap();
+        drop(tx);
+        let sent = tokio::spawn(deliver(client(Arc::new(SystemResolver), false).unwrap(), rx, None, false));
+        let accepted = tokio::time::timeout(Duration::from_millis(700), listener.accept()).await;
+        assert!(accepted.is_err(), "the delivery connected to 127.0.0.1");
+        sent.await.unwrap();
     }
 
     #[test]

@@ -13,6 +13,10 @@ use tokio::task::JoinHandle;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// The fault proxy (one copy, in the `splants-testkit` crate) for Postgres, Redis and provider faults.
+#[allow(unused_imports)]
+pub use splants_testkit::{FaultProxy, Mode};
+
 pub const ADMIN_KEY: &str = "admin-test-key-0001";
 
 pub struct TestServer {

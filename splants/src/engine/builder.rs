@@ -32,6 +32,8 @@ pub struct ContentEngineBuilder {
     events: Option<EventSink>,
     #[cfg(feature = "redis")]
     redis: Option<crate::redis_conn::RedisConnection>,
+    #[cfg(feature = "webhooks")]
+    webhook_resolver: Option<Arc<dyn crate::webhook::HostResolver>>,
 }
 
 impl std::fmt::Debug for ContentEngineBuilder {
@@ -110,6 +112,14 @@ impl ContentEngineBuilder {
         self
     }
 
+    /// Resolves webhook hosts with `resolver` instead of the system resolver, at start-up and
+    /// on every connection; the SSRF guard still judges every address it answers.
+    #[cfg(feature = "webhooks")]
+    pub fn webhook_resolver(mut self, resolver: Arc<dyn crate::webhook::HostResolver>) -> Self {
+        self.webhook_resolver = Some(resolver);
+        self
+    }
+
     /// Builds the engine. Fails with a config error when a part cannot be made, when a paid
     /// model has no price (a budget cannot guard an unpriced model), or when `REDIS_URL` is set
     /// and Redis does not answer; with a storage error when the database `DATABASE_URL` names
@@ -120,6 +130,8 @@ impl ContentEngineBuilder {
     /// neither needs it (a limiter was given and the cache is off).
     pub async fn build(self) -> Result<ContentEngine> {
         let config = self.config.unwrap_or_default();
+        #[cfg(feature = "webhooks")]
+        let webhook_resolver = self.webhook_resolver.unwrap_or_else(|| Arc::new(crate::webhook::SystemResolver));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let events = self.events.unwrap_or_default();
         let prices = match self.prices {
@@ -234,7 +246,7 @@ impl ContentEngineBuilder {
             }),
         };
         #[cfg(feature = "webhooks")]
-        crate::webhook::WebhookDispatcher::start(&engine).await?;
+        crate::webhook::WebhookDispatcher::start_with_resolver(&engine, webhook_resolver).await?;
         Ok(engine)
     }
 }

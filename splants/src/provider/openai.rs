@@ -15,16 +15,19 @@ use std::time::Instant;
 
 /// The official API; `OPENAI_BASE_URL` by convention includes the `/v1`.
 const OFFICIAL_BASE_URL: &str = "https://api.openai.com/v1";
-/// The provider name that means the official API (and its newer request fields).
+/// The provider name that means the official API (key required, default URL).
 const OFFICIAL_NAME: &str = "openai";
+/// The host whose API takes `max_completion_tokens`; every other host gets `max_tokens`.
+const OFFICIAL_HOST: &str = "api.openai.com";
 
 /// An OpenAI chat-completions provider (official API or a compatible server).
 #[derive(Debug)]
 pub struct OpenAiProvider {
     name: String,
     model: String,
-    /// The official API takes `max_completion_tokens`; compatible servers `max_tokens`.
-    official: bool,
+    /// The base URL is `https://api.openai.com`, which takes `max_completion_tokens`; any other
+    /// host (a gateway, vLLM, Ollama, also with `OPENAI_API_KEY`) gets `max_tokens`.
+    official_host: bool,
     /// `Bearer <key>`, marked sensitive; `None` for a compatible server without a key.
     auth: Option<HeaderValue>,
     transport: Transport,
@@ -45,7 +48,10 @@ impl OpenAiProvider {
     }
 
     /// Full control. The name `openai` means the official API (key required, default URL);
-    /// any other name is a compatible server, which needs `options.base_url`.
+    /// any other name is a compatible server, which needs `options.base_url`. The output cap
+    /// goes in `max_completion_tokens` only when the base URL is `https://api.openai.com`,
+    /// in `max_tokens` for every other host (servers that read only `max_tokens` would
+    /// otherwise ignore it), whatever the name.
     pub fn with_options(name: impl Into<String>, model: impl Into<String>, options: HttpOptions) -> Result<Self> {
         let name = require(&name.into(), "provider", "the provider name")?;
         let model = require(&model.into(), "SPLANTS_MODEL", "the model")?;
@@ -68,8 +74,22 @@ impl OpenAiProvider {
         };
         let auth = api_key.as_deref().map(|k| secret_header(&format!("Bearer {k}"), "OPENAI_API_KEY")).transpose()?;
         let options = HttpOptions { api_key, ..options };
+        let official_host = is_official_host(&base_url);
         let transport = Transport::new(&name, base_url, &options)?;
-        Ok(OpenAiProvider { name, model, official, auth, transport })
+        Ok(OpenAiProvider { name, model, official_host, auth, transport })
+    }
+
+    /// The request body, the output cap in the field the host reads.
+    fn chat_request<'a>(&self, model: &'a str, request: &'a CompletionRequest) -> ChatRequest<'a> {
+        let (max_completion_tokens, max_tokens) =
+            if self.official_host { (Some(request.max_tokens), None) } else { (None, Some(request.max_tokens)) };
+        ChatRequest {
+            model,
+            messages: &request.messages,
+            max_completion_tokens,
+            max_tokens,
+            temperature: request.temperature,
+        }
     }
 
     fn auth_headers(&self) -> HeaderMap {
@@ -79,6 +99,13 @@ impl OpenAiProvider {
         }
         headers
     }
+}
+
+/// Whether `base_url` is the official API: `https`, host exactly `api.openai.com`, port 443.
+fn is_official_host(base_url: &str) -> bool {
+    reqwest::Url::parse(base_url).is_ok_and(|u| {
+        u.scheme() == "https" && u.host_str() == Some(OFFICIAL_HOST) && u.port_or_known_default() == Some(443)
+    })
 }
 
 #[derive(Serialize)]
@@ -182,15 +209,7 @@ impl Provider for OpenAiProvider {
     async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
         check_request(request)?;
         let model = request_model(request, &self.model);
-        let (max_completion_tokens, max_tokens) =
-            if self.official { (Some(request.max_tokens), None) } else { (None, Some(request.max_tokens)) };
-        let body = ChatRequest {
-            model,
-            messages: &request.messages,
-            max_completion_tokens,
-            max_tokens,
-            temperature: request.temperature,
-        };
+        let body = self.chat_request(model, request);
         let started = Instant::now();
         let http = self.transport.post("/chat/completions").headers(self.auth_headers()).json(&body);
         let (status, bytes) = self.transport.send(http).await?;
@@ -286,11 +305,39 @@ mod tests {
         );
         let p = OpenAiProvider::compatible("http://127.0.0.1:11434/v1/", Some(" ".into()), "llama3.1").unwrap();
         assert_eq!(
-            (p.name(), p.default_model(), p.official, p.auth.is_none()),
+            (p.name(), p.default_model(), p.official_host, p.auth.is_none()),
             ("compatible", "llama3.1", false, true)
         );
         let p = OpenAiProvider::new("sk-proj-secret-key-123", "gpt-4o").unwrap();
-        assert!(p.official);
+        assert!(p.official_host);
         assert!(!format!("{p:?}").contains("secret-key"));
+    }
+
+    fn sent_body(p: &OpenAiProvider) -> serde_json::Value {
+        let request = CompletionRequest::new(vec![Message::user("hi")], 77);
+        serde_json::to_value(p.chat_request("m", &request)).unwrap()
+    }
+
+    #[test]
+    fn only_the_official_host_gets_max_completion_tokens() {
+        let official = OpenAiProvider::new("sk-x", "gpt-4o").unwrap();
+        let body = sent_body(&official);
+        assert_eq!((body["max_completion_tokens"].as_u64(), body.get("max_tokens")), (Some(77), None));
+        let explicit = HttpOptions { base_url: Some("https://api.openai.com/v1/".into()), ..HttpOptions::default() };
+        let p = OpenAiProvider::with_options("compatible", "m", HttpOptions { api_key: None, ..explicit }).unwrap();
+        assert_eq!(sent_body(&p)["max_completion_tokens"].as_u64(), Some(77), "decided by the host, not the name");
+        for other in [
+            "http://api.openai.com/v1",
+            "https://api.openai.com.evil.test/v1",
+            "https://api.openai.com:8443/v1",
+            "https://gateway.example.com/openai/v1",
+            "http://127.0.0.1:8000/v1",
+        ] {
+            let options =
+                HttpOptions { base_url: Some(other.into()), api_key: Some("sk-x".into()), ..HttpOptions::default() };
+            let p = OpenAiProvider::with_options("openai", "m", options).unwrap();
+            let body = sent_body(&p);
+            assert_eq!((body["max_tokens"].as_u64(), body.get("max_completion_tokens")), (Some(77), None), "{other}");
+        }
     }
 }

@@ -5,7 +5,8 @@
 //! settings, each configurable: 5..20 connections (`SPLANTS_DB_MIN/MAX_CONNECTIONS`), 30 s to
 //! get a connection (`SPLANTS_DB_ACQUIRE_TIMEOUT_SECS`), 60 s per statement
 //! (`SPLANTS_DB_STATEMENT_TIMEOUT_SECS`), idle connections closed after 300 s
-//! (`SPLANTS_DB_IDLE_TIMEOUT_SECS`). Migrations run at connect under sqlx's advisory lock, so
+//! (`SPLANTS_DB_IDLE_TIMEOUT_SECS`). A storage call whose network goes silent fails with a
+//! `storage_error` after the acquire plus the statement timeout, client side. Migrations run at connect under sqlx's advisory lock, so
 //! processes starting together apply them once.
 
 use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors, sql_backend_traits};
@@ -102,7 +103,8 @@ impl PostgresStorage {
             .connect_with(opts)
             .await
             .map_err(|e| fail("cannot open a pool to", &e))?;
-        Ok(PostgresStorage { store: SqlStore::new(pool.clone(), pool), target })
+        let store = SqlStore::new(pool.clone(), pool).with_deadline(call_deadline(config));
+        Ok(PostgresStorage { store, target })
     }
 
     /// `host:port/database` of the server (no credentials).
@@ -119,6 +121,13 @@ impl PostgresStorage {
     pub async fn close(&self) {
         self.store.close().await;
     }
+}
+
+/// The longest a storage call waits, client side: a connection (`db_acquire_timeout`) plus
+/// one statement (`db_statement_timeout`); `None` when statements have no limit (0). The
+/// server ends a slow statement itself; this ends a call whose network went silent.
+fn call_deadline(config: &Config) -> Option<std::time::Duration> {
+    (!config.db_statement_timeout.is_zero()).then(|| config.db_acquire_timeout + config.db_statement_timeout)
 }
 
 /// Applies the migrations under sqlx's advisory lock (boxed: the future must be `Send` for any

@@ -242,6 +242,8 @@ pub(crate) struct SqlStore<DB: Database> {
     pub(crate) write: Pool<DB>,
     /// When a reserve last looked for lapsed leases (shared by clones, like the pools).
     pub(crate) lease_probe: std::sync::Arc<LeaseProbe>,
+    /// The longest a call waits for the database, client side (see [`SqlStore::bounded`]).
+    pub(crate) deadline: Option<std::time::Duration>,
 }
 
 /// Spaces out the lapsed-lease probe that precedes a reserve to one per
@@ -277,7 +279,28 @@ impl LeaseProbe {
 impl<DB: SqlBackend> SqlStore<DB> {
     /// A store over a read pool and a write pool.
     pub(crate) fn new(read: Pool<DB>, write: Pool<DB>) -> Self {
-        SqlStore { read, write, lease_probe: std::sync::Arc::default() }
+        SqlStore { read, write, lease_probe: std::sync::Arc::default(), deadline: None }
+    }
+
+    /// Gives every [`SqlStore::bounded`] call `deadline` (`None`: no client-side limit).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn with_deadline(mut self, deadline: Option<std::time::Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Runs `call` within the store's deadline; past it, a `storage_error` naming `what`.
+    /// The server's `statement_timeout` cannot end a statement the server never received or
+    /// whose answer never arrives (a network that went silent): without this the call hangs.
+    pub(crate) async fn bounded<T>(&self, what: &str, call: impl Future<Output = Result<T>>) -> Result<T> {
+        let Some(limit) = self.deadline else { return call.await };
+        tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+            Err(Error::storage(format!(
+                "{what}: the database did not answer within {} s \
+                 (SPLANTS_DB_ACQUIRE_TIMEOUT_SECS + SPLANTS_DB_STATEMENT_TIMEOUT_SECS); is the network to it up?",
+                limit.as_secs_f64()
+            )))
+        })
     }
 
     /// A connection for reading.

@@ -89,8 +89,11 @@ async fn openai_refusal_and_content_filter() {
     assert_eq!((done.text.as_str(), done.finish_reason), ("", FinishReason::ContentFilter));
 }
 
+/// With `OPENAI_API_KEY` and a custom `OPENAI_BASE_URL` the server is not api.openai.com and
+/// may read only `max_tokens`: the cap must be sent in that field, or the budget's worst-case
+/// reservation no longer bounds the cost.
 #[tokio::test]
-async fn openai_request_shape_for_the_official_api() {
+async fn openai_with_a_key_and_a_custom_base_url_sends_the_cap_as_max_tokens() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
@@ -111,7 +114,7 @@ async fn openai_request_shape_for_the_official_api() {
     let sent: Value = server.received_requests().await.unwrap()[0].body_json().unwrap();
     assert_eq!(
         sent,
-        json!({"model": "gpt-4o-mini", "max_completion_tokens": 64, "messages": [
+        json!({"model": "gpt-4o-mini", "max_tokens": 64, "messages": [
             {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Write a tagline."}]})
     );
 }

@@ -8,6 +8,8 @@
 mod support;
 
 #[cfg(all(feature = "openai", feature = "anthropic"))]
+mod faults;
+#[cfg(all(feature = "openai", feature = "anthropic"))]
 mod http_anthropic;
 #[cfg(all(feature = "openai", feature = "anthropic"))]
 mod http_failures;

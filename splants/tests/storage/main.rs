@@ -14,6 +14,8 @@ mod content;
 mod crash;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod engines;
+#[cfg(feature = "postgres")]
+mod faults;
 mod keys;
 mod ledger;
 mod ledger_model;
