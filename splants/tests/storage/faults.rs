@@ -111,3 +111,38 @@ async fn a_statement_in_flight_when_the_network_dies_is_a_storage_error_within_t
     proxy.set(Mode::Blackhole);
     expect_storage_error("a statement in flight", TIMEOUT_SETTING, async { call.await.unwrap() }).await;
 }
+
+/// The money path through a database that stalls: a settle whose answer never comes is a
+/// storage error within the timeouts, is finished in the background once the network is back,
+/// and the real cost lands; a reserve cut short leaves no hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settle_through_a_stalled_database_still_lands() {
+    use splants::Usd;
+    use splants::budget::{BudgetConfig, BudgetGuard, BudgetLedger, ReserveOptions, Scope};
+    let (store, proxy, _schema) = behind_proxy().await;
+    let ledger: std::sync::Arc<dyn BudgetLedger> = std::sync::Arc::new(store);
+    let guard = BudgetGuard::new(
+        ledger,
+        std::sync::Arc::new(splants::clock::SystemClock),
+        BudgetConfig { global_limit: Some(Usd::from_dollars(1.0).unwrap()), ..BudgetConfig::default() },
+        splants::events::EventSink::new(16),
+    );
+    let scopes = guard.scopes(None, None);
+    let options = ReserveOptions { in_flight: true, wait: None };
+    let r = guard.reserve_with(scopes.clone(), Usd::from_dollars(0.5).unwrap(), options).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.set(Mode::Stall);
+    let actual = Usd::from_dollars(0.125).unwrap();
+    expect_storage_error("a settle while the database stalls", TIMEOUT_SETTING, r.settle(actual, "m")).await;
+    // A reserve while it stalls fails too, and must not leave a hold once the network is back.
+    expect_storage_error(
+        "a reserve while the database stalls",
+        TIMEOUT_SETTING,
+        guard.reserve_with(scopes.clone(), Usd::from_dollars(0.25).unwrap(), options),
+    )
+    .await;
+    proxy.set(Mode::Pass);
+    assert_eq!(guard.flush(Duration::from_secs(30)).await, 0, "the background writes finished");
+    let u = guard.ledger().usage(&Scope::Global, &guard.window()).await.unwrap();
+    assert_eq!((u.spent, u.reserved, u.in_flight), (actual, Usd::ZERO, 0), "the real cost landed, no hold is left");
+}
