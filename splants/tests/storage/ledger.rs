@@ -244,6 +244,7 @@ async fn budget_exceeded_names_the_scope_that_ran_out(kind: Kind) {
 
 /// Polls `f` at most `n` times, letting the runtime run between polls; `None` if it was
 /// dropped (cancelled) before it finished.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 async fn poll_at_most<F: std::future::Future>(f: F, n: usize) -> Option<F::Output> {
     let mut f = std::pin::pin!(f);
     for _ in 0..n {
@@ -255,6 +256,7 @@ async fn poll_at_most<F: std::future::Future>(f: F, n: usize) -> Option<F::Outpu
     None
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
     let db = TestDb::new(kind).await;
     let (_, ledger) = db.open().await;
@@ -289,6 +291,7 @@ async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
     assert_eq!((u.reserved, u.in_flight), (Usd::ZERO, 0), "after {cancelled} cancelled reserves");
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 async fn lapsed_rows_are_removed_once_their_period_is_over(kind: Kind) {
     let db = TestDb::new(kind).await;
     let (_, l) = db.open().await;

@@ -245,34 +245,28 @@ async fn run_case(ledgers: &[Arc<dyn BudgetLedger>; 2], case: u64, ops: Vec<Op>)
     Ok(())
 }
 
-fn random_sequences_never_overspend_and_never_lose_spend(kind: Kind) -> impl Future<Output = ()> {
-    async move {
-        let db = TestDb::new(kind).await;
-        let ledgers: [Arc<dyn BudgetLedger>; 2] = match kind {
-            // One process's memory cannot be shared: both guards use one ledger.
-            Kind::Memory => {
-                let l: Arc<dyn BudgetLedger> = Arc::new(splants::budget::MemoryLedger::new());
-                [Arc::clone(&l), l]
-            }
-            #[allow(unreachable_patterns)]
-            _ => [db.open().await.1, db.open().await.1],
-        };
-        let cases = match kind {
-            Kind::Memory => 512,
-            _ => 64,
-        };
-        let handle = tokio::runtime::Handle::current();
-        let case = std::sync::atomic::AtomicU64::new(0);
-        let result = tokio::task::block_in_place(|| {
-            let mut runner =
-                TestRunner::new(RunnerConfig { cases, failure_persistence: None, ..RunnerConfig::default() });
-            runner.run(&proptest::collection::vec(op(), 1..60), |ops| {
-                let n = case.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                handle.block_on(run_case(&ledgers, n, ops))
-            })
-        });
-        if let Err(e) = result {
-            panic!("{kind:?}: {e}");
+async fn random_sequences_never_overspend_and_never_lose_spend(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let ledgers: [Arc<dyn BudgetLedger>; 2] = match kind {
+        // One process's memory cannot be shared: both guards use one ledger.
+        Kind::Memory => {
+            let l: Arc<dyn BudgetLedger> = Arc::new(splants::budget::MemoryLedger::new());
+            [Arc::clone(&l), l]
         }
+        #[allow(unreachable_patterns)]
+        _ => [db.open().await.1, db.open().await.1],
+    };
+    let cases = if kind == Kind::Memory { 512 } else { 64 };
+    let handle = tokio::runtime::Handle::current();
+    let case = std::sync::atomic::AtomicU64::new(0);
+    let result = tokio::task::block_in_place(|| {
+        let mut runner = TestRunner::new(RunnerConfig { cases, failure_persistence: None, ..RunnerConfig::default() });
+        runner.run(&proptest::collection::vec(op(), 1..60), |ops| {
+            let n = case.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            handle.block_on(run_case(&ledgers, n, ops))
+        })
+    });
+    if let Err(e) = result {
+        panic!("{kind:?}: {e}");
     }
 }

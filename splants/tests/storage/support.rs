@@ -326,11 +326,13 @@ pub async fn generate_many(engines: &[splants::ContentEngine], n: usize) -> (usi
     (ok, refused)
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// Rows in `table` of a SQL test database.
 pub async fn count_rows(db: &TestDb, table: &str) -> i64 {
     count_rows_where(db, table, "TRUE").await
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// Rows of `table` in a SQL test database that match `condition`.
 pub async fn count_rows_where(db: &TestDb, table: &str, condition: &str) -> i64 {
     use sqlx::Connection;
