@@ -10,7 +10,9 @@
 //! passed the limit), and recorded spend = Σ returned cost.
 //!
 //! `STORM_CALLS`, `STORM_CONCURRENCY`, `STORM_BUDGET`, `STORM_DELAY_MS` change the figures;
-//! `STORM_DATABASE_URL` runs it on SQLite or Postgres instead of memory.
+//! `STORM_DATABASE_URL` runs it on SQLite or Postgres instead of memory: each run needs a budget
+//! of its own, so `{run}` in it is replaced by `nowait` and `wait` (e.g.
+//! `sqlite:///tmp/storm-{run}.db`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
 
 use axum::Json;
@@ -118,7 +120,8 @@ fn main() {
         println!("{:<18} {:>8} {:>13} {:>12} {:>6} {:>12} {:>10} {:>14} {:>8}  verdicts",
             "admission wait", "admitted", "refused:spent", "refused:held", "other", "spend", "limit", "Σ cost_usd", "time");
         for wait in [Duration::ZERO, Duration::from_secs(15)] {
-            let (o, spent, limit, elapsed) = storm(&url, wait, &db).await;
+            let run = if wait.is_zero() { "nowait" } else { "wait" };
+            let (o, spent, limit, elapsed) = storm(&url, wait, &db.replace("{run}", run)).await;
             let within = spent <= limit;
             // Spend only grows, so if the final spend still leaves room for one more worst case,
             // some refusal happened while the budget could have paid for it.

@@ -256,7 +256,7 @@ async fn random_sequences_never_overspend_and_never_lose_spend(kind: Kind) {
         #[allow(unreachable_patterns)]
         _ => [db.open().await.1, db.open().await.1],
     };
-    let cases = if kind == Kind::Memory { 512 } else { 64 };
+    let cases = if kind == Kind::Memory { 512 } else { 32 };
     let handle = tokio::runtime::Handle::current();
     let case = std::sync::atomic::AtomicU64::new(0);
     let result = tokio::task::block_in_place(|| {
