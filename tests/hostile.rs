@@ -6,22 +6,20 @@
 //! event values and counts cannot overflow the aggregates.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use async_trait::async_trait;
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{Value, json};
-use splants::analytics::{AnalyticsEvent, ContentStats, EngagementStats, StatsQuery, UsageTotals};
-use splants::auth::{ApiKeyRecord, KeyStatus};
 use splants::clock::FakeClock;
 use splants::config::{Config, Secret};
 use splants::ratelimit::{Quota, RateLimitConfig};
 use splants::server::{ServerOptions, router};
-use splants::storage::{ContentPage, ContentQuery, MemoryStorage, Storage, UsageRecord};
-use splants::{ContentEngine, Error, GeneratedContent, Result, Usd};
+use splants::{ContentEngine, Usd};
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use tower::ServiceExt;
 
 const ADMIN: &str = "admin-hostile-key-0001";
@@ -551,7 +549,7 @@ fn assert_no_internal_detail(what: &str, text: &str) {
 
 #[tokio::test]
 async fn storage_failures_answer_a_generic_5xx_with_the_request_id() {
-    let flaky = Arc::new(FlakyStorage::default());
+    let flaky = Arc::new(common::flaky::FlakyStorage::everything(LEAKY));
     let config = config();
     let engine = ContentEngine::builder().config(config.clone()).storage(flaky.clone()).build().await.unwrap();
     let app = App {
@@ -623,93 +621,4 @@ async fn health_of_a_closed_sqlite_pool_shows_no_internal_detail() {
     assert!((500..600).contains(&st), "{st} {e}");
     assert_no_internal_detail("/v1/budget", &e.to_string());
     assert!(!e.to_string().contains(&dir.path().display().to_string()), "{e}");
-}
-
-/// Memory storage that fails every call with [`LEAKY`] while `down` is set.
-#[derive(Debug, Default)]
-struct FlakyStorage {
-    down: AtomicBool,
-    inner: MemoryStorage,
-}
-
-impl FlakyStorage {
-    fn check(&self) -> Result<()> {
-        if self.down.load(Ordering::SeqCst) { Err(Error::storage(LEAKY)) } else { Ok(()) }
-    }
-}
-
-#[async_trait]
-impl Storage for FlakyStorage {
-    fn backend(&self) -> &'static str {
-        "flaky"
-    }
-    async fn ping(&self) -> Result<()> {
-        self.check()
-    }
-    async fn save_content(&self, c: &GeneratedContent) -> Result<()> {
-        self.check()?;
-        self.inner.save_content(c).await
-    }
-    async fn get_content(&self, id: &str, owner: Option<&str>) -> Result<Option<GeneratedContent>> {
-        self.check()?;
-        self.inner.get_content(id, owner).await
-    }
-    async fn list_content(&self, q: &ContentQuery) -> Result<ContentPage> {
-        self.check()?;
-        self.inner.list_content(q).await
-    }
-    async fn delete_content(&self, id: &str, owner: Option<&str>) -> Result<bool> {
-        self.check()?;
-        self.inner.delete_content(id, owner).await
-    }
-    async fn record_usage(&self, r: &UsageRecord) -> Result<()> {
-        self.check()?;
-        self.inner.record_usage(r).await
-    }
-    async fn list_usage(
-        &self,
-        s: chrono::DateTime<chrono::Utc>,
-        u: chrono::DateTime<chrono::Utc>,
-        o: Option<&str>,
-    ) -> Result<Vec<UsageRecord>> {
-        self.check()?;
-        self.inner.list_usage(s, u, o).await
-    }
-    async fn usage_totals(&self, q: &StatsQuery) -> Result<UsageTotals> {
-        self.check()?;
-        self.inner.usage_totals(q).await
-    }
-    async fn insert_key(&self, k: &ApiKeyRecord) -> Result<()> {
-        self.inner.insert_key(k).await
-    }
-    async fn keys_by_prefix(&self, p: &str) -> Result<Vec<ApiKeyRecord>> {
-        self.inner.keys_by_prefix(p).await
-    }
-    async fn get_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
-        self.inner.get_key(id).await
-    }
-    async fn list_keys(&self) -> Result<Vec<ApiKeyRecord>> {
-        self.inner.list_keys().await
-    }
-    async fn set_key_status(&self, id: &str, s: KeyStatus, e: Option<chrono::DateTime<chrono::Utc>>) -> Result<bool> {
-        self.inner.set_key_status(id, s, e).await
-    }
-    async fn touch_key(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-        self.inner.touch_key(id, at).await
-    }
-    async fn rotate_key(&self, old: &str, exp: chrono::DateTime<chrono::Utc>, new: &ApiKeyRecord) -> Result<bool> {
-        self.inner.rotate_key(old, exp, new).await
-    }
-    async fn record_events(&self, e: &[AnalyticsEvent]) -> Result<()> {
-        self.check()?;
-        self.inner.record_events(e).await
-    }
-    async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
-        self.check()?;
-        self.inner.content_stats(q).await
-    }
-    async fn engagement_stats(&self, q: &StatsQuery) -> Result<EngagementStats> {
-        self.check()?;
-        self.inner.engagement_stats(q).await
-    }
 }

@@ -504,7 +504,7 @@ async fn metrics_reflect_traffic() {
 
 #[tokio::test]
 async fn readiness_follows_the_database() {
-    let flaky = std::sync::Arc::new(common_flaky::FlakyStorage::default());
+    let flaky = std::sync::Arc::new(common::flaky::FlakyStorage::library("connection refused"));
     let s = start_with(base_config(), Some(flaky.clone())).await;
     assert_eq!(s.client.get(s.url("/health/ready")).send().await.unwrap().status(), 200);
     flaky.down.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -627,7 +627,7 @@ async fn openapi_describes_exactly_the_served_routes() {
 #[tokio::test]
 async fn a_paid_piece_is_returned_marked_unstored_when_the_library_is_down() {
     let upstream = openai_upstream(BLOG, 0).await;
-    let flaky = std::sync::Arc::new(common_flaky::FlakyStorage::default());
+    let flaky = std::sync::Arc::new(common::flaky::FlakyStorage::library("connection refused"));
     let s = start_with(openai_config(&upstream), Some(flaky.clone())).await;
     flaky.down.store(true, std::sync::atomic::Ordering::SeqCst);
     let (st, _, body) =
@@ -639,104 +639,6 @@ async fn a_paid_piece_is_returned_marked_unstored_when_the_library_is_down() {
     assert!(body["cost_usd"].as_f64().unwrap() > 0.0, "{body}");
     let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("unstored_pieces_total 1"), "{metrics}");
-}
-
-mod common_flaky {
-    use async_trait::async_trait;
-    use splants::analytics::{AnalyticsEvent, ContentStats, EngagementStats, StatsQuery, UsageTotals};
-    use splants::auth::{ApiKeyRecord, KeyStatus};
-    use splants::storage::{ContentPage, ContentQuery, MemoryStorage, Storage, UsageRecord};
-    use splants::{Error, GeneratedContent, Result};
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    /// Memory storage whose content-library calls fail while `down` is set (keys keep working,
-    /// as a cache in front of them would).
-    #[derive(Debug, Default)]
-    pub struct FlakyStorage {
-        pub down: AtomicBool,
-        inner: MemoryStorage,
-    }
-
-    impl FlakyStorage {
-        fn check(&self) -> Result<()> {
-            if self.down.load(Ordering::SeqCst) { Err(Error::storage("connection refused")) } else { Ok(()) }
-        }
-    }
-
-    #[async_trait]
-    impl Storage for FlakyStorage {
-        fn backend(&self) -> &'static str {
-            "flaky"
-        }
-        async fn ping(&self) -> Result<()> {
-            self.check()
-        }
-        async fn save_content(&self, c: &GeneratedContent) -> Result<()> {
-            self.check()?;
-            self.inner.save_content(c).await
-        }
-        async fn get_content(&self, id: &str, owner: Option<&str>) -> Result<Option<GeneratedContent>> {
-            self.check()?;
-            self.inner.get_content(id, owner).await
-        }
-        async fn list_content(&self, q: &ContentQuery) -> Result<ContentPage> {
-            self.check()?;
-            self.inner.list_content(q).await
-        }
-        async fn delete_content(&self, id: &str, owner: Option<&str>) -> Result<bool> {
-            self.check()?;
-            self.inner.delete_content(id, owner).await
-        }
-        async fn record_usage(&self, r: &UsageRecord) -> Result<()> {
-            self.inner.record_usage(r).await
-        }
-        async fn list_usage(
-            &self,
-            s: chrono::DateTime<chrono::Utc>,
-            u: chrono::DateTime<chrono::Utc>,
-            o: Option<&str>,
-        ) -> Result<Vec<UsageRecord>> {
-            self.inner.list_usage(s, u, o).await
-        }
-        async fn usage_totals(&self, q: &StatsQuery) -> Result<UsageTotals> {
-            self.inner.usage_totals(q).await
-        }
-        async fn insert_key(&self, k: &ApiKeyRecord) -> Result<()> {
-            self.inner.insert_key(k).await
-        }
-        async fn keys_by_prefix(&self, p: &str) -> Result<Vec<ApiKeyRecord>> {
-            self.inner.keys_by_prefix(p).await
-        }
-        async fn get_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
-            self.inner.get_key(id).await
-        }
-        async fn list_keys(&self) -> Result<Vec<ApiKeyRecord>> {
-            self.inner.list_keys().await
-        }
-        async fn set_key_status(
-            &self,
-            id: &str,
-            s: KeyStatus,
-            e: Option<chrono::DateTime<chrono::Utc>>,
-        ) -> Result<bool> {
-            self.inner.set_key_status(id, s, e).await
-        }
-        async fn touch_key(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-            self.inner.touch_key(id, at).await
-        }
-        async fn rotate_key(&self, old: &str, exp: chrono::DateTime<chrono::Utc>, new: &ApiKeyRecord) -> Result<bool> {
-            self.inner.rotate_key(old, exp, new).await
-        }
-        async fn record_events(&self, e: &[AnalyticsEvent]) -> Result<()> {
-            self.inner.record_events(e).await
-        }
-        async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
-            self.inner.content_stats(q).await
-        }
-        async fn engagement_stats(&self, q: &StatsQuery) -> Result<EngagementStats> {
-            self.inner.engagement_stats(q).await
-        }
-    }
 }
 
 #[allow(dead_code)]

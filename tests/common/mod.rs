@@ -1,6 +1,8 @@
 //! Helpers shared by the server tests: a server on an ephemeral port, upstream mocks.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod flaky;
+
 use serde_json::{Value, json};
 use splants::clock::FakeClock;
 use splants::config::{Config, ProviderKind, Secret};
