@@ -641,5 +641,51 @@ async fn a_paid_piece_is_returned_marked_unstored_when_the_library_is_down() {
     assert!(metrics.contains("unstored_pieces_total 1"), "{metrics}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_hangs_up_still_gets_its_paid_piece_stored_and_settled_at_cost() {
+    // An upstream that answers after 300 ms; clients that hang up after 100 ms.
+    let upstream = openai_upstream(BLOG, 300).await;
+    let s = start(openai_config(&upstream)).await;
+    // One patient call first: the tokenizer loads on first use (slow in debug builds); a caller
+    // that leaves before the request is sent is not billed and gets nothing stored.
+    let (st, _, first) =
+        json(s.post("/v1/content/generate", ADMIN_KEY, json!({"content_type": "social_media", "topic": "warm"})).await)
+            .await;
+    assert_eq!(st, 200, "{first}");
+    let hasty = reqwest::Client::builder().timeout(Duration::from_millis(100)).build().unwrap();
+    let mut calls = Vec::new();
+    for i in 0..10 {
+        let req = hasty
+            .post(s.url("/v1/content/generate"))
+            .header("x-api-key", ADMIN_KEY)
+            .json(&json!({"content_type": "social_media", "topic": format!("spring sale {i}")}));
+        calls.push(tokio::spawn(req.send()));
+    }
+    for c in calls {
+        assert!(c.await.unwrap().unwrap_err().is_timeout(), "the client hung up");
+    }
+    for _ in 0..500 {
+        if s.engine.background_calls() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(s.engine.background_calls(), 0);
+    s.engine.budget().flush(Duration::from_secs(5)).await;
+    let answered = upstream.received_requests().await.unwrap().len() - 1;
+    assert!(answered > 0, "requests reached the upstream before their callers left");
+    // Every answered call has its piece in the library, and the ledger counts their real cost.
+    let (st, _, page) = json(s.get("/v1/content?limit=100", ADMIN_KEY).await).await;
+    assert_eq!(st, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), answered + 1, "{page}");
+    let real: f64 = items.iter().map(|p| p["cost_usd"].as_f64().unwrap()).sum();
+    let b = s.engine.budget().status(&splants::budget::Scope::Global, None).await.unwrap();
+    assert_eq!((b.reserved, b.in_flight), (Usd::ZERO, 0));
+    assert!((b.spent.dollars() - real).abs() < 1e-9, "recorded {} for real costs of {real}", b.spent);
+    let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(&format!("completed_after_caller_left_total {answered}")), "{metrics}");
+}
+
 #[allow(dead_code)]
 fn assert_send(_: &TestServer) {}

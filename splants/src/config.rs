@@ -127,6 +127,32 @@ impl FromStr for DegradePolicy {
     }
 }
 
+/// What happens to a generation whose caller goes away after the provider request was sent.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum CallerLeftPolicy {
+    /// The call completes in the background: the piece is analysed and stored (marked
+    /// `caller_left`) and the hold settled at the real cost. A sent request is billed whether or
+    /// not anyone waits for the answer, so this keeps what was paid for.
+    #[default]
+    Complete,
+    /// The call is aborted: nothing is stored, and the hold is settled at its worst-case
+    /// estimate because the provider may still bill the request (the cost of this choice: up to
+    /// the estimate per abandoned call, for a piece nobody can see).
+    Abort,
+}
+
+impl FromStr for CallerLeftPolicy {
+    type Err = Error;
+    /// `complete` or `abort`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "complete" | "" => Ok(CallerLeftPolicy::Complete),
+            "abort" => Ok(CallerLeftPolicy::Abort),
+            other => Err(Error::config("SPLANTS_ON_CALLER_LEFT", format!("`{other}` is not one of: complete, abort"))),
+        }
+    }
+}
+
 /// Log line format.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -178,6 +204,12 @@ pub struct Config {
     pub budget_wait: Duration,
     /// `SPLANTS_BUDGET_DEGRADE` (off).
     pub degrade: DegradePolicy,
+    /// `SPLANTS_ON_CALLER_LEFT` (complete): what a generation does when its caller goes away
+    /// after the provider request was sent.
+    pub on_caller_left: CallerLeftPolicy,
+    /// `SPLANTS_SHUTDOWN_GRACE_SECS` (30): how long [`crate::ContentEngine::shutdown`] (and the
+    /// server, once it stops taking requests) waits for generations completing in the background.
+    pub shutdown_grace: Duration,
     /// `SPLANTS_RATE_FREE_PER_HOUR` (10), `_STANDARD_` (60), `_PREMIUM_` (300),
     /// `SPLANTS_RATE_PER_MINUTE` (60, 0 disables), `SPLANTS_DEFAULT_TIER` (standard).
     pub rate_limits: RateLimitConfig,
@@ -262,6 +294,8 @@ impl Default for Config {
             budget_alerts: DEFAULT_ALERT_THRESHOLDS.to_vec(),
             budget_wait: Duration::from_secs(15),
             degrade: DegradePolicy::Off,
+            on_caller_left: CallerLeftPolicy::Complete,
+            shutdown_grace: Duration::from_secs(30),
             rate_limits: RateLimitConfig::default(),
             cache_enabled: false,
             cache_ttl: Duration::from_secs(3600),
@@ -317,6 +351,8 @@ impl fmt::Debug for Config {
             budget_alerts,
             budget_wait,
             degrade,
+            on_caller_left,
+            shutdown_grace,
             rate_limits,
             cache_enabled,
             cache_ttl,
@@ -366,6 +402,8 @@ impl fmt::Debug for Config {
             .field("budget_alerts", budget_alerts)
             .field("budget_wait", budget_wait)
             .field("degrade", degrade)
+            .field("on_caller_left", on_caller_left)
+            .field("shutdown_grace", shutdown_grace)
             .field("rate_limits", rate_limits)
             .field("cache_enabled", cache_enabled)
             .field("cache_ttl", cache_ttl)
@@ -465,6 +503,8 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("SPLANTS_BUDGET_ALERTS", "budget_alerts", Kind::Numbers),
     ("SPLANTS_BUDGET_WAIT_SECS", "budget_wait", Kind::Number("a number of seconds")),
     ("SPLANTS_BUDGET_DEGRADE", "degrade", Kind::Text),
+    ("SPLANTS_ON_CALLER_LEFT", "on_caller_left", Kind::Text),
+    ("SPLANTS_SHUTDOWN_GRACE_SECS", "shutdown_grace", Kind::Number("a number of seconds")),
     ("SPLANTS_RATE_FREE_PER_HOUR", "rate_limits.free", Kind::Whole("a whole number of requests")),
     ("SPLANTS_RATE_STANDARD_PER_HOUR", "rate_limits.standard", Kind::Whole("a whole number of requests")),
     ("SPLANTS_RATE_PREMIUM_PER_HOUR", "rate_limits.premium", Kind::Whole("a whole number of requests")),

@@ -9,11 +9,13 @@
 //! ```
 //! The engine is built once and is cheap to clone (one `Arc` inside).
 
+mod background;
 mod batch;
 mod builder;
 mod context;
 mod pipeline;
 
+pub use background::ShutdownReport;
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
 pub use context::RequestContext;
@@ -49,6 +51,8 @@ pub(crate) struct EngineInner {
     pub(crate) clock: SharedClock,
     pub(crate) events: EventSink,
     pub(crate) keys: KeyManager,
+    /// Generations running in tasks of their own (they go on when their caller leaves).
+    pub(crate) calls: Arc<background::BackgroundCalls>,
     /// The Redis the limiter and cache use, when the builder connected one (for health).
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<crate::redis_conn::RedisConnection>,
@@ -347,6 +351,26 @@ impl ContentEngine {
     /// The provider (or provider chain).
     pub fn provider(&self) -> &Arc<dyn Provider> {
         &self.inner.provider
+    }
+
+    /// Stops cleanly: waits up to `grace` for generations still completing in the background
+    /// (their callers left after the request was sent), aborts the rest — their holds settle
+    /// at the estimate, since the provider may bill them — then waits (as long again, at least
+    /// a second) for the budget writes still on their way. Call it after the last request.
+    pub async fn shutdown(&self, grace: std::time::Duration) -> ShutdownReport {
+        let (completed, aborted) = self.inner.calls.drain(grace).await;
+        let unsettled = self.inner.budget.flush(grace.max(std::time::Duration::from_secs(1))).await;
+        if aborted > 0 || unsettled > 0 {
+            tracing::warn!(completed, aborted, unsettled, "shutdown: generations aborted or budget writes unfinished");
+        } else if completed > 0 {
+            tracing::info!(completed, "shutdown: background generations finished");
+        }
+        ShutdownReport { completed, aborted, unsettled }
+    }
+
+    /// Generations running in the background right now (callers that left, or still waiting).
+    pub fn background_calls(&self) -> usize {
+        self.inner.calls.len()
     }
 
     /// The budget guard.

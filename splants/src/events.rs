@@ -17,6 +17,15 @@ use tokio::sync::broadcast;
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EngineEvent {
+    /// A generation completed and was stored after its caller had gone away.
+    CompletedAfterCallerLeft {
+        /// The piece's id.
+        content_id: String,
+        /// Who owns it.
+        owner: Option<String>,
+        /// What its provider call cost.
+        cost_usd: Usd,
+    },
     /// A paid piece could not be stored (after retries) and was returned marked unstored.
     ContentUnstored {
         /// The piece's id.

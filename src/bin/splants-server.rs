@@ -50,10 +50,14 @@ fn main() -> ExitCode {
 async fn run(config: Config) -> splants::Result<()> {
     let addr = format!("{}:{}", config.host, config.port);
     let options = ServerOptions::from_config(&config);
+    let grace = config.shutdown_grace;
     let engine = splants::ContentEngine::builder().config(config).build().await?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| splants::Error::config("HOST/PORT", format!("cannot listen on {addr}: {e}")))?;
     tracing::info!(address = %addr, provider = engine.provider().name(), storage = engine.storage().backend(), "splants-server listening");
-    serve(listener, router(engine, options), shutdown_signal()).await
+    serve(listener, router(engine.clone(), options), shutdown_signal()).await?;
+    // Generations whose callers left are still being paid for: let them land first.
+    engine.shutdown(grace).await;
+    Ok(())
 }

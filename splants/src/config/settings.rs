@@ -5,7 +5,7 @@
 //! it, so a value is accepted or refused the same way everywhere. Errors name the setting
 //! (`max_attempts`); the environment reader renames them to the variable (`SPLANTS_PROVIDER_MAX_ATTEMPTS`).
 
-use super::{Config, DegradePolicy, ProviderKind, Secret};
+use super::{CallerLeftPolicy, Config, DegradePolicy, ProviderKind, Secret};
 use crate::budget::{BudgetPeriod, PeriodKind};
 use crate::error::{Error, Result};
 use crate::money::Usd;
@@ -61,6 +61,10 @@ pub struct Settings {
     pub budget_wait: Option<f64>,
     /// `off`, `shrink[:min_tokens]` or `model:<id>`.
     pub degrade: Option<String>,
+    /// `complete` or `abort`: a generation whose caller went away after the request was sent.
+    pub on_caller_left: Option<String>,
+    /// Seconds shutdown waits for generations completing in the background (0..=3600).
+    pub shutdown_grace: Option<f64>,
     /// Requests per hour by tier (adds tiers or replaces their quota).
     pub rate_limits: Option<BTreeMap<String, u32>>,
     /// Requests per minute for every key (0 disables).
@@ -255,6 +259,15 @@ impl Config {
         }
         if let Some(d) = s.degrade {
             c.degrade = d.parse::<DegradePolicy>().map_err(|e| named("degrade", e))?;
+        }
+        if let Some(p) = s.on_caller_left {
+            c.on_caller_left = p.parse::<CallerLeftPolicy>().map_err(|e| named("on_caller_left", e))?;
+        }
+        if let Some(g) = s.shutdown_grace {
+            if !(0.0..=3600.0).contains(&g) {
+                return Err(Error::config("shutdown_grace", format!("{g} is not a number of seconds in 0..=3600")));
+            }
+            c.shutdown_grace = Duration::from_secs_f64(g);
         }
         if let Some(tiers) = s.rate_limits {
             for (tier, per_hour) in tiers {

@@ -241,6 +241,7 @@ impl ContentEngineBuilder {
                 clock,
                 events,
                 keys,
+                calls: Arc::default(),
                 #[cfg(feature = "redis")]
                 redis,
             }),

@@ -37,6 +37,9 @@ pub struct RequestContext {
     /// How long this call may wait for budget held by calls in flight to settle before it is
     /// refused; `None` uses the engine's `budget_wait` (`SPLANTS_BUDGET_WAIT_SECS`).
     pub budget_wait: Option<std::time::Duration>,
+    /// What this call does if its caller goes away after the provider request was sent; `None`
+    /// uses the engine's `on_caller_left` (`SPLANTS_ON_CALLER_LEFT`).
+    pub on_caller_left: Option<crate::config::CallerLeftPolicy>,
 }
 
 impl RequestContext {
@@ -90,6 +93,13 @@ impl RequestContext {
     #[must_use]
     pub fn budget_wait(mut self, wait: std::time::Duration) -> Self {
         self.budget_wait = Some(wait);
+        self
+    }
+
+    /// Sets what this call does if its caller goes away after the request was sent.
+    #[must_use]
+    pub fn on_caller_left(mut self, policy: crate::config::CallerLeftPolicy) -> Self {
+        self.on_caller_left = Some(policy);
         self
     }
 

@@ -2,11 +2,12 @@
 //! settle → store → event.
 
 use super::EngineInner;
+use super::background::CallerWatch;
 use super::context::RequestContext;
 use crate::analysis;
 use crate::budget::{BudgetGuard, Reservation, ReserveOptions, ScopeLimit};
 use crate::cache::ContentCache;
-use crate::config::DegradePolicy;
+use crate::config::{CallerLeftPolicy, DegradePolicy};
 use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
@@ -251,7 +252,37 @@ impl EngineInner {
         if reserved.is_some() {
             creq.observer = Some(Arc::clone(&observer) as Arc<dyn AttemptObserver>);
         }
-        let mut reservation = reserved.map(|(r, _)| r);
+        let reservation = reserved.map(|(r, _)| r);
+        let call = Call { creq, reservation, estimate, observer, started };
+        match ctx.on_caller_left.unwrap_or(self.config.on_caller_left) {
+            // Dropping this future drops the call: its hold settles at the estimate.
+            CallerLeftPolicy::Abort => self.call_and_finish(job, ctx, call, CallerWatch::default()).await,
+            CallerLeftPolicy::Complete => {
+                let (inner, job, ctx) = (Arc::clone(self), job.clone(), ctx.clone());
+                let answer = self
+                    .calls
+                    .run(move |watch| async move { inner.call_and_finish(&job, &ctx, call, watch).await })
+                    .await;
+                answer.unwrap_or_else(|| Err(Error::internal("a generation stopped before it answered")))
+            }
+        }
+    }
+
+    /// Sends the provider request and turns the answer into a stored, settled piece. Run in a
+    /// task of its own (see [`super::background`]) it goes on when its caller leaves; unless the
+    /// caller left before anything was sent, which releases the hold at once.
+    async fn call_and_finish(
+        self: &Arc<Self>,
+        job: &Job,
+        ctx: &RequestContext,
+        call: Call,
+        caller: CallerWatch,
+    ) -> Result<GeneratedContent> {
+        let Call { creq, mut reservation, estimate, observer, started } = call;
+        if caller.left() {
+            // Nothing was sent: dropping the reservation releases it.
+            return Err(Error::internal("the caller left before the request was sent"));
+        }
         if let Some(r) = reservation.as_mut() {
             // Stored in flight already: no ledger write.
             r.mark_in_flight().await?;
@@ -287,9 +318,17 @@ impl EngineInner {
                     };
                     return Err(Error::ContentGeneration { reason });
                 }
-                let content = self.finish(job, &completion, cost, owner, record, reservation.take()).await?;
+                let content = self.finish(job, &completion, cost, owner, record, reservation.take(), &caller).await?;
                 tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
                 self.emit_generated(&content, micros(provider_time), started.elapsed());
+                if caller.left() {
+                    tracing::info!(content_id = %content.id, cost = %cost, "stored a piece whose caller had left");
+                    self.events.emit(EngineEvent::CompletedAfterCallerLeft {
+                        content_id: content.id.clone(),
+                        owner: content.owner.clone(),
+                        cost_usd: cost,
+                    });
+                }
                 Ok(content)
             }
             Err(err) => {
@@ -350,7 +389,9 @@ impl EngineInner {
         owner: Option<String>,
         record: UsageRecord,
         reservation: Option<Reservation>,
+        caller: &CallerWatch,
     ) -> Result<GeneratedContent> {
+        let _ = caller;
         let request = &job.request;
         let text = analysis::fit_to_platform(&completion.text, request);
         let a = analysis::analyze(&text, request);
@@ -473,6 +514,15 @@ impl EngineInner {
             total_us: micros(total),
         });
     }
+}
+
+/// What a generation carries from its reserve to its provider call.
+struct Call {
+    creq: CompletionRequest,
+    reservation: Option<Reservation>,
+    estimate: Usd,
+    observer: Arc<BudgetObserver>,
+    started: Instant,
 }
 
 /// Tries to store a paid piece (the last one 850 ms after the first).

@@ -224,8 +224,10 @@ async fn thousand_concurrent_generations_never_overspend() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancelled_generations_leave_nothing_reserved() {
+    // The engine that aborts a call whose caller left (`SPLANTS_ON_CALLER_LEFT=abort`).
     let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_secs(30)));
-    let engine = engine_with(provider.clone(), config(1000.0)).await;
+    let abort = Config { on_caller_left: crate::config::CallerLeftPolicy::Abort, ..config(1000.0) };
+    let engine = engine_with(provider.clone(), abort).await;
     let mut tasks = Vec::new();
     for _ in 0..200 {
         let engine = engine.clone();
@@ -552,4 +554,119 @@ async fn analytics_overview_engagement_and_roi() {
     assert_eq!(roi.pieces, 2);
     assert_eq!(roi.freelance_cost, Usd::from_dollars(175.0).unwrap());
     assert_eq!(roi.ai_cost, Usd::from_nanos(2 * 3_800_000));
+}
+
+/// Waits (real time, at most 10 s) until no generation runs in the background.
+async fn background_done(engine: &ContentEngine) {
+    for _ in 0..1000 {
+        if engine.background_calls() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(engine.background_calls(), 0, "background generations did not finish");
+    engine.budget().flush(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generation_whose_caller_left_is_stored_and_settled_at_its_real_cost() {
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG).random_usage().delay(Duration::from_millis(200)));
+    let engine = engine_with(provider.clone(), config(1000.0)).await;
+    let mut rx = engine.subscribe();
+    let ctx = RequestContext::for_key("k1");
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (engine, ctx) = (engine.clone(), ctx.clone());
+        tasks.push(tokio::spawn(async move { engine.generate(blog(), &ctx).await }));
+    }
+    // Every request is sent; then every caller goes away.
+    while provider.in_flight.load(Ordering::SeqCst) < 20 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for t in &tasks {
+        t.abort();
+    }
+    for t in tasks {
+        assert!(t.await.unwrap_err().is_cancelled());
+    }
+    background_done(&engine).await;
+    // Every answered call has its piece in the library, with the owner of the request…
+    let page = engine.list_content(ContentQuery { limit: Some(100), ..ContentQuery::default() }, &ctx).await.unwrap();
+    assert_eq!(page.items.len(), 20);
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 20);
+    // …and the ledger counts their real costs, not their worst cases.
+    let real: i64 = page.items.iter().map(|p| p.cost_usd.nanos()).sum();
+    let u = global(&engine).await;
+    assert_eq!((u.spent, u.reserved, u.in_flight), (Usd::from_nanos(real), Usd::ZERO, 0));
+    let estimate = engine.quote(&blog()).unwrap().estimate;
+    assert!(u.spent < Usd::from_nanos(estimate.nanos() * 20), "settled at the real usage");
+    let left = std::iter::from_fn(|| rx.try_recv().ok())
+        .filter(|e| matches!(e, EngineEvent::CompletedAfterCallerLeft { owner: Some(o), .. } if o == "k1"))
+        .count();
+    assert_eq!(left, 20, "each is announced as completed after its caller left");
+}
+
+#[tokio::test]
+async fn a_caller_that_leaves_before_the_request_is_sent_releases_the_hold_at_once() {
+    // One thread: the call's task cannot start before the caller's future is dropped.
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG));
+    let engine = engine_with(provider.clone(), config(1000.0)).await;
+    let ctx = RequestContext::anonymous();
+    let mut fut = Box::pin(engine.generate(blog(), &ctx));
+    assert!(futures::poll!(fut.as_mut()).is_pending(), "reserved, the call handed to its task");
+    drop(fut);
+    background_done(&engine).await;
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 0, "nothing was sent");
+    assert_eq!(global(&engine).await, ScopeUsage::default(), "nothing spent, nothing held");
+    let page = engine.list_content(ContentQuery::default(), &RequestContext::anonymous()).await.unwrap();
+    assert!(page.items.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_waits_for_abandoned_calls_then_settles_the_rest_at_the_estimate() {
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_millis(300)));
+    let engine = engine_with(provider.clone(), config(1000.0)).await;
+    // 50 abandoned calls, a grace period longer than the provider takes: none is lost.
+    let sent = provider.calls.load(Ordering::SeqCst);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await })
+        })
+        .collect();
+    while provider.in_flight.load(Ordering::SeqCst) < 50 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for t in &tasks {
+        t.abort();
+    }
+    let report = engine.shutdown(Duration::from_secs(10)).await;
+    assert_eq!(report, ShutdownReport { completed: 50, aborted: 0, unsettled: 0 });
+    assert_eq!(provider.calls.load(Ordering::SeqCst) - sent, 50);
+    let page = engine
+        .list_content(ContentQuery { limit: Some(100), ..ContentQuery::default() }, &RequestContext::anonymous())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 50, "every answered call is in the library");
+    let real: i64 = page.items.iter().map(|p| p.cost_usd.nanos()).sum();
+    assert_eq!(global(&engine).await.spent, Usd::from_nanos(real));
+    // A grace period shorter than the provider: what is left is aborted and counted at its estimate.
+    let before = global(&engine).await.spent;
+    let slow: Vec<_> = (0..5)
+        .map(|_| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await })
+        })
+        .collect();
+    while provider.in_flight.load(Ordering::SeqCst) < 5 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for t in &slow {
+        t.abort();
+    }
+    let report = engine.shutdown(Duration::from_millis(20)).await;
+    assert_eq!((report.completed, report.aborted, report.unsettled), (0, 5, 0));
+    let estimate = engine.quote(&blog()).unwrap().estimate;
+    let u = global(&engine).await;
+    assert_eq!((u.spent - before, u.reserved, u.in_flight), (Usd::from_nanos(estimate.nanos() * 5), Usd::ZERO, 0));
 }

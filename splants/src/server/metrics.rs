@@ -58,6 +58,7 @@ pub struct Metrics {
     rate_limited: Counter,
     cache_hits: Counter,
     unstored: Counter,
+    caller_left: Counter,
     http_requests: Family<HttpLabels, Counter>,
     http_duration: HistogramFamily<RouteLabels>,
 }
@@ -103,6 +104,12 @@ impl Metrics {
             "Paid pieces returned marked unstored because the library could not store them",
             unstored.clone(),
         );
+        let caller_left = Counter::default();
+        registry.register(
+            "completed_after_caller_left",
+            "Generations completed and stored after their caller had gone away",
+            caller_left.clone(),
+        );
         let cache_hits = Counter::default();
         registry.register("content_cache_hits", "Generations answered from the cache", cache_hits.clone());
         let http_requests = Family::<HttpLabels, Counter>::default();
@@ -122,6 +129,7 @@ impl Metrics {
             budget_usage,
             rate_limited,
             unstored,
+            caller_left,
             cache_hits,
             http_requests,
             http_duration,
@@ -171,6 +179,9 @@ impl Metrics {
             }
             EngineEvent::ContentUnstored { .. } => {
                 self.unstored.inc();
+            }
+            EngineEvent::CompletedAfterCallerLeft { .. } => {
+                self.caller_left.inc();
             }
             _ => {}
         }
