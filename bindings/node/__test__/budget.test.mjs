@@ -51,3 +51,42 @@ test('200 concurrent Promise.all generates stay within the budget', async () => 
   }
   assert.equal((await engine.listContent({ limit: 100 })).items.length, Math.min(pieces.length, 100))
 })
+
+test('a call whose caller went away still lands: stored and settled at its real cost', async () => {
+  // The Node side of a caller that leaves: an HTTP client that hangs up while the app awaits
+  // the engine. The engine does not depend on anyone awaiting its Promise.
+  const { createServer, request } = await import('node:http')
+  const engine = new splants.ContentEngine(paidOptions(mock.baseUrl, 'mock-gated'))
+  let release
+  const held = new Promise((resolve) => (release = resolve))
+  mock.setGate(() => held)
+  const callsBefore = mock.calls
+  const app = createServer(async (req, res) => {
+    const piece = await engine.generate({ ...TWEET, topic: `Spring sale ${req.url}` })
+    if (!res.destroyed) res.end(piece.id)
+  })
+  await new Promise((resolve) => app.listen(0, '127.0.0.1', resolve))
+  const { port } = app.address()
+  const hangUps = Array.from({ length: 5 }, (_, i) => {
+    const r = request({ host: '127.0.0.1', port, path: `/${i}` })
+    r.on('error', () => {})
+    r.end()
+    return r
+  })
+  while (mock.calls - callsBefore < 5) await new Promise((resolve) => setTimeout(resolve, 5))
+  for (const r of hangUps) r.destroy()
+  release()
+  let page
+  for (let i = 0; i < 200; i++) {
+    page = await engine.listContent({ limit: 100 })
+    if (page.items.length === 5) break
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  app.close()
+  mock.setGate(() => Promise.resolve())
+  assert.equal(page.items.length, 5, 'every answered call has its piece in the library')
+  const [global] = await engine.budgetStatus()
+  const billed = page.items.reduce((sum, p) => sum + p.cost_usd, 0)
+  assert.equal(global.reserved, 0)
+  assert.ok(Math.abs(global.spent - billed) < 1e-9, `ledger ${global.spent} vs pieces ${billed}`)
+})

@@ -127,3 +127,33 @@ def stalled_engine(fake_provider: FakeProvider) -> tuple[splants.ContentEngine, 
     release = threading.Event()
     fake_provider.before_answer = lambda: release.wait(30)
     return paid_engine(fake_provider), release
+
+
+async def test_a_call_whose_caller_timed_out_still_lands(fake_provider: FakeProvider) -> None:
+    """`asyncio.wait_for` gives up after 0.1 s; the provider answers after 0.3 s. A request that
+    was sent is billed, so the engine completes it: the piece is stored, settled at its cost."""
+    import time
+
+    engine = paid_engine(fake_provider, monthly_budget=10.0)
+    await engine.generate(TWEET)  # a patient call first: nothing to warm up after it
+    fake_provider.before_answer = lambda: time.sleep(0.3)
+    for i in range(5):
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(engine.generate({**TWEET, "topic": f"Spring sale {i}"}), timeout=0.1)
+    answered = len(fake_provider.requests) - 1
+    assert answered == 5, "every request was sent before its caller gave up"
+    pieces: list[splants.GeneratedContent] = []
+    for _ in range(100):
+        pieces = (await engine.list_content(limit=100)).items
+        if len(pieces) == answered + 1:
+            break
+        await asyncio.sleep(0.05)
+    assert len(pieces) == answered + 1, "every answered call has its piece in the library"
+    [budget] = await engine.budget_status()
+    for _ in range(100):
+        if budget.in_flight == 0:
+            break
+        await asyncio.sleep(0.05)
+        [budget] = await engine.budget_status()
+    assert budget.reserved == 0 and budget.in_flight == 0
+    assert budget.spent == pytest.approx(sum(p.cost_usd for p in pieces), abs=1e-9)
