@@ -318,7 +318,7 @@ impl EngineInner {
                     };
                     return Err(Error::ContentGeneration { reason });
                 }
-                let content = self.finish(job, &completion, cost, owner, record, reservation.take(), &caller).await?;
+                let content = self.finish(job, &completion, cost, record, reservation.take(), &caller).await?;
                 tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
                 self.emit_generated(&content, micros(provider_time), started.elapsed());
                 if caller.left() {
@@ -386,7 +386,6 @@ impl EngineInner {
         job: &Job,
         completion: &Completion,
         cost: Usd,
-        owner: Option<String>,
         record: UsageRecord,
         reservation: Option<Reservation>,
         caller: &CallerWatch,
@@ -416,7 +415,7 @@ impl EngineInner {
             stored: true,
             created_at: truncate_micros(self.clock.now()),
             request: request.clone(),
-            owner,
+            owner: record.owner.clone(),
             template: job.template.clone(),
         };
         let mut record = record;
