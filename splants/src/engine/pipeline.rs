@@ -373,6 +373,7 @@ impl EngineInner {
             model: completion.model.clone(),
             cached: false,
             stored: true,
+            caller_left: false,
             created_at: truncate_micros(self.clock.now()),
             request: request.clone(),
             owner,
