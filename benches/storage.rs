@@ -199,6 +199,7 @@ fn pieces(start: DateTime<Utc>) -> Vec<GeneratedContent> {
             let topic = if i % 97 == 0 { "Zeppelin launch party" } else { TOPICS[i % TOPICS.len()] };
             GeneratedContent {
                 stored: true,
+                caller_left: false,
                 id: format!("{:08x}-bench", i),
                 content: format!("{topic}: short copy number {i} for the library benchmark."),
                 content_type: ct,

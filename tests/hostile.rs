@@ -214,6 +214,11 @@ fn query_cases(piece: &str) -> Vec<(String, Want)> {
     for v in ["%00", "a%00b", "%01", "x".repeat(10_000).as_str()] {
         cases.push((format!("/v1/content?q={v}"), Want::Field("q")));
     }
+    for v in ["1", "0", "yes", "TRUE", "", "%00", "true%00", "%FF", "x".repeat(10_000).as_str()] {
+        cases.push((format!("/v1/content?caller_left={v}"), Want::Field("caller_left")));
+    }
+    cases.push(("/v1/content?caller_left=true".into(), Want::Fine));
+    cases.push(("/v1/content?caller_left=false".into(), Want::Fine));
     // Invalid UTF-8 decodes to U+FFFD, a character like any other.
     cases.push(("/v1/content?q=%FF".into(), Want::Fine));
     cases.push(("/v1/content?q=%FFspring".into(), Want::Fine));

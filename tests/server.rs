@@ -685,6 +685,68 @@ async fn a_client_that_hangs_up_still_gets_its_paid_piece_stored_and_settled_at_
     assert!((b.spent.dollars() - real).abs() < 1e-9, "recorded {} for real costs of {real}", b.spent);
     let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains(&format!("completed_after_caller_left_total {answered}")), "{metrics}");
+    // They are findable in the library: only the first, patient call is not marked.
+    let (_, _, left) = json(s.get("/v1/content?limit=100&caller_left=true", ADMIN_KEY).await).await;
+    assert_eq!(left["items"].as_array().unwrap().len(), answered, "{left}");
+    let (_, _, waited) = json(s.get("/v1/content?limit=100&caller_left=false", ADMIN_KEY).await).await;
+    assert_eq!(waited["items"][0]["id"], first["id"], "{waited}");
+}
+
+#[tokio::test]
+async fn the_library_filters_pieces_whose_caller_left() {
+    let s = start(base_config()).await;
+    let mut received = Vec::new();
+    for topic in ["spring", "summer", "autumn"] {
+        let (st, _, piece) =
+            json(s.post("/v1/content/generate", ADMIN_KEY, json!({"content_type": "blog", "topic": topic})).await)
+                .await;
+        assert_eq!((st, &piece["caller_left"]), (200, &json!(false)), "always in the response: {piece}");
+        received.push(piece);
+    }
+    // Two pieces finished after their caller left, as the engine stores them then.
+    let mut left = Vec::new();
+    for (i, seconds) in [(1, 5), (2, 9)] {
+        let mut piece = received[0].clone();
+        piece["id"] = json!(format!("0193aaaa-0000-7000-8000-00000000000{i}"));
+        piece["created_at"] = json!(format!("2026-11-25T12:00:0{seconds}Z"));
+        piece["caller_left"] = json!(true);
+        let piece: splants::GeneratedContent = serde_json::from_value(piece).unwrap();
+        s.engine.storage().save_content(&piece).await.unwrap();
+        left.push(piece.id);
+    }
+    let ids = |items: &[Value]| items.iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    // Every page of a filter, one piece at a time.
+    let pages = |filter: &'static str| {
+        let s = &s;
+        async move {
+            let mut got = Vec::new();
+            let mut path = format!("/v1/content?{filter}limit=1");
+            loop {
+                let (st, _, page) = json(s.get(&path, ADMIN_KEY).await).await;
+                assert_eq!(st, 200, "{path}: {page}");
+                got.extend(page["items"].as_array().unwrap().iter().cloned());
+                match page["next_cursor"].as_str() {
+                    Some(c) => path = format!("/v1/content?{filter}limit=1&cursor={c}"),
+                    None => return got,
+                }
+            }
+        }
+    };
+    let got = pages("caller_left=true&").await;
+    assert_eq!(ids(&got), [left[1].clone(), left[0].clone()], "newest first");
+    assert!(got.iter().all(|p| p["caller_left"] == true));
+    let got = pages("caller_left=false&").await;
+    let mut want = ids(&received);
+    want.reverse();
+    assert_eq!(ids(&got), want);
+    assert!(got.iter().all(|p| p["caller_left"] == false));
+    assert_eq!(pages("").await.len(), 5, "no filter lists both");
+    let (st, _, page) = json(s.get("/v1/content?caller_left=true&content_type=email", ADMIN_KEY).await).await;
+    assert_eq!((st, page["items"].as_array().unwrap().len()), (200, 0), "{page}");
+    let (st, _, piece) = json(s.get(&format!("/v1/content/{}", left[0]), ADMIN_KEY).await).await;
+    assert_eq!((st, &piece["caller_left"]), (200, &json!(true)), "{piece}");
+    let (st, _, e) = json(s.get("/v1/content?caller_left=1", ADMIN_KEY).await).await;
+    assert_eq!((st, e["details"]["field"].as_str()), (422, Some("caller_left")), "{e}");
 }
 
 #[allow(dead_code)]

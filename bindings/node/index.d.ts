@@ -218,6 +218,8 @@ export interface GeneratedContent {
   cached: boolean
   /** False when the provider was paid but the library could not store the piece. */
   stored: boolean
+  /** True when the provider call completed after the caller had gone away: stored in the background, never received. */
+  caller_left: boolean
   /** ISO 8601. */
   created_at: string
   request: StoredRequest
@@ -264,6 +266,8 @@ export interface ContentQuery {
   /** Case-insensitive text in the topic or the copy. */
   text?: string
   minQuality?: number
+  /** `true`: only pieces completed after their caller had gone away; `false`: only the others. */
+  callerLeft?: boolean
   /** 1..100 (default 20). */
   limit?: number
   /** `next_cursor` of the previous page. */

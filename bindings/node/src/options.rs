@@ -247,4 +247,14 @@ mod tests {
         assert_eq!(CallerContext::from_arg(None).unwrap(), RequestContext::anonymous());
         assert_eq!(field_of(CallerContext::from_arg(Some(json!({"keyid": "x"}))).unwrap_err()), "keyid");
     }
+
+    #[test]
+    fn library_query_takes_caller_left_in_both_spellings() {
+        use splants::storage::ContentQuery;
+        let query = |v: Value| object_or_empty(Some(v), &[]).and_then(parse::<ContentQuery>);
+        assert_eq!(query(json!({"callerLeft": true})).unwrap().caller_left, Some(true));
+        assert_eq!(query(json!({"caller_left": false})).unwrap().caller_left, Some(false));
+        assert_eq!(query(json!({})).unwrap().caller_left, None);
+        assert_eq!(field_of(query(json!({"callerLeft": "yes"})).unwrap_err()), "caller_left");
+    }
 }

@@ -236,7 +236,7 @@ impl ContentEngine {
 
     #[pyo3(signature = (
         *, content_type = None, platform = None, since = None, until = None, text = None,
-        min_quality = None, limit = None, cursor = None, context = None
+        min_quality = None, caller_left = None, limit = None, cursor = None, context = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn list_content<'py>(
@@ -248,6 +248,7 @@ impl ContentEngine {
         until: Option<&Bound<'py, PyAny>>,
         text: Option<&Bound<'py, PyAny>>,
         min_quality: Option<&Bound<'py, PyAny>>,
+        caller_left: Option<&Bound<'py, PyAny>>,
         limit: Option<&Bound<'py, PyAny>>,
         cursor: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, RequestContext>>,
@@ -260,6 +261,7 @@ impl ContentEngine {
             ("until", until),
             ("text", text),
             ("min_quality", min_quality),
+            ("caller_left", caller_left),
             ("limit", limit),
             ("cursor", cursor),
         ];

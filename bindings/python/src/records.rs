@@ -91,6 +91,7 @@ record! {
         model -> String = |v| v.model.clone();
         cached -> bool = |v| v.cached;
         stored -> bool = |v| v.stored;
+        caller_left -> bool = |v| v.caller_left;
         created_at -> DateTime<Utc> = |v| v.created_at;
         request -> ContentRequest = |v| ContentRequest(v.request.clone());
         owner -> Option<String> = |v| v.owner.clone();

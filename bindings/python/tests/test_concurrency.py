@@ -149,6 +149,8 @@ async def test_a_call_whose_caller_timed_out_still_lands(fake_provider: FakeProv
             break
         await asyncio.sleep(0.05)
     assert len(pieces) == answered + 1, "every answered call has its piece in the library"
+    left = (await engine.list_content(caller_left=True, limit=100)).items
+    assert len(left) == answered and all(p.caller_left for p in left)
     [budget] = await engine.budget_status()
     for _ in range(100):
         if budget.in_flight == 0:

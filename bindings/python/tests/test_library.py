@@ -38,6 +38,13 @@ async def test_get_list_and_delete_respect_the_owner(engine: splants.ContentEngi
     with pytest.raises(splants.ValidationError) as bad:
         await engine.list_content(limit=500)
     assert bad.value.field == "limit"
+    assert all(p.caller_left is False for p in mine) and mine[0].to_dict()["caller_left"] is False
+    assert (await engine.list_content(caller_left=True, context=acme)).items == []
+    received = await engine.list_content(caller_left=False, context=acme)
+    assert [p.id for p in received.items] == [mine[2].id, mine[1].id, mine[0].id]
+    with pytest.raises(splants.ValidationError) as bad:
+        await engine.list_content(caller_left="yes")
+    assert bad.value.field == "caller_left"
 
     with pytest.raises(splants.NotFoundError):
         await engine.delete_content(mine[0].id, splants.RequestContext(tenant="globex"))

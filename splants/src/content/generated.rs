@@ -115,6 +115,11 @@ pub struct GeneratedContent {
     /// still returned, with `false` here, rather than lost behind an error.
     #[serde(default = "stored_default")]
     pub stored: bool,
+    /// Whether the provider call completed after its caller had gone away: the piece was stored
+    /// in the background and nobody received it in a response. Find such pieces in the library
+    /// with [`ContentQuery::caller_left`](crate::storage::ContentQuery::caller_left).
+    #[serde(default)]
+    pub caller_left: bool,
     /// When it was generated.
     pub created_at: DateTime<Utc>,
     /// The brief it answers.

@@ -219,6 +219,7 @@ impl EngineInner {
                 content.cached = true;
                 content.cost_usd = Usd::ZERO;
                 content.usage = Usage::default();
+                content.caller_left = false;
                 self.emit_generated(&content, 0, started.elapsed());
             }
             Ok(content)
@@ -390,7 +391,6 @@ impl EngineInner {
         reservation: Option<Reservation>,
         caller: &CallerWatch,
     ) -> Result<GeneratedContent> {
-        let _ = caller;
         let request = &job.request;
         let text = analysis::fit_to_platform(&completion.text, request);
         let a = analysis::analyze(&text, request);
@@ -413,6 +413,7 @@ impl EngineInner {
             model: completion.model.clone(),
             cached: false,
             stored: true,
+            caller_left: caller.left(),
             created_at: truncate_micros(self.clock.now()),
             request: request.clone(),
             owner: record.owner.clone(),

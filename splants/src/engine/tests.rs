@@ -600,6 +600,9 @@ async fn a_generation_whose_caller_left_is_stored_and_settled_at_its_real_cost()
     assert_eq!((u.spent, u.reserved, u.in_flight), (Usd::from_nanos(real), Usd::ZERO, 0));
     let estimate = engine.quote(&blog()).unwrap().estimate;
     assert!(u.spent < Usd::from_nanos(estimate.nanos() * 20), "settled at the real usage");
+    assert!(page.items.iter().all(|p| p.caller_left && p.owner.as_deref() == Some("k1")), "marked, owned");
+    let marked = ContentQuery { caller_left: Some(true), limit: Some(100), ..ContentQuery::default() };
+    assert_eq!(engine.list_content(marked, &ctx).await.unwrap().items.len(), 20, "findable in the library");
     let left = std::iter::from_fn(|| rx.try_recv().ok())
         .filter(|e| matches!(e, EngineEvent::CompletedAfterCallerLeft { owner: Some(o), .. } if o == "k1"))
         .count();

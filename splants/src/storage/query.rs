@@ -35,6 +35,10 @@ pub struct ContentQuery {
     /// Minimum quality score (0..=1).
     #[serde(default)]
     pub min_quality: Option<f64>,
+    /// `Some(true)`: only pieces whose provider call completed after their caller had gone away
+    /// ([`GeneratedContent::caller_left`]); `Some(false)`: only the others.
+    #[serde(default)]
+    pub caller_left: Option<bool>,
     /// Page size (1..=100, default 20).
     #[serde(default)]
     pub limit: Option<u32>,
@@ -146,6 +150,7 @@ impl ContentQuery {
             || self.since.is_some_and(|s| item.created_at < s)
             || self.until.is_some_and(|u| item.created_at >= u)
             || self.min_quality.is_some_and(|q| item.quality_score < q)
+            || self.caller_left.is_some_and(|left| left != item.caller_left)
         {
             return false;
         }

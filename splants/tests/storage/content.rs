@@ -1,6 +1,6 @@
 //! The content library: read-back equality, owner scoping, every filter, keyset pages.
 
-use crate::support::{Kind, at, conformance, piece, store};
+use crate::support::{Kind, at, conformance, piece, sql_backends, store};
 use chrono::{DateTime, Duration, Utc};
 use splants::storage::{ContentQuery, Cursor, Storage};
 use splants::{ContentType, Error, ErrorCode, GeneratedContent, Platform};
@@ -10,7 +10,9 @@ conformance!(
     every_list_filter_matches_the_reference,
     pages_have_no_gaps_or_duplicates_under_equal_timestamps,
     bad_cursors_and_filters_are_validation_errors,
+    pieces_whose_caller_left_round_trip_and_filter_both_ways,
 );
+sql_backends!(pieces_stored_before_caller_left_read_back_as_received);
 
 async fn pieces_read_back_equal_with_owner_scoping(kind: Kind) {
     let (s, _, _db) = store(kind).await;
@@ -69,6 +71,7 @@ fn dataset() -> Vec<GeneratedContent> {
             p.content = BODIES[(i / 2) % BODIES.len()].into();
             p.quality_score = rng.f64();
             p.owner = [None, Some("acme".to_owned()), Some("globex".to_owned())][i % 3].clone();
+            p.caller_left = i % 4 == 1;
             p
         })
         .collect()
@@ -138,6 +141,15 @@ async fn every_list_filter_matches_the_reference(kind: Kind) {
             ..q()
         },
         ContentQuery { owner: Some("acme".into()), text: Some("e".into()), platform: Some(Platform::Blog), ..q() },
+        ContentQuery { caller_left: Some(true), ..q() },
+        ContentQuery { caller_left: Some(false), ..q() },
+        ContentQuery { caller_left: Some(true), owner: Some("acme".into()), min_quality: Some(0.3), ..q() },
+        ContentQuery {
+            caller_left: Some(false),
+            since: Some(base() + Duration::minutes(21)),
+            text: Some("ärger".into()),
+            ..q()
+        },
     ];
     let mut matched_something = 0;
     for query in &queries {
@@ -157,6 +169,8 @@ async fn every_list_filter_matches_the_reference(kind: Kind) {
     assert_eq!(expected(&all, &text("ärger")).len(), 20);
     assert_eq!(expected(&all, &text("50%")).len(), 10, "`%` is literal: `Save 50 percent` does not match");
     assert_eq!(expected(&all, &text("_")).len(), 10 + 12 - 2, "`_` is literal");
+    assert_eq!(expected(&all, &ContentQuery { caller_left: Some(true), ..q() }).len(), 15);
+    assert_eq!(expected(&all, &ContentQuery { caller_left: Some(false), ..q() }).len(), 45);
 }
 
 async fn pages_have_no_gaps_or_duplicates_under_equal_timestamps(kind: Kind) {
@@ -218,4 +232,147 @@ async fn bad_cursors_and_filters_are_validation_errors(kind: Kind) {
         expected(&all, &ContentQuery::default()).into_iter().filter(|p| cursor.precedes(p)).collect();
     assert_eq!(got, want);
     assert!(!want.is_empty() && want.len() < all.len());
+}
+
+/// 25 pieces, every third completed after its caller left, in groups sharing a timestamp and
+/// split between two owners: each reads back as stored, and each filter value pages through
+/// exactly its own pieces.
+async fn pieces_whose_caller_left_round_trip_and_filter_both_ways(kind: Kind) {
+    let (s, _, _db) = store(kind).await;
+    let all: Vec<GeneratedContent> = (0..25_usize)
+        .map(|i| {
+            let mut p = piece(&format!("cl-{:02}", (i * 7) % 25), base() + Duration::minutes((i / 3) as i64));
+            p.caller_left = i % 3 == 0;
+            p.owner = (i % 2 == 0).then(|| "acme".to_owned());
+            p
+        })
+        .collect();
+    let mut shuffled = all.clone();
+    fastrand::Rng::with_seed(11).shuffle(&mut shuffled);
+    for p in &shuffled {
+        s.save_content(p).await.unwrap();
+    }
+    for p in &all {
+        assert_eq!(s.get_content(&p.id, None).await.unwrap().as_ref(), Some(p), "{}", p.id);
+    }
+    let left = ContentQuery { caller_left: Some(true), ..ContentQuery::default() };
+    let stayed = ContentQuery { caller_left: Some(false), ..ContentQuery::default() };
+    let acme_left = ContentQuery { owner: Some("acme".into()), ..left.clone() };
+    let want_left = expected(&all, &left);
+    let want_stayed = expected(&all, &stayed);
+    assert_eq!((want_left.len(), want_stayed.len()), (9, 16));
+    assert!(want_left.iter().all(|p| p.caller_left) && want_stayed.iter().all(|p| !p.caller_left));
+    assert_eq!(expected(&all, &acme_left).len(), 5);
+    for limit in [1, 2, 4, 100] {
+        for (query, want) in [
+            (&left, want_left.clone()),
+            (&stayed, want_stayed.clone()),
+            (&acme_left, expected(&all, &acme_left)),
+            (&ContentQuery::default(), expected(&all, &ContentQuery::default())),
+        ] {
+            let got = all_pages(s.as_ref(), &ContentQuery { limit: Some(limit), ..query.clone() }).await;
+            assert_eq!(got, want, "{query:?} limit {limit}");
+        }
+    }
+}
+
+#[test]
+fn caller_left_is_always_serialised_and_absent_means_false() {
+    let mut p = piece("p-json", base());
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["caller_left"], false, "serialised even when false");
+    let mut older = json.clone();
+    older.as_object_mut().unwrap().remove("caller_left");
+    assert_eq!(serde_json::from_value::<GeneratedContent>(older).unwrap(), p, "older JSON has no such field");
+    p.caller_left = true;
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["caller_left"], true);
+    assert_eq!(serde_json::from_value::<GeneratedContent>(json).unwrap(), p);
+}
+
+/// The `content` columns of schema 0003 (before `caller_left`).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+const INSERT_0003: &str = "INSERT INTO content (id, owner, content_type, platform, topic, content, topic_lc, \
+    content_lc, quality_score, seo_score, cost, provider, model, cached, created_at, metadata, request, usage, \
+    template) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+
+/// Writes `p` as a version at schema 0003 did: every column but `caller_left`.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+macro_rules! insert_0003 {
+    ($conn:expr, $p:expr, $created_at:expr, $json:path) => {{
+        let p: &GeneratedContent = $p;
+        sqlx::query(INSERT_0003)
+            .bind(&p.id)
+            .bind(&p.owner)
+            .bind(p.content_type.as_str())
+            .bind(p.platform.as_str())
+            .bind(&p.topic)
+            .bind(&p.content)
+            .bind(p.topic.to_lowercase())
+            .bind(p.content.to_lowercase())
+            .bind(p.quality_score)
+            .bind(p.seo_score)
+            .bind(p.cost_usd.nanos())
+            .bind(&p.provider)
+            .bind(&p.model)
+            .bind(p.cached)
+            .bind($created_at)
+            .bind($json(&p.metadata))
+            .bind($json(&p.request))
+            .bind($json(&p.usage))
+            .bind(p.template.as_ref().map(|t| $json(t)))
+            .execute(&mut $conn)
+            .await
+            .unwrap()
+    }};
+}
+
+#[cfg(feature = "sqlite")]
+fn json_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
+#[cfg(feature = "postgres")]
+fn json_value<T: serde::Serialize>(v: &T) -> sqlx::types::Json<serde_json::Value> {
+    sqlx::types::Json(serde_json::to_value(v).unwrap())
+}
+
+/// A database migrated to schema 0003 holding a piece: opening it adds `caller_left`, and the
+/// old piece reads back unchanged, as one its caller received.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn pieces_stored_before_caller_left_read_back_as_received(kind: Kind) {
+    use sqlx::Connection;
+    let db = crate::support::TestDb::new(kind).await;
+    let mut old = piece("p-old", base());
+    old.owner = Some("acme".into());
+    let no_column = "SELECT caller_left FROM content";
+    match kind {
+        #[cfg(feature = "sqlite")]
+        Kind::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("{}?mode=rwc", db.url)).await.unwrap();
+            sqlx::migrate!("./migrations/sqlite").run_to(3, &mut c).await.unwrap();
+            insert_0003!(c, &old, old.created_at.timestamp_micros(), json_text);
+            assert!(sqlx::query(no_column).fetch_all(&mut c).await.is_err(), "schema 0003 has no `caller_left`");
+            c.close().await.unwrap();
+        }
+        #[cfg(feature = "postgres")]
+        Kind::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::migrate!("./migrations/postgres").run_to(3, &mut c).await.unwrap();
+            insert_0003!(c, &old, old.created_at, json_value);
+            assert!(sqlx::query(no_column).fetch_all(&mut c).await.is_err(), "schema 0003 has no `caller_left`");
+            c.close().await.unwrap();
+        }
+        Kind::Memory => unreachable!("SQL backends only"),
+    }
+    let (s, _) = db.open().await;
+    assert!(!old.caller_left);
+    assert_eq!(s.get_content("p-old", None).await.unwrap(), Some(old.clone()));
+    let mut late = piece("p-late", base() + Duration::seconds(1));
+    late.caller_left = true;
+    s.save_content(&late).await.unwrap();
+    let list = |caller_left| ContentQuery { caller_left, ..ContentQuery::default() };
+    assert_eq!(s.list_content(&list(Some(false))).await.unwrap().items, vec![old.clone()]);
+    assert_eq!(s.list_content(&list(Some(true))).await.unwrap().items, vec![late.clone()]);
+    assert_eq!(s.list_content(&list(None)).await.unwrap().items, vec![late, old]);
 }

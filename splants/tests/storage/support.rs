@@ -188,6 +188,7 @@ pub fn piece(id: &str, created_at: DateTime<Utc>) -> GeneratedContent {
         .language("en");
     GeneratedContent {
         stored: true,
+        caller_left: false,
         id: id.to_owned(),
         content: "# AI tips\n\nUse AI for marketing. \"Quotes\", ünïcödé and emoji 🚀.".into(),
         content_type: ContentType::Blog,

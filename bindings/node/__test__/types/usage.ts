@@ -44,6 +44,9 @@ export async function usage(): Promise<void> {
   void estimate
 
   const page: ContentPage = await engine.listContent({ contentType: 'blog', limit: 10 })
+  const leftBehind: ContentPage = await engine.listContent({ callerLeft: true })
+  const left: boolean = leftBehind.items.every((p) => p.caller_left)
+  void left
   const next: string | null = page.next_cursor
   void next
   const again: GeneratedContent = await engine.getContent(piece.id)

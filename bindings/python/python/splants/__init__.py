@@ -265,12 +265,15 @@ class ContentEngine:
         until: Any = None,
         text: str | None = None,
         min_quality: float | None = None,
+        caller_left: bool | None = None,
         limit: int | None = None,
         cursor: str | None = None,
         context: RequestContext | None = None,
     ) -> ContentPage:
         """A page of the library, newest first; pass ``page.next_cursor`` as ``cursor``.
-        ``since`` / ``until`` are aware ``datetime`` objects or ISO 8601 strings."""
+        ``since`` / ``until`` are aware ``datetime`` objects or ISO 8601 strings.
+        ``caller_left=True`` lists only pieces completed after their caller had gone away
+        (stored in the background, never received); ``False`` only the others."""
         return await self._engine.list_content(
             content_type=content_type,
             platform=platform,
@@ -278,6 +281,7 @@ class ContentEngine:
             until=until,
             text=text,
             min_quality=min_quality,
+            caller_left=caller_left,
             limit=limit,
             cursor=cursor,
             context=context,

@@ -269,6 +269,8 @@ class GeneratedContent:
     @property
     def stored(self) -> bool: ...
     @property
+    def caller_left(self) -> bool: ...
+    @property
     def created_at(self) -> datetime.datetime: ...
     @property
     def request(self) -> ContentRequest: ...
@@ -560,6 +562,7 @@ class ContentEngine:
         until: Any = None,
         text: str | None = None,
         min_quality: float | None = None,
+        caller_left: bool | None = None,
         limit: int | None = None,
         cursor: str | None = None,
         context: RequestContext | None = None,

@@ -191,6 +191,9 @@ pub(crate) struct LibraryQuery {
     q: Option<String>,
     /// Minimum quality score.
     min_quality: Option<f64>,
+    /// `true`: only pieces completed after their caller had gone away (stored in the
+    /// background, never received); `false`: only the others.
+    caller_left: Option<bool>,
     /// Page size (1..=100, default 20).
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
@@ -217,6 +220,7 @@ pub(crate) async fn list(
         until: q.until,
         text: q.q,
         min_quality: q.min_quality,
+        caller_left: q.caller_left,
         limit: q.limit,
         cursor: q.cursor,
     };

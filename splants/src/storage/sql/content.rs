@@ -11,7 +11,7 @@ use crate::storage::{ContentPage, ContentQuery, Cursor};
 /// Bulk inserts of at least this many pieces refresh the planner's statistics.
 const ANALYZE_AFTER: usize = 1_000;
 
-/// Rows per multi-row `INSERT` (19 columns each stays far below both databases' bind limits).
+/// Rows per multi-row `INSERT` (20 columns each stays far below both databases' bind limits).
 const INSERT_CHUNK: usize = 200;
 
 /// `%text%` for `LIKE … ESCAPE '\'`, with `\`, `%` and `_` in `text` matched literally.
@@ -111,6 +111,12 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         if let Some(m) = q.min_quality {
             sql.clause(" AND quality_score >= ", Arg::Real(m));
+        }
+        match q.caller_left {
+            // The bare column (not `= $n`): that is what the partial index's predicate matches.
+            Some(true) => sql.push(" AND caller_left"),
+            Some(false) => sql.push(" AND NOT caller_left"),
+            None => {}
         }
         if let Some(text) = &q.text {
             // Both sides are lower-cased by Rust, exactly as the in-memory backend compares.

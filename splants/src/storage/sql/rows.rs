@@ -11,14 +11,15 @@ use serde::Serialize;
 
 /// The `content` columns, in insert order.
 pub(crate) const CONTENT_COLUMNS: &str = "id, owner, content_type, platform, topic, content, topic_lc, content_lc, \
-     quality_score, seo_score, cost, provider, model, cached, created_at, metadata, request, usage, template";
+     quality_score, seo_score, cost, provider, model, cached, created_at, metadata, request, usage, template, \
+     caller_left";
 
 /// The `content` columns a read needs (the lower-cased search copies are left out).
 pub(crate) const CONTENT_SELECT: &str = "id, owner, content_type, platform, topic, content, quality_score, \
-     seo_score, cost, provider, model, cached, created_at, metadata, request, usage, template";
+     seo_score, cost, provider, model, cached, created_at, metadata, request, usage, template, caller_left";
 
 /// Number of columns in [`CONTENT_COLUMNS`].
-pub(crate) const CONTENT_WIDTH: usize = 19;
+pub(crate) const CONTENT_WIDTH: usize = 20;
 
 fn json<T: Serialize>(field: &str, v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| Error::storage(format!("cannot store `{field}` as JSON: {e}")))
@@ -50,6 +51,7 @@ pub(crate) fn content_args(c: &GeneratedContent) -> Result<Vec<Arg>> {
         Arg::Json(json("request", &c.request)?),
         Arg::Json(json("usage", &c.usage)?),
         Arg::OptJson(c.template.as_ref().map(|t| json("template", t)).transpose()?),
+        Arg::Bool(c.caller_left),
     ])
 }
 
@@ -69,6 +71,8 @@ pub(crate) fn content_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<GeneratedC
         cost_usd: Usd::from_nanos(col(DB::int(r, "cost"))?),
         usage: col(DB::json(r, "usage"))?,
         stored: true,
+        // Rows written before migration 0004 have the column's default, `false`.
+        caller_left: col(DB::boolean(r, "caller_left"))?,
         provider: col(DB::text(r, "provider"))?,
         model: col(DB::text(r, "model"))?,
         cached: col(DB::boolean(r, "cached"))?,
