@@ -282,7 +282,12 @@ async fn cancelling_200_calls_in_flight_leaves_nothing_reserved() {
     let server = MockServer::start().await;
     let arrived = Arc::new(AtomicUsize::new(0));
     Mock::given(method("POST")).respond_with(Slow(Arc::clone(&arrived))).mount(&server).await;
-    let engine = engine(openai_config(&server, 100.0)).await;
+    // The engine that aborts a call whose caller left (`SPLANTS_ON_CALLER_LEFT=abort`).
+    let abort = splants::config::Config {
+        on_caller_left: splants::config::CallerLeftPolicy::Abort,
+        ..openai_config(&server, 100.0)
+    };
+    let engine = engine(abort).await;
     let req = ContentRequest::new(ContentType::AdCopy, "Boots");
     let estimate = engine.quote(&req).unwrap().estimate;
     let tasks: Vec<_> = (0..200)

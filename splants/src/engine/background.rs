@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// Whether the caller of a generation is still waiting for its answer.
 #[derive(Clone, Debug, Default)]
@@ -67,13 +68,18 @@ impl BackgroundCalls {
         let fut = call(watch);
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let calls = Arc::clone(self);
+        // The task logs inside the caller's span (request id, key), as the inline call did.
+        let span = tracing::Span::current();
         {
             // Locked across the spawn, so the task cannot deregister before it is registered.
             let mut running = self.running.lock();
-            let handle = tokio::spawn(async move {
-                let _done = Deregister { calls, id };
-                let _ = tx.send(fut.await);
-            });
+            let handle = tokio::spawn(
+                async move {
+                    let _done = Deregister { calls, id };
+                    let _ = tx.send(fut.await);
+                }
+                .instrument(span),
+            );
             running.insert(id, handle);
         }
         let mut waiting = Waiting(Some(flag));

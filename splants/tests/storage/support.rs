@@ -338,13 +338,11 @@ pub async fn count_rows(db: &TestDb, table: &str) -> i64 {
 pub async fn count_rows_where(db: &TestDb, table: &str, condition: &str) -> i64 {
     use sqlx::Connection;
     let sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
-    if let Some(path) = db.url.strip_prefix("sqlite://") {
-        #[cfg(feature = "sqlite")]
-        {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.unwrap();
-            let n: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.unwrap();
-            return n.0;
-        }
+    #[cfg(feature = "sqlite")]
+    if db.url.starts_with("sqlite://") {
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let n: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.unwrap();
+        return n.0;
     }
     #[cfg(feature = "postgres")]
     {
