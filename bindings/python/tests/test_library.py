@@ -43,7 +43,7 @@ async def test_get_list_and_delete_respect_the_owner(engine: splants.ContentEngi
     received = await engine.list_content(caller_left=False, context=acme)
     assert [p.id for p in received.items] == [mine[2].id, mine[1].id, mine[0].id]
     with pytest.raises(splants.ValidationError) as bad:
-        await engine.list_content(caller_left="yes")
+        await engine.list_content(caller_left="yes")  # type: ignore[arg-type]
     assert bad.value.field == "caller_left"
 
     with pytest.raises(splants.NotFoundError):
