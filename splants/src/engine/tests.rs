@@ -625,24 +625,29 @@ async fn a_caller_that_leaves_before_the_request_is_sent_releases_the_hold_at_on
     assert!(page.items.is_empty());
 }
 
+/// Starts `n` generations, waits until each request is with the provider, then drops every caller.
+async fn abandon_in_flight(engine: &ContentEngine, provider: &TestProvider, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await })
+        })
+        .collect();
+    while provider.in_flight.load(Ordering::SeqCst) < n {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for t in &tasks {
+        t.abort();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_waits_for_abandoned_calls_then_settles_the_rest_at_the_estimate() {
     let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_millis(300)));
     let engine = engine_with(provider.clone(), config(1000.0)).await;
     // 50 abandoned calls, a grace period longer than the provider takes: none is lost.
     let sent = provider.calls.load(Ordering::SeqCst);
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let engine = engine.clone();
-            tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await })
-        })
-        .collect();
-    while provider.in_flight.load(Ordering::SeqCst) < 50 {
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    for t in &tasks {
-        t.abort();
-    }
+    abandon_in_flight(&engine, &provider, 50).await;
     let report = engine.shutdown(Duration::from_secs(10)).await;
     assert_eq!(report, ShutdownReport { completed: 50, aborted: 0, unsettled: 0 });
     assert_eq!(provider.calls.load(Ordering::SeqCst) - sent, 50);
@@ -655,18 +660,7 @@ async fn shutdown_waits_for_abandoned_calls_then_settles_the_rest_at_the_estimat
     assert_eq!(global(&engine).await.spent, Usd::from_nanos(real));
     // A grace period shorter than the provider: what is left is aborted and counted at its estimate.
     let before = global(&engine).await.spent;
-    let slow: Vec<_> = (0..5)
-        .map(|_| {
-            let engine = engine.clone();
-            tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await })
-        })
-        .collect();
-    while provider.in_flight.load(Ordering::SeqCst) < 5 {
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    for t in &slow {
-        t.abort();
-    }
+    abandon_in_flight(&engine, &provider, 5).await;
     let report = engine.shutdown(Duration::from_millis(20)).await;
     assert_eq!((report.completed, report.aborted, report.unsettled), (0, 5, 0));
     let estimate = engine.quote(&blog()).unwrap().estimate;
