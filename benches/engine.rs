@@ -95,6 +95,12 @@ fn engine_overhead(c: &mut Criterion) {
     c.bench_function("engine_generate_instant_provider_memory_store", |b| {
         b.to_async(&rt).iter(|| async { black_box(engine.generate(req.clone(), &ctx).await.unwrap()) })
     });
+    // The same call run inline (`SPLANTS_ON_CALLER_LEFT=abort`): what the task of its own that
+    // lets a sent call outlive its caller costs, side by side.
+    let inline = ctx.clone().on_caller_left(splants::config::CallerLeftPolicy::Abort);
+    c.bench_function("engine_generate_instant_provider_memory_store_inline", |b| {
+        b.to_async(&rt).iter(|| async { black_box(engine.generate(req.clone(), &inline).await.unwrap()) })
+    });
     let keyed = RequestContext::for_key("bench")
         .tier("premium")
         .quota(splants::ratelimit::Quota::new(u32::MAX, Duration::from_secs(1)).unwrap());
