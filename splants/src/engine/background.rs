@@ -5,10 +5,12 @@
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -20,17 +22,6 @@ impl CallerWatch {
     /// True once the caller went away.
     pub(crate) fn left(&self) -> bool {
         self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Held by the caller while it waits; dropped with the caller's future, it says the caller left.
-struct Waiting(Option<Arc<AtomicBool>>);
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        if let Some(flag) = self.0.take() {
-            flag.store(true, Ordering::SeqCst);
-        }
     }
 }
 
@@ -55,37 +46,41 @@ pub(crate) struct BackgroundCalls {
 }
 
 impl BackgroundCalls {
-    /// Runs `call` in a task of its own; the caller awaits the answer. If the caller's future is
-    /// dropped, the task goes on and `watch` says the caller left.
-    pub(crate) async fn run<T, F>(self: &Arc<Self>, call: impl FnOnce(CallerWatch) -> F) -> Option<T>
+    /// Runs `call` in the caller's own task; if the caller's future is dropped before the call
+    /// finished, the rest of the call moves to a task of its own (registered for
+    /// [`BackgroundCalls::drain`]) and `watch` says the caller left. So the common case costs
+    /// no task and no channel, and a sent request still completes when nobody waits for it.
+    pub(crate) async fn run<T, F>(self: &Arc<Self>, call: impl FnOnce(CallerWatch) -> F) -> T
     where
         T: Send + 'static,
         F: Future<Output = T> + Send + 'static,
     {
         let flag = Arc::new(AtomicBool::new(false));
-        let watch = CallerWatch(Arc::clone(&flag));
-        let (tx, rx) = oneshot::channel();
-        let fut = call(watch);
+        let fut = call(CallerWatch(Arc::clone(&flag)));
+        Detaching { fut: Some(Box::pin(fut)), flag, calls: Arc::clone(self) }.await
+    }
+
+    /// Moves a call whose caller left into a task of its own.
+    fn detach(self: &Arc<Self>, fut: Pin<Box<dyn Future<Output = ()> + Send>>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to finish it on: dropping it settles its hold at the estimate.
+            tracing::warn!("a generation's caller left outside a runtime; the call is dropped");
+            return;
+        };
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let calls = Arc::clone(self);
         // The task logs inside the caller's span (request id, key), as the inline call did.
         let span = tracing::Span::current();
-        {
-            // Locked across the spawn, so the task cannot deregister before it is registered.
-            let mut running = self.running.lock();
-            let handle = tokio::spawn(
-                async move {
-                    let _done = Deregister { calls, id };
-                    let _ = tx.send(fut.await);
-                }
-                .instrument(span),
-            );
-            running.insert(id, handle);
-        }
-        let mut waiting = Waiting(Some(flag));
-        let answer = rx.await.ok();
-        waiting.0 = None;
-        answer
+        // Locked across the spawn, so the task cannot deregister before it is registered.
+        let mut running = self.running.lock();
+        let handle = runtime.spawn(
+            async move {
+                let _done = Deregister { calls, id };
+                fut.await;
+            }
+            .instrument(span),
+        );
+        running.insert(id, handle);
     }
 
     /// Generations running now.
@@ -117,6 +112,34 @@ impl BackgroundCalls {
             let _ = handle.await;
         }
         (before.saturating_sub(aborted), aborted)
+    }
+}
+
+/// A call polled by its caller; dropped unfinished, it hands the rest to a task of its own.
+struct Detaching<T: 'static> {
+    fut: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
+    flag: Arc<AtomicBool>,
+    calls: Arc<BackgroundCalls>,
+}
+
+impl<T: 'static> Future for Detaching<T> {
+    type Output = T;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let Some(fut) = self.fut.as_mut() else { return Poll::Pending };
+        let answer = std::task::ready!(fut.as_mut().poll(cx));
+        self.fut = None;
+        Poll::Ready(answer)
+    }
+}
+
+impl<T: 'static> Drop for Detaching<T> {
+    fn drop(&mut self) {
+        if let Some(fut) = self.fut.take() {
+            self.flag.store(true, Ordering::SeqCst);
+            self.calls.detach(Box::pin(async move {
+                let _ = fut.await;
+            }));
+        }
     }
 }
 

@@ -260,11 +260,7 @@ impl EngineInner {
             CallerLeftPolicy::Abort => self.call_and_finish(job, ctx, call, CallerWatch::default()).await,
             CallerLeftPolicy::Complete => {
                 let (inner, job, ctx) = (Arc::clone(self), job.clone(), ctx.clone());
-                let answer = self
-                    .calls
-                    .run(move |watch| async move { inner.call_and_finish(&job, &ctx, call, watch).await })
-                    .await;
-                answer.unwrap_or_else(|| Err(Error::internal("a generation stopped before it answered")))
+                self.calls.run(move |watch| async move { inner.call_and_finish(&job, &ctx, call, watch).await }).await
             }
         }
     }

@@ -609,20 +609,35 @@ async fn a_generation_whose_caller_left_is_stored_and_settled_at_its_real_cost()
     assert_eq!(left, 20, "each is announced as completed after its caller left");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_that_leaves_before_the_request_is_sent_releases_the_hold_at_once() {
-    // One thread: the call's task cannot start before the caller's future is dropped.
-    let provider = Arc::new(TestProvider::new(GOOD_BLOG));
-    let engine = engine_with(provider.clone(), config(1000.0)).await;
-    let ctx = RequestContext::anonymous();
-    let mut fut = Box::pin(engine.generate(blog(), &ctx));
-    assert!(futures::poll!(fut.as_mut()).is_pending(), "reserved, the call handed to its task");
-    drop(fut);
+    // Room for one worst case and a half: the second call waits for the first one's hold.
+    let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_millis(300)));
+    let probe = engine_with(provider.clone(), config(1000.0)).await;
+    let estimate = probe.quote(&blog()).unwrap().estimate;
+    let limit = Usd::from_nanos(estimate.nanos() * 3 / 2);
+    let engine = engine_with(provider.clone(), Config { monthly_budget: Some(limit), ..config(1000.0) }).await;
+    let first = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await })
+    };
+    while provider.in_flight.load(Ordering::SeqCst) < 1 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // The second caller gives up while its call waits for budget: nothing was sent for it.
+    let anonymous = RequestContext::anonymous();
+    let waited = tokio::time::timeout(Duration::from_millis(50), engine.generate(blog(), &anonymous));
+    assert!(waited.await.is_err(), "the second call was still waiting for room");
+    assert_eq!(global(&engine).await.reserved, estimate, "only the first call holds budget");
+    let piece = first.await.unwrap().unwrap();
     background_done(&engine).await;
-    assert_eq!(provider.calls.load(Ordering::SeqCst), 0, "nothing was sent");
-    assert_eq!(global(&engine).await, ScopeUsage::default(), "nothing spent, nothing held");
-    let page = engine.list_content(ContentQuery::default(), &RequestContext::anonymous()).await.unwrap();
-    assert!(page.items.is_empty());
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 1, "nothing was sent for the caller that left");
+    let u = global(&engine).await;
+    assert_eq!(
+        (u.spent, u.reserved, u.in_flight),
+        (piece.cost_usd, Usd::ZERO, 0),
+        "nothing spent for it, nothing held"
+    );
 }
 
 /// Starts `n` generations, waits until each request is with the provider, then drops every caller.
@@ -638,6 +653,10 @@ async fn abandon_in_flight(engine: &ContentEngine, provider: &TestProvider, n: u
     }
     for t in &tasks {
         t.abort();
+    }
+    // Each caller's future is dropped by the time its task reports the cancellation.
+    for t in tasks {
+        assert!(t.await.unwrap_err().is_cancelled());
     }
 }
 
