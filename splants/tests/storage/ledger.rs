@@ -242,20 +242,6 @@ async fn budget_exceeded_names_the_scope_that_ran_out(kind: Kind) {
     assert_eq!(usage(l.as_ref(), &Scope::Global).await, ScopeUsage::default(), "nothing held");
 }
 
-/// Polls `f` at most `n` times, letting the runtime run between polls; `None` if it was
-/// dropped (cancelled) before it finished.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-async fn poll_at_most<F: std::future::Future>(f: F, n: usize) -> Option<F::Output> {
-    let mut f = std::pin::pin!(f);
-    for _ in 0..n {
-        if let std::task::Poll::Ready(v) = futures::poll!(f.as_mut()) {
-            return Some(v);
-        }
-        tokio::task::yield_now().await;
-    }
-    None
-}
-
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
     let db = TestDb::new(kind).await;
@@ -270,7 +256,7 @@ async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
     // Cancel at every point of the reserve, from the first poll to its COMMIT (and past it).
     let polls = std::iter::successors(Some(1_usize), |n| Some(n + n / 8 + 1)).take_while(|n| *n < 100_000);
     for n in polls {
-        match poll_at_most(guard.reserve(guard.scopes(None, None), usd(0.01)), n).await {
+        match crate::support::poll_at_most(guard.reserve(guard.scopes(None, None), usd(0.01)), n).await {
             None => cancelled += 1,
             Some(r) => {
                 r.unwrap().release().await.unwrap();

@@ -7,7 +7,7 @@
 //! billed and recorded − billed ≤ Σ(reserved − actual) of the calls whose outcome the ledger
 //! could not know; no hold outlives its lease.
 
-use crate::support::{Kind, TestDb, at, conformance};
+use crate::support::{Kind, TestDb, at, conformance, poll_at_most};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 use splants::Usd;
@@ -15,9 +15,7 @@ use splants::budget::{BudgetConfig, BudgetGuard, BudgetLedger, Reservation, Rese
 use splants::clock::FakeClock;
 use splants::events::EventSink;
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 conformance!(random_sequences_never_overspend_and_never_lose_spend);
@@ -87,18 +85,6 @@ struct Live {
     scopes: Arc<[ScopeLimit]>,
     amount: i64,
     reservation: Reservation,
-}
-
-/// Polls `f` at most `n` times (the runtime runs in between); `None` if it was dropped first.
-async fn poll_at_most<F: Future>(f: F, n: usize) -> Option<F::Output> {
-    let mut f = std::pin::pin!(f);
-    for _ in 0..n {
-        if let Poll::Ready(v) = futures::poll!(f.as_mut()) {
-            return Some(v);
-        }
-        tokio::task::yield_now().await;
-    }
-    None
 }
 
 fn units(u: Usd) -> i64 {
