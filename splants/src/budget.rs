@@ -351,17 +351,9 @@ impl BudgetGuard {
     /// Waits until the ledger writes finishing in the background (settles of dropped or failed
     /// reservations, cancelled reserves) are done, at most `timeout`; returns how many are left.
     pub async fn flush(&self, timeout: Duration) -> usize {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let idle = self.inner.idle.notified();
-            let mut idle = std::pin::pin!(idle);
-            idle.as_mut().enable();
-            let left = self.inner.background.load(Ordering::SeqCst);
-            if left == 0 || tokio::time::Instant::now() >= deadline {
-                return left;
-            }
-            let _ = tokio::time::timeout_at(deadline, idle).await;
-        }
+        let background = &self.inner.background;
+        crate::clock::wait_until(&self.inner.idle, timeout, || background.load(Ordering::SeqCst) == 0).await;
+        background.load(Ordering::SeqCst)
     }
 
     /// A scope's figures in the current period (`limit` as configured for it).

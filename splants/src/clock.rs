@@ -76,6 +76,29 @@ impl FakeClock {
     }
 }
 
+/// Waits until `done()` holds or `timeout` passes, waking whenever `notify` is notified (its
+/// notifier must notify after the change `done` looks for). Returns whether `done()` held.
+pub(crate) async fn wait_until(
+    notify: &tokio::sync::Notify,
+    timeout: std::time::Duration,
+    done: impl Fn() -> bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        // Listen before looking, so a change between the look and the wait is not missed.
+        let woken = notify.notified();
+        let mut woken = std::pin::pin!(woken);
+        woken.as_mut().enable();
+        if done() {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        let _ = tokio::time::timeout_at(deadline, woken).await;
+    }
+}
+
 #[cfg(test)]
 impl FakeClock {
     pub(crate) fn now_for_test(&self) -> DateTime<Utc> {

@@ -92,16 +92,7 @@ impl BackgroundCalls {
     /// Returns (finished, aborted) among those running when it was called.
     pub(crate) async fn drain(&self, grace: Duration) -> (usize, usize) {
         let before = self.running.lock().len();
-        let deadline = tokio::time::Instant::now() + grace;
-        loop {
-            let idle = self.idle.notified();
-            let mut idle = std::pin::pin!(idle);
-            idle.as_mut().enable();
-            if self.running.lock().is_empty() || tokio::time::Instant::now() >= deadline {
-                break;
-            }
-            let _ = tokio::time::timeout_at(deadline, idle).await;
-        }
+        crate::clock::wait_until(&self.idle, grace, || self.running.lock().is_empty()).await;
         let left: Vec<JoinHandle<()>> = self.running.lock().drain().map(|(_, h)| h).collect();
         let aborted = left.len();
         for handle in &left {
