@@ -76,7 +76,11 @@ fn engine_overhead(c: &mut Criterion) {
     let engine = rt.block_on(async {
         ContentEngine::builder()
             .config({
-                let mut cfg = splants::config::Config { monthly_budget: Usd::from_dollars(1e9), ..Default::default() };
+                let mut cfg = {
+                    let mut config = splants::Config::default();
+                    config.budget.global_limit = Usd::from_dollars(1e9);
+                    config
+                };
                 cfg.rate_limits.per_minute = None;
                 cfg
             })
@@ -141,16 +145,17 @@ fn server_in_process(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let mut prices = PriceTable::empty();
     prices.insert("instant-model", PriceCard::new(1.0, 5.0).unwrap());
-    let mut cfg = splants::config::Config {
-        monthly_budget: Usd::from_dollars(1e9),
-        api_key: Some(splants::config::Secret::new("bench-admin-key-0001")),
-        ..Default::default()
+    let mut cfg = {
+        let mut config = splants::Config::default();
+        config.budget.global_limit = Usd::from_dollars(1e9);
+        config.auth.api_key = Some(splants::Secret::new("bench-admin-key-0001"));
+        config
     };
     cfg.rate_limits.per_minute = None;
     cfg.rate_limits
         .tiers
         .insert("standard".into(), splants::ratelimit::Quota::new(u32::MAX, Duration::from_secs(1)).unwrap());
-    let options = splants::server::ServerOptions::from_config(&cfg);
+    let options = cfg.server.clone();
     let app = rt.block_on(async {
         let engine = ContentEngine::builder()
             .config(cfg)

@@ -58,13 +58,12 @@ impl Provider for InstantProvider {
 }
 
 fn config(url: &str) -> Config {
-    Config {
-        database_url: url.into(),
-        monthly_budget: Usd::from_dollars(1_000_000.0),
-        db_min_connections: 0,
-        db_max_connections: 16,
-        ..Config::default()
-    }
+    let mut config = Config::default();
+    config.storage.url = url.into();
+    config.budget.global_limit = Usd::from_dollars(1_000_000.0);
+    config.storage.pool.min_connections = 0;
+    config.storage.pool.max_connections = 16;
+    config
 }
 
 async fn engine(url: &str) -> ContentEngine {
@@ -138,7 +137,7 @@ fn reserve_settle(c: &mut Criterion, rt: &tokio::runtime::Runtime, sqlite_url: &
     g.measurement_time(Duration::from_secs(8));
     g.sample_size(20);
     for (name, url) in [("memory", "memory://"), ("sqlite", sqlite_url), ("postgres", pg_url)] {
-        let (_, ledger) = rt.block_on(splants::storage::open(url, &config(url))).unwrap();
+        let (_, ledger) = rt.block_on(splants::storage::open(&config(url).storage)).unwrap();
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.to_async(rt).iter(|| {
                 let ledger = Arc::clone(&ledger);
@@ -230,9 +229,9 @@ fn library(c: &mut Criterion, rt: &tokio::runtime::Runtime, dir: &std::path::Pat
         for p in &all {
             memory.save_content(p).await.unwrap();
         }
-        let sqlite = SqliteStorage::connect(&sqlite_url, &config(&sqlite_url)).await.unwrap();
+        let sqlite = SqliteStorage::connect(&sqlite_url, &config(&sqlite_url).storage.pool).await.unwrap();
         sqlite.save_content_batch(&all).await.unwrap();
-        let pg = PostgresStorage::connect(pg_url, &config(pg_url)).await.unwrap();
+        let pg = PostgresStorage::connect(pg_url, &config(pg_url).storage.pool).await.unwrap();
         pg.save_content_batch(&all).await.unwrap();
         vec![("memory", Arc::new(memory) as Arc<dyn Storage>), ("sqlite", Arc::new(sqlite)), ("postgres", Arc::new(pg))]
     });

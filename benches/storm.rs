@@ -18,8 +18,9 @@
 use axum::Json;
 use axum::routing::post;
 use serde_json::{Value, json};
+use splants::Secret;
 use splants::budget::Scope;
-use splants::config::{Config, ProviderKind, Secret};
+use splants::config::{Config, ProviderKind};
 use splants::error::ExceededBy;
 use splants::{ContentEngine, ContentRequest, ContentType, Error, RequestContext, Usd};
 use std::sync::Arc;
@@ -63,16 +64,17 @@ async fn storm(base_url: &str, wait: Duration, db: &str) -> (Outcome, Usd, Usd, 
     let calls: usize = env("STORM_CALLS", 300);
     let concurrency: usize = env("STORM_CONCURRENCY", 64);
     let limit = Usd::from_dollars(env("STORM_BUDGET", 0.01)).unwrap();
-    let config = Config {
-        provider: ProviderKind::OpenAi,
-        openai_api_key: Some(Secret::new("sk-storm")),
-        openai_base_url: Some(base_url.to_owned()),
-        model: Some("gpt-4o-mini".into()),
-        max_attempts: 1,
-        monthly_budget: Some(limit),
-        budget_wait: wait,
-        database_url: db.to_owned(),
-        ..Config::default()
+    let config = {
+        let mut config = Config::default();
+        config.provider.kind = ProviderKind::OpenAi;
+        config.provider.openai_api_key = Some(Secret::new("sk-storm"));
+        config.provider.openai_base_url = Some(base_url.to_owned());
+        config.provider.model = Some("gpt-4o-mini".into());
+        config.provider.max_attempts = 1;
+        config.budget.global_limit = Some(limit);
+        config.budget.admission_wait = wait;
+        config.storage.url = db.to_owned();
+        config
     };
     let engine = ContentEngine::builder().config(config).build().await.unwrap();
     let before = engine.budget().status(&Scope::Global, None).await.unwrap().spent;

@@ -3,7 +3,8 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
-use splants::config::{Config, ProviderKind, Secret};
+use splants::Secret;
+use splants::config::{Config, ProviderKind};
 use splants::{ContentEngine, ContentRequest, ContentType, Error, ErrorCode, Platform, RequestContext, Tone, Usd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -76,14 +77,15 @@ async fn openai_server(text: &str, random: bool) -> (MockServer, Arc<AtomicUsize
 }
 
 fn openai_config(server: &MockServer, budget: f64) -> Config {
-    Config {
-        provider: ProviderKind::OpenAi,
-        openai_api_key: Some(Secret::new("sk-test")),
-        openai_base_url: Some(format!("{}/v1", server.uri())),
-        model: Some("gpt-4o-mini".into()),
-        monthly_budget: Usd::from_dollars(budget),
-        max_attempts: 1,
-        ..Config::default()
+    {
+        let mut config = Config::default();
+        config.provider.kind = ProviderKind::OpenAi;
+        config.provider.openai_api_key = Some(Secret::new("sk-test"));
+        config.provider.openai_base_url = Some(format!("{}/v1", server.uri()));
+        config.provider.model = Some("gpt-4o-mini".into());
+        config.budget.global_limit = Usd::from_dollars(budget);
+        config.provider.max_attempts = 1;
+        config
     }
 }
 
@@ -127,13 +129,13 @@ async fn seed_test_budget_enforcement() {
     // gpt-4o. The budget fits the first call's worst case plus half its real cost ($0.006875),
     // so once the first is paid the second's worst case no longer fits.
     let mut config = openai_config(&server, 1000.0);
-    config.model = Some("gpt-4o".into());
+    config.provider.model = Some("gpt-4o".into());
     let estimate = engine(config.clone())
         .await
         .quote(&ContentRequest::new(ContentType::Blog, "Test Topic").tone(Tone::Casual))
         .unwrap()
         .estimate;
-    config.monthly_budget = Some(estimate + Usd::from_nanos(6_875_000 / 2));
+    config.budget.global_limit = Some(estimate + Usd::from_nanos(6_875_000 / 2));
     let engine = engine(config).await;
     let req = ContentRequest::new(ContentType::Blog, "Test Topic").tone(Tone::Casual);
     engine.generate(req.clone(), &RequestContext::anonymous()).await.unwrap();
@@ -151,7 +153,12 @@ async fn thousand_concurrent_generations_over_http_never_overspend() {
     let probe = engine(openai_config(&server, 1000.0)).await;
     let estimate = probe.quote(&req).unwrap().estimate;
     let limit = Usd::from_nanos(estimate.nanos() * 100);
-    let engine = engine(Config { monthly_budget: Some(limit), ..openai_config(&server, 0.0) }).await;
+    let engine = engine({
+        let mut config = openai_config(&server, 0.0);
+        config.budget.global_limit = Some(limit);
+        config
+    })
+    .await;
     let tasks: Vec<_> = (0..1000)
         .map(|_| {
             let (engine, req) = (engine.clone(), req.clone());
@@ -196,13 +203,14 @@ async fn anthropic_over_http_with_cache_tokens() {
         })))
         .mount(&server)
         .await;
-    let config = Config {
-        provider: ProviderKind::Anthropic,
-        anthropic_api_key: Some(Secret::new("sk-ant-test")),
-        anthropic_base_url: Some(server.uri()),
-        model: Some("claude-haiku-4-5".into()),
-        max_attempts: 1,
-        ..Config::default()
+    let config = {
+        let mut config = Config::default();
+        config.provider.kind = ProviderKind::Anthropic;
+        config.provider.anthropic_api_key = Some(Secret::new("sk-ant-test"));
+        config.provider.anthropic_base_url = Some(server.uri());
+        config.provider.model = Some("claude-haiku-4-5".into());
+        config.provider.max_attempts = 1;
+        config
     };
     let engine = engine(config).await;
     let piece =
@@ -234,10 +242,11 @@ async fn failing_openai_falls_back_to_anthropic() {
         .expect(1)
         .mount(&anthropic)
         .await;
-    let config = Config {
-        anthropic_api_key: Some(Secret::new("sk-ant-test")),
-        anthropic_base_url: Some(anthropic.uri()),
-        ..openai_config(&openai, 10.0)
+    let config = {
+        let mut config = openai_config(&openai, 10.0);
+        config.provider.anthropic_api_key = Some(Secret::new("sk-ant-test"));
+        config.provider.anthropic_base_url = Some(anthropic.uri());
+        config
     };
     let engine = engine(config).await;
     assert_eq!(engine.provider().billing_targets(&splants::provider::CompletionRequest::new(vec![], 1)).len(), 2);
@@ -258,7 +267,12 @@ async fn unauthorized_provider_is_a_clear_error_without_the_key() {
         .expect(1)
         .mount(&server)
         .await;
-    let engine = engine(Config { max_attempts: 3, ..openai_config(&server, 10.0) }).await;
+    let engine = engine({
+        let mut config = openai_config(&server, 10.0);
+        config.provider.max_attempts = 3;
+        config
+    })
+    .await;
     let err = engine
         .generate(ContentRequest::new(ContentType::Email, "Welcome"), &RequestContext::anonymous())
         .await
@@ -283,9 +297,10 @@ async fn cancelling_200_calls_in_flight_leaves_nothing_reserved() {
     let arrived = Arc::new(AtomicUsize::new(0));
     Mock::given(method("POST")).respond_with(Slow(Arc::clone(&arrived))).mount(&server).await;
     // The engine that aborts a call whose caller left (`SPLANTS_ON_CALLER_LEFT=abort`).
-    let abort = splants::config::Config {
-        on_caller_left: splants::config::CallerLeftPolicy::Abort,
-        ..openai_config(&server, 100.0)
+    let abort = {
+        let mut config = openai_config(&server, 100.0);
+        config.calls.on_caller_left = splants::config::CallerLeftPolicy::Abort;
+        config
     };
     let engine = engine(abort).await;
     let req = ContentRequest::new(ContentType::AdCopy, "Boots");

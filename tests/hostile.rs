@@ -12,10 +12,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{Value, json};
+use splants::Secret;
 use splants::clock::FakeClock;
-use splants::config::{Config, Secret};
+use splants::config::{Config, StorageConfig};
 use splants::ratelimit::{Quota, RateLimitConfig};
-use splants::server::{ServerOptions, router};
+use splants::server::router;
 use splants::{ContentEngine, Usd};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -30,12 +31,11 @@ fn config() -> Config {
     for quota in rate_limits.tiers.values_mut() {
         *quota = Quota::per_hour(NonZeroU32::new(1_000_000).unwrap());
     }
-    Config {
-        api_key: Some(Secret::new(ADMIN)),
-        monthly_budget: Usd::from_dollars(1000.0),
-        rate_limits,
-        ..Config::default()
-    }
+    let mut config = Config::default();
+    config.auth.api_key = Some(Secret::new(ADMIN));
+    config.budget.global_limit = Usd::from_dollars(1000.0);
+    config.rate_limits = rate_limits;
+    config
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -118,12 +118,13 @@ async fn app(store: Store) -> App {
     builder = match url {
         None => builder.in_memory(),
         Some(url) => {
-            let (storage, ledger) = splants::storage::open(&url, &config).await.unwrap();
+            let (storage, ledger) =
+                splants::storage::open(&StorageConfig { url, ..config.storage.clone() }).await.unwrap();
             builder.storage(storage).ledger(ledger)
         }
     };
     let engine = builder.build().await.unwrap();
-    let router = router(engine, ServerOptions::from_config(&config));
+    let router = router(engine, config.server.clone());
     let mut app = App { router, piece: String::new(), _dir: dir, _schema: schema };
     let (st, body) =
         app.send("POST", "/v1/content/generate", br#"{"content_type":"blog","topic":"Spring tips"}"#).await;
@@ -557,12 +558,7 @@ async fn storage_failures_answer_a_generic_5xx_with_the_request_id() {
     let flaky = Arc::new(common::flaky::FlakyStorage::everything(LEAKY));
     let config = config();
     let engine = ContentEngine::builder().config(config.clone()).storage(flaky.clone()).build().await.unwrap();
-    let app = App {
-        router: router(engine, ServerOptions::from_config(&config)),
-        piece: String::new(),
-        _dir: None,
-        _schema: None,
-    };
+    let app = App { router: router(engine, config.server.clone()), piece: String::new(), _dir: None, _schema: None };
     flaky.down.store(true, Ordering::SeqCst);
     for (method, uri, body) in [
         ("GET", "/v1/content", &b""[..]),
@@ -603,7 +599,7 @@ async fn health_of_a_closed_sqlite_pool_shows_no_internal_detail() {
     let dir = tempfile::tempdir().unwrap();
     let config = config();
     let url = format!("sqlite://{}", dir.path().join("closed.db").display());
-    let sqlite = Arc::new(splants::storage::SqliteStorage::connect(&url, &config).await.unwrap());
+    let sqlite = Arc::new(splants::storage::SqliteStorage::connect(&url, &config.storage.pool).await.unwrap());
     let engine = ContentEngine::builder()
         .config(config.clone())
         .storage(sqlite.clone())
@@ -611,12 +607,7 @@ async fn health_of_a_closed_sqlite_pool_shows_no_internal_detail() {
         .build()
         .await
         .unwrap();
-    let app = App {
-        router: router(engine, ServerOptions::from_config(&config)),
-        piece: String::new(),
-        _dir: None,
-        _schema: None,
-    };
+    let app = App { router: router(engine, config.server.clone()), piece: String::new(), _dir: None, _schema: None };
     sqlite.close().await;
     let (st, h) = app.send_as("", "GET", "/health", b"").await;
     assert_eq!((st, h["components"]["database"]["status"].as_str()), (200, Some("unhealthy")), "{h}");

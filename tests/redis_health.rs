@@ -17,8 +17,16 @@ async fn cache_component(config: Config) -> (Option<String>, Option<String>) {
 
 #[tokio::test]
 async fn health_shows_redis_as_the_cache() {
-    let redis = Config { redis_url: Some("redis://127.0.0.1:6379".into()), ..base_config() };
-    let cached = Config { cache_enabled: true, ..redis.clone() };
+    let redis = {
+        let mut config = base_config();
+        config.redis.url = Some("redis://127.0.0.1:6379".into());
+        config
+    };
+    let cached = {
+        let mut config = redis.clone();
+        config.cache.enabled = true;
+        config
+    };
     assert_eq!(cache_component(cached).await, (Some("healthy".into()), Some("healthy".into())));
     // Redis for the rate limits only still reports it.
     assert_eq!(cache_component(redis).await, (Some("healthy".into()), Some("healthy".into())));
@@ -33,7 +41,11 @@ async fn a_blackholed_redis_refuses_within_seconds_and_recovers() {
     use common::{FaultProxy, Mode};
     let target = tokio::net::lookup_host("127.0.0.1:6379").await.unwrap().next().unwrap();
     let proxy = FaultProxy::start(target).await.unwrap();
-    let config = Config { redis_url: Some(format!("redis://{}", proxy.addr())), ..base_config() };
+    let config = {
+        let mut config = base_config();
+        config.redis.url = Some(format!("redis://{}", proxy.addr()));
+        config
+    };
     let s = start(config).await;
     let (key, _) = s.user_key("standard").await;
     let body = serde_json::json!({"content_type": "social_media", "topic": "spring sale"});

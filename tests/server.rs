@@ -8,7 +8,6 @@ mod common;
 use common::{ADMIN_KEY, TestServer, base_config, json, openai_config, openai_upstream, start, start_with};
 use serde_json::{Value, json};
 use splants::Usd;
-use splants::config::Config;
 use std::time::Duration;
 
 const BLOG: &str = "# Spring marketing\n\nSpring marketing helps small teams grow. Start your free trial today.";
@@ -130,7 +129,12 @@ async fn auth_failures_are_403_with_the_error_body() {
 
 #[tokio::test]
 async fn bad_input_is_4xx_naming_the_field_never_500() {
-    let s = start(Config { body_limit_bytes: 4096, ..base_config() }).await;
+    let s = start({
+        let mut config = base_config();
+        config.server.body_limit_bytes = 4096;
+        config
+    })
+    .await;
     let raw = |body: &'static str| {
         s.client
             .post(s.url("/v1/content/generate"))
@@ -213,7 +217,12 @@ async fn rate_limits_carry_headers_and_retry_after() {
 #[tokio::test]
 async fn budget_exceeded_is_402_with_the_original_details() {
     let upstream = openai_upstream(BLOG, 0).await;
-    let s = start(Config { monthly_budget: Usd::from_dollars(0.000_01), ..openai_config(&upstream) }).await;
+    let s = start({
+        let mut config = openai_config(&upstream);
+        config.budget.global_limit = Usd::from_dollars(0.000_01);
+        config
+    })
+    .await;
     let (st, _, e) =
         json(s.post("/v1/content/generate", ADMIN_KEY, json!({"content_type": "blog", "topic": "x"})).await).await;
     assert_eq!(
@@ -249,7 +258,12 @@ async fn provider_failures_are_502_and_timeouts_504() {
     );
     assert!(!e.to_string().contains("sk-upstream-secret"), "{e}");
     let slow = openai_upstream(BLOG, 3000).await;
-    let s = start(Config { provider_timeout: Duration::from_secs(1), ..openai_config(&slow) }).await;
+    let s = start({
+        let mut config = openai_config(&slow);
+        config.provider.timeout = Duration::from_secs(1);
+        config
+    })
+    .await;
     let (st, _, e) =
         json(s.post("/v1/content/generate", ADMIN_KEY, json!({"content_type": "email", "topic": "x"})).await).await;
     assert_eq!((st, e["code"].as_str()), (504, Some("provider_timeout")), "{e}");
@@ -422,9 +436,10 @@ async fn batch_with_mixed_failures_reports_each_item() {
 
 #[tokio::test]
 async fn cors_preflight_follows_allowed_origins() {
-    let s = start(Config {
-        allowed_origins: vec!["http://localhost:3000".into(), "https://app.example.com".into()],
-        ..base_config()
+    let s = start({
+        let mut config = base_config();
+        config.server.allowed_origins = vec!["http://localhost:3000".into(), "https://app.example.com".into()];
+        config
     })
     .await;
     let pre = |origin: &str| {

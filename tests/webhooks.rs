@@ -1,7 +1,8 @@
 //! Webhooks: signed `content.generated` deliveries with retries, the daily report, the SSRF guard.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use splants::config::{Config, Secret};
+use splants::Secret;
+use splants::config::Config;
 use splants::webhook::{HostResolver, WebhookDispatcher, sign};
 use splants::{ContentEngine, ContentRequest, ContentType, RequestContext};
 use std::net::IpAddr;
@@ -23,11 +24,12 @@ async fn wait_for(server: &MockServer, n: usize) -> Vec<Request> {
 }
 
 fn config(receiver: &MockServer) -> Config {
-    Config {
-        webhook_content_generated_url: Some(format!("{}/hooks/generated", receiver.uri())),
-        webhook_secret: Some(Secret::new("whsec-test")),
-        webhook_allow_private: true,
-        ..Config::default()
+    {
+        let mut config = Config::default();
+        config.webhooks.content_generated_url = Some(format!("{}/hooks/generated", receiver.uri()));
+        config.webhooks.secret = Some(Secret::new("whsec-test"));
+        config.webhooks.allow_private = true;
+        config
     }
 }
 
@@ -71,10 +73,11 @@ async fn failed_deliveries_are_retried() {
 async fn daily_report_posts_yesterdays_overview() {
     let receiver = MockServer::start().await;
     Mock::given(method("POST")).and(path("/daily")).respond_with(ResponseTemplate::new(200)).mount(&receiver).await;
-    let cfg = Config {
-        webhook_daily_report_url: Some(format!("{}/daily", receiver.uri())),
-        webhook_allow_private: true,
-        ..Config::default()
+    let cfg = {
+        let mut config = Config::default();
+        config.webhooks.daily_report_url = Some(format!("{}/daily", receiver.uri()));
+        config.webhooks.allow_private = true;
+        config
     };
     let engine = ContentEngine::builder().config(cfg).in_memory().build().await.unwrap();
     let d = WebhookDispatcher::start(&engine).await.unwrap().unwrap();
@@ -88,13 +91,18 @@ async fn daily_report_posts_yesterdays_overview() {
 
 #[tokio::test]
 async fn private_webhook_urls_are_refused_unless_allowed() {
-    let cfg = Config { webhook_content_generated_url: Some("http://127.0.0.1:9/hook".into()), ..Config::default() };
+    let cfg = {
+        let mut config = Config::default();
+        config.webhooks.content_generated_url = Some("http://127.0.0.1:9/hook".into());
+        config
+    };
     let err = ContentEngine::builder().config(cfg).in_memory().build().await.unwrap_err();
     assert!(matches!(&err, splants::Error::Config { field, .. } if field == "WEBHOOK_CONTENT_GENERATED_URL"), "{err}");
     assert!(err.to_string().contains("SPLANTS_WEBHOOK_ALLOW_PRIVATE"));
-    let cfg = Config {
-        webhook_daily_report_url: Some("http://169.254.169.254/latest/meta-data".into()),
-        ..Config::default()
+    let cfg = {
+        let mut config = Config::default();
+        config.webhooks.daily_report_url = Some("http://169.254.169.254/latest/meta-data".into());
+        config
     };
     assert!(ContentEngine::builder().config(cfg).in_memory().build().await.is_err());
 }
@@ -142,10 +150,11 @@ async fn rebinding_engine(later: &[&str], allow_private: bool) -> (ContentEngine
     let skip_public = usize::from(allow_private);
     let later = later.iter().map(|s| s.parse().unwrap()).collect();
     let resolver = Arc::new(Rebinding { lookups: AtomicUsize::new(skip_public), later });
-    let cfg = Config {
-        webhook_content_generated_url: Some(format!("http://hooks.rebind.test:{}/hook", addr.port())),
-        webhook_allow_private: allow_private,
-        ..Config::default()
+    let cfg = {
+        let mut config = Config::default();
+        config.webhooks.content_generated_url = Some(format!("http://hooks.rebind.test:{}/hook", addr.port()));
+        config.webhooks.allow_private = allow_private;
+        config
     };
     let engine =
         ContentEngine::builder().config(cfg).in_memory().webhook_resolver(resolver.clone()).build().await.unwrap();

@@ -15,7 +15,9 @@
 //!   and [`crate::Usd::MAX`]. Report dates lie within years 1..=9999
 //!   ([`crate::clock::check_time`]).
 
+mod config;
 mod report;
+pub use config::AnalyticsConfig;
 mod types;
 
 pub use report::{

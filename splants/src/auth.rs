@@ -18,7 +18,9 @@
 //! database; a revocation through this process takes effect at once, through another process
 //! within that time.
 
+mod config;
 mod keys;
+pub use config::{AuthConfig, PLACEHOLDER_API_KEY};
 
 pub use keys::{
     ApiKeyInfo, ApiKeyRecord, IssuedKey, KeyManager, KeyRole, KeyStatus, NewKey, RotatedKey, VERIFY_CACHE_TTL,

@@ -20,11 +20,13 @@
 //! refusing a call the budget can still pay; a refusal says which it was
 //! ([`crate::error::ExceededBy`]).
 
+mod config;
 mod ledger;
 mod memory;
 mod period;
 
 pub use crate::error::ExceededBy;
+pub use config::{BudgetConfig, DegradePolicy};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use ledger::distinct_scopes;
 pub use ledger::{BudgetLedger, ReservationId, ReserveRequest, Scope, ScopeLimit, ScopeUsage, SettleOutcome};
@@ -44,34 +46,6 @@ use std::time::Duration;
 
 /// Default alert thresholds, in percent of the limit.
 pub const DEFAULT_ALERT_THRESHOLDS: [u8; 4] = [50, 80, 95, 100];
-
-/// Budget settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BudgetConfig {
-    /// The global limit per period; `None` means no global limit.
-    pub global_limit: Option<Usd>,
-    /// The period.
-    pub period: BudgetPeriod,
-    /// Alert thresholds in percent (each fires once per period and scope).
-    pub alert_thresholds: Vec<u8>,
-    /// How long a hold lives without being settled before others may reclaim it.
-    pub lease: Duration,
-    /// How long a reserve refused only because of holds in flight waits for them to settle
-    /// before it gives up (zero: refuse at once).
-    pub admission_wait: Duration,
-}
-
-impl Default for BudgetConfig {
-    fn default() -> Self {
-        BudgetConfig {
-            global_limit: None,
-            period: BudgetPeriod::monthly(),
-            alert_thresholds: DEFAULT_ALERT_THRESHOLDS.to_vec(),
-            lease: Duration::from_secs(15 * 60),
-            admission_wait: Duration::ZERO,
-        }
-    }
-}
 
 /// One scope's budget in the current period.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -13,8 +13,11 @@
 //! generate; the later write wins). A piece read from Redis is kept locally only as long as
 //! Redis still keeps it. Redis errors count as misses: the cache never fails a generation.
 
+mod config;
 #[cfg(feature = "redis")]
 mod redis;
+
+pub use config::{CacheConfig, RedisConfig};
 
 use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
 use crate::error::{Error, Result};

@@ -12,12 +12,14 @@
 mod background;
 mod batch;
 mod builder;
+mod config;
 mod context;
 mod pipeline;
 
 pub use background::ShutdownReport;
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
+pub use config::{BatchConfig, CallerLeftPolicy, CallsConfig};
 pub use context::RequestContext;
 pub use pipeline::{Quote, QuoteTarget};
 
@@ -314,7 +316,15 @@ impl ContentEngine {
         let stats = self.inner.storage.content_stats(&q).await?;
         let usage = self.inner.storage.usage_totals(&q).await?;
         let revenue = self.inner.storage.engagement_stats(&q).await?.totals.revenue;
-        Ok(RoiReport::new(period, &stats, &usage, revenue, &self.inner.config.freelance_rates, q.since, q.until))
+        Ok(RoiReport::new(
+            period,
+            &stats,
+            &usage,
+            revenue,
+            &self.inner.config.analytics.freelance_rates,
+            q.since,
+            q.until,
+        ))
     }
 
     /// API key management (create, verify, rotate, revoke, list).

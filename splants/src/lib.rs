@@ -21,15 +21,19 @@ pub mod provider;
 pub mod ratelimit;
 #[cfg(feature = "redis")]
 pub mod redis_conn;
+pub mod secret;
 #[cfg(feature = "server")]
 pub mod server;
+mod setting;
 pub mod storage;
 pub mod template;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 
+pub use config::Config;
 pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
 pub use engine::{BatchResult, ContentEngine, ContentEngineBuilder, Quote, RequestContext};
 pub use error::{Error, ErrorCode, Result};
 pub use money::Usd;
+pub use secret::Secret;
 pub use template::{Template, TemplateRegistry};

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 #[cfg(feature = "anthropic")]
 mod anthropic;
+mod config;
 mod fallback;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
 mod http;
@@ -29,6 +30,8 @@ pub mod tokens;
 
 #[cfg(feature = "anthropic")]
 pub use anthropic::AnthropicProvider;
+pub(crate) use config::reason_of;
+pub use config::{ProviderConfig, ProviderKind};
 pub use fallback::FallbackProvider;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
 pub use http::HttpOptions;

@@ -119,15 +119,69 @@ pub trait RateLimiter: Send + Sync + Debug {
     async fn check(&self, key: &str, quotas: &[NamedQuota], cells: u32) -> Result<RateDecision>;
 }
 
-/// Tiers and the per-minute quota.
-#[derive(Clone, Debug, PartialEq)]
+/// Tiers and the per-minute quota: the rate-limit section of [`crate::config::Config`].
+///
+/// Deserialized as `{tiers: {name: per_hour}, per_minute: n, default_tier: name}`; the given
+/// tiers are added to the default ones (or replace their quota), `per_minute: 0` disables it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
-    /// Hourly (or other) quota per tier name.
+    /// `SPLANTS_RATE_FREE_PER_HOUR` (10), `_STANDARD_` (60), `_PREMIUM_` (300): hourly (or
+    /// other) quota per tier name.
+    #[serde(deserialize_with = "tiers_over_defaults")]
     pub tiers: BTreeMap<String, Quota>,
-    /// A quota every key also has (60/minute by default); `None` to disable.
+    /// `SPLANTS_RATE_PER_MINUTE` (60, 0 disables): a quota every key also has; `None` to disable.
+    #[serde(deserialize_with = "per_minute")]
     pub per_minute: Option<Quota>,
-    /// The tier of keys that name none.
+    /// `SPLANTS_DEFAULT_TIER` (standard): the tier of keys that name none.
     pub default_tier: String,
+}
+
+/// Requests per hour, at least 1.
+struct PerHour(Quota);
+
+impl<'de> Deserialize<'de> for PerHour {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let n = u32::deserialize(d)?;
+        Quota::new(n, Duration::from_secs(3600))
+            .map(PerHour)
+            .map_err(|_| serde::de::Error::custom("must be at least 1 request per hour"))
+    }
+}
+
+fn tiers_over_defaults<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<String, Quota>, D::Error> {
+    let given = BTreeMap::<String, PerHour>::deserialize(d)?;
+    let mut tiers = RateLimitConfig::default().tiers;
+    for (name, PerHour(q)) in given {
+        tiers.insert(name, q);
+    }
+    Ok(tiers)
+}
+
+fn per_minute<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Quota>, D::Error> {
+    match Option::<u32>::deserialize(d)? {
+        None | Some(0) => Ok(None),
+        Some(n) => Quota::new(n, Duration::from_secs(60)).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+impl RateLimitConfig {
+    /// Checks every setting; the error names it (`rate_limits.default_tier`).
+    pub fn validate(&self) -> Result<()> {
+        if let Some(name) = self.tiers.keys().find(|t| t.trim().is_empty()) {
+            return Err(Error::config(format!("rate_limits.tiers.{name}"), "a tier needs a name"));
+        }
+        if !self.tiers.contains_key(&self.default_tier) {
+            let known = self.tiers.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(Error::config(
+                "rate_limits.default_tier",
+                format!("unknown tier `{}`; expected one of: {known}", self.default_tier),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for RateLimitConfig {

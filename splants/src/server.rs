@@ -8,6 +8,7 @@
 //! responses carry `X-RateLimit-Limit/Remaining/Reset`, and a 429 `Retry-After`. The OpenAPI
 //! document at `/openapi.json` is generated from the same handlers that serve the routes.
 
+mod config;
 mod error;
 mod extract;
 mod logging;
@@ -16,11 +17,11 @@ mod middleware;
 mod routes;
 mod state;
 
+pub use config::{LogFormat, ServerConfig};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{Admin, Caller, JsonBody, PathParam, QueryParams};
 pub use logging::init_logging;
 pub use metrics::Metrics;
-pub use state::ServerOptions;
 
 use crate::engine::ContentEngine;
 use crate::error::Error;
@@ -132,7 +133,7 @@ fn html_escape(s: &str) -> String {
 }
 
 /// The HTTP API over `engine`.
-pub fn router(engine: ContentEngine, options: ServerOptions) -> Router {
+pub fn router(engine: ContentEngine, options: ServerConfig) -> Router {
     let metrics = Arc::new(Metrics::new());
     let m = Arc::clone(&metrics);
     engine.listen(Arc::new(move |event| m.observe_event(event)));

@@ -9,6 +9,7 @@
 //! backends are budget ledgers too, so one database holds content and spend; [`open`] picks
 //! the backend from `DATABASE_URL`.
 
+mod config;
 mod memory;
 mod open;
 #[cfg(feature = "postgres")]
@@ -19,6 +20,7 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use config::{PoolConfig, StorageConfig};
 pub use memory::MemoryStorage;
 pub use open::open;
 #[cfg(feature = "postgres")]

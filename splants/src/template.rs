@@ -12,6 +12,8 @@
 //! (`{% if audience %}` tests for it).
 
 mod builtin;
+mod config;
+pub use config::TemplatesConfig;
 mod compiled;
 mod load;
 mod model;

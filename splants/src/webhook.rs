@@ -17,14 +17,17 @@
 //! address: checked when the URL is configured and again on every connection (see [`guard`]
 //! for the ranges and why once is not enough).
 
+mod config;
 pub mod guard;
+
+pub use config::WebhookConfig;
 
 pub use guard::{AddressRefused, GuardedResolver, HostResolver, SystemResolver, is_private, special_purpose};
 
-use crate::config::{Config, Secret};
 use crate::engine::{ContentEngine, RequestContext, WeakEngine};
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
+use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
@@ -144,17 +147,17 @@ impl WebhookDispatcher {
     /// [`WebhookDispatcher::start`] resolving every host through `resolver`, at start-up and
     /// on every connection (the SSRF guard filters each answer).
     pub async fn start_with_resolver(engine: &ContentEngine, resolver: Arc<dyn HostResolver>) -> Result<Option<Self>> {
-        let c: &Config = engine.config();
-        let allow = c.webhook_allow_private;
+        let c: &WebhookConfig = &engine.config().webhooks;
+        let allow = c.allow_private;
         let r = resolver.as_ref();
-        let generated = match &c.webhook_content_generated_url {
+        let generated = match &c.content_generated_url {
             Some(u) => Some(validate_url_with("WEBHOOK_CONTENT_GENERATED_URL", u, allow, r).await?),
             None => None,
         };
-        if let Some(u) = &c.webhook_content_published_url {
+        if let Some(u) = &c.content_published_url {
             validate_url_with("WEBHOOK_CONTENT_PUBLISHED_URL", u, allow, r).await?;
         }
-        let daily = match &c.webhook_daily_report_url {
+        let daily = match &c.daily_report_url {
             Some(u) => Some(validate_url_with("WEBHOOK_DAILY_REPORT_URL", u, allow, r).await?),
             None => None,
         };
@@ -163,7 +166,7 @@ impl WebhookDispatcher {
         }
         let client = client(resolver.clone(), allow)?;
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(deliver(client, rx, c.webhook_secret.clone(), allow));
+        tokio::spawn(deliver(client, rx, c.secret.clone(), allow));
         let dispatcher = WebhookDispatcher { tx, generated, daily, engine: engine.downgrade() };
         if let Some(url) = dispatcher.generated.clone() {
             tokio::spawn(forward(dispatcher.tx.clone(), url, engine.subscribe()));

@@ -4,10 +4,11 @@
 //! original app's variables work unchanged (`API_KEY`, `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
 //! `MONTHLY_AI_BUDGET`, `DATABASE_URL`, `REDIS_URL`, `CACHE_ENABLED`, `ALLOWED_ORIGINS`,
 //! `WEBHOOK_*_URL`, `LOG_LEVEL`), a `.env` file included. SIGTERM/SIGINT stop it gracefully.
-//! `SPLANTS_WORKER_THREADS` sets the async worker threads (default: one per CPU).
+//! `SPLANTS_WORKER_THREADS` sets the async worker threads (default: one per CPU), read with
+//! every other setting by `Config::from_env`.
 
 use splants::config::Config;
-use splants::server::{ServerOptions, init_logging, router, serve, shutdown_signal};
+use splants::server::{init_logging, router, serve, shutdown_signal};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -18,17 +19,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&config);
+    init_logging(&config.server);
     let mut builder = tokio::runtime::Builder::new_multi_thread();
-    match std::env::var("SPLANTS_WORKER_THREADS").ok().map(|v| v.parse::<usize>()) {
-        None => {}
-        Some(Ok(n)) if (1..=1024).contains(&n) => {
-            builder.worker_threads(n);
-        }
-        Some(_) => {
-            eprintln!("splants-server: configuration `SPLANTS_WORKER_THREADS`: must be a whole number in 1..=1024");
-            return ExitCode::from(2);
-        }
+    if let Some(n) = config.server.worker_threads {
+        builder.worker_threads(n);
     }
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
@@ -48,9 +42,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> splants::Result<()> {
-    let addr = format!("{}:{}", config.host, config.port);
-    let options = ServerOptions::from_config(&config);
-    let grace = config.shutdown_grace;
+    let addr = format!("{}:{}", config.server.host, config.server.port);
+    let options = config.server.clone();
+    let grace = config.calls.shutdown_grace;
     let engine = splants::ContentEngine::builder().config(config).build().await?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

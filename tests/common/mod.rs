@@ -4,9 +4,10 @@
 pub mod flaky;
 
 use serde_json::{Value, json};
+use splants::Secret;
 use splants::clock::FakeClock;
-use splants::config::{Config, ProviderKind, Secret};
-use splants::server::{ServerOptions, router, serve};
+use splants::config::{Config, ProviderKind};
+use splants::server::{router, serve};
 use splants::storage::Storage;
 use splants::{ContentEngine, Usd};
 use std::sync::Arc;
@@ -31,7 +32,12 @@ pub struct TestServer {
 }
 
 pub fn base_config() -> Config {
-    Config { api_key: Some(Secret::new(ADMIN_KEY)), monthly_budget: Usd::from_dollars(100.0), ..Config::default() }
+    {
+        let mut config = Config::default();
+        config.auth.api_key = Some(Secret::new(ADMIN_KEY));
+        config.budget.global_limit = Usd::from_dollars(100.0);
+        config
+    }
 }
 
 pub async fn start(config: Config) -> TestServer {
@@ -40,7 +46,7 @@ pub async fn start(config: Config) -> TestServer {
 
 pub async fn start_with(config: Config, storage: Option<Arc<dyn Storage>>) -> TestServer {
     let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
-    let options = ServerOptions::from_config(&config);
+    let options = config.server.clone();
     let mut builder = ContentEngine::builder().config(config).clock(Arc::new(clock.clone())).in_memory();
     if let Some(s) = storage {
         builder = builder.storage(s);
@@ -113,12 +119,13 @@ pub async fn openai_upstream(text: &str, delay_ms: u64) -> MockServer {
 }
 
 pub fn openai_config(upstream: &MockServer) -> Config {
-    Config {
-        provider: ProviderKind::OpenAi,
-        openai_api_key: Some(Secret::new("sk-upstream-secret-123456")),
-        openai_base_url: Some(format!("{}/v1", upstream.uri())),
-        model: Some("gpt-4o-mini".into()),
-        max_attempts: 1,
-        ..base_config()
+    {
+        let mut config = base_config();
+        config.provider.kind = ProviderKind::OpenAi;
+        config.provider.openai_api_key = Some(Secret::new("sk-upstream-secret-123456"));
+        config.provider.openai_base_url = Some(format!("{}/v1", upstream.uri()));
+        config.provider.model = Some("gpt-4o-mini".into());
+        config.provider.max_attempts = 1;
+        config
     }
 }

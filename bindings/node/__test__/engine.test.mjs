@@ -211,7 +211,7 @@ test('listTemplates, getTemplate and registerTemplate', async () => {
 
 test('verifyApiKey accepts the bootstrap key and hands back a usable context', async () => {
   const secret = 'spl_test_bootstrap_key_0123456789'
-  const engine = offlineEngine({ apiKey: secret, tiers: { standard: 2 } })
+  const engine = offlineEngine({ apiKey: secret, rateLimits: { standard: 2 } })
   const { key, context } = await engine.verifyApiKey(secret)
   assert.equal(key.role, 'admin')
   assert.equal(key.status, 'active')

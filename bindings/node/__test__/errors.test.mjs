@@ -57,7 +57,7 @@ test('budget_exceeded carries the scope, limit and the request it refused', asyn
 })
 
 test('rate_limited says which quota and when to retry', async () => {
-  const engine = offlineEngine({ tiers: { free: 2 } })
+  const engine = offlineEngine({ rateLimits: { free: 2 } })
   const ctx = { keyId: 'key-1', tier: 'free' }
   await engine.generate(TWEET, ctx)
   await engine.generate(TWEET, ctx)

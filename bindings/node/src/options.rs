@@ -8,7 +8,7 @@ use crate::keys::snake_case_keys;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use splants::config::{Config, Settings};
+use splants::config::{Config, SettingType};
 use splants::ratelimit::Quota;
 use splants::{Error, RequestContext, Result, Usd};
 use std::time::Duration;
@@ -51,11 +51,12 @@ fn camel_case(name: &str) -> String {
     out
 }
 
-/// Builds the engine's `Config` from the constructor's options object: the keys become the
-/// core's [`Settings`] (`tiers` is `rate_limits`), which the core checks; errors name the
-/// option as JavaScript callers write it.
+/// Builds the engine's `Config` from the constructor's options object: the keys, in
+/// snake_case, are the core's option names ([`splants::config::settings`]), which
+/// [`Config::from_options`] reads and checks; errors name the option as JavaScript callers
+/// write it (`maxAttempts`, `rateLimits.gold`).
 pub fn config_from_options(options: Option<Value>) -> Result<Config> {
-    let mut value = object_or_empty(options, &["prices", "tiers"])?;
+    let mut value = object_or_empty(options, &["prices", "rate_limits"])?;
     if let Value::Object(map) = &mut value {
         if let Some(Value::Object(prices)) = map.remove("prices") {
             // Model ids stay as written; each price card's own keys may be camelCase.
@@ -65,27 +66,63 @@ pub fn config_from_options(options: Option<Value>) -> Result<Config> {
             }
             map.insert("prices".to_owned(), Value::Object(cards));
         }
-        if let Some(tiers) = map.remove("tiers") {
-            map.insert("rate_limits".to_owned(), tiers);
-        }
     }
-    let settings: Settings = parse(value).map_err(option_names)?;
-    Config::from_settings(settings).map_err(option_names)
+    let Value::Object(map) = value else {
+        return Err(Error::config("options", "must be an object of engine options"));
+    };
+    Config::from_options(map).map_err(option_names)
 }
 
-/// Renames a settings error to the option a JavaScript caller wrote (`max_attempts` →
-/// `maxAttempts`, `rate_limits.gold` → `tiers.gold`).
+/// Renames a config error to the option a JavaScript caller wrote (`max_attempts` →
+/// `maxAttempts`, `rate_limits.gold` → `rateLimits.gold`).
 fn option_names(e: Error) -> Error {
     match e {
         Error::Validation { field, reason } | Error::Config { field, reason } => {
-            let name = match field.strip_prefix("rate_limits") {
-                Some(rest) => format!("tiers{rest}"),
+            let name = match field.split_once('.') {
+                Some((option, rest)) => format!("{}.{rest}", camel_case(option)),
                 None => camel_case(&field),
             };
             Error::config(name, reason)
         }
         other => other,
     }
+}
+
+/// The start of the generated `EngineOptions` block in `types/header.d.ts`.
+pub const TS_BEGIN: &str = "// <generated from splants::config::engine_options(): do not edit>";
+/// Its end.
+pub const TS_END: &str = "// </generated>";
+
+/// The TypeScript of an option's type.
+fn ts_type(ty: SettingType) -> String {
+    match ty {
+        SettingType::Text | SettingType::Secret | SettingType::Url | SettingType::Path => "string".to_owned(),
+        SettingType::Choice(words) => words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" | "),
+        SettingType::Seconds | SettingType::Number | SettingType::Whole => "number".to_owned(),
+        SettingType::Dollars => "number | null".to_owned(),
+        SettingType::Flag => "boolean".to_owned(),
+        SettingType::Percentages => "number[]".to_owned(),
+        SettingType::Words => "string[]".to_owned(),
+        SettingType::Tiers => "Record<string, number>".to_owned(),
+        SettingType::Prices => "Record<string, { input: number; output: number; cachedInput?: number; cacheWrite?: number; cacheWriteLong?: number }> | string".to_owned(),
+        SettingType::Offset => "string | number".to_owned(),
+        SettingType::Unused => "unknown".to_owned(),
+    }
+}
+
+/// The `EngineOptions` interface, generated from the core's table of engine options (the
+/// names in camelCase), between [`TS_BEGIN`] and [`TS_END`].
+pub fn engine_options_ts() -> String {
+    let mut out = format!(
+        "{TS_BEGIN}\n/** Options of `new ContentEngine(options)` and `ContentEngine.create(options)`: the core's engine options, checked by the core (a bad value throws a `config_error` naming the option). */\nexport interface EngineOptions {{\n"
+    );
+    for s in splants::config::engine_options() {
+        let Some(name) = s.option else { continue };
+        out.push_str(&format!("  /** {} */\n  {}?: {}\n", s.doc, camel_case(name), ts_type(s.ty)));
+    }
+    out.push_str("}\n");
+    out.push_str(TS_END);
+    out
 }
 
 /// Who is calling: the optional context object of every method. Read with snake_case keys
@@ -180,6 +217,28 @@ mod tests {
         }
     }
 
+    /// The committed declaration of `EngineOptions` is the one generated from the core's table:
+    /// an option added in Rust without its TypeScript fails here. `SPLANTS_BLESS=1` rewrites it.
+    #[test]
+    fn the_typescript_engine_options_are_generated_from_the_core() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/types/header.d.ts");
+        let header = std::fs::read_to_string(path).unwrap();
+        let (Some(start), Some(end)) = (header.find(TS_BEGIN), header.find(TS_END)) else {
+            panic!("{path} has no generated EngineOptions block ({TS_BEGIN} … {TS_END})");
+        };
+        let committed = &header[start..end + TS_END.len()];
+        let generated = engine_options_ts();
+        if committed != generated {
+            if std::env::var_os("SPLANTS_BLESS").is_some() {
+                std::fs::write(path, header.replace(committed, &generated)).unwrap();
+            } else {
+                panic!(
+                    "{path}: EngineOptions differs from the core's options; rerun with SPLANTS_BLESS=1\n{generated}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn options_set_config_fields() {
         let c = config_from_options(Some(json!({
@@ -188,7 +247,7 @@ mod tests {
             "model": "mock",
             "prices": {"mock": {"input": 1.0, "output": 2.0, "cachedInput": 0.5}},
             "monthlyBudget": 2.5,
-            "tiers": {"free": 3},
+            "rateLimits": {"free": 3},
             "defaultTier": "free",
             "ratePerMinute": 0,
             "cache": true,
@@ -197,25 +256,25 @@ mod tests {
             "maxAttempts": 1
         })))
         .unwrap();
-        assert_eq!(c.provider, splants::config::ProviderKind::Compatible);
-        assert_eq!(c.openai_base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
-        assert_eq!(c.prices_json.as_deref(), Some(r#"{"mock":{"cached_input":0.5,"input":1.0,"output":2.0}}"#));
-        assert_eq!(c.monthly_budget, Usd::from_dollars(2.5));
+        assert_eq!(c.provider.kind, splants::config::ProviderKind::Compatible);
+        assert_eq!(c.provider.openai_base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
+        assert_eq!(c.provider.prices.as_deref(), Some(r#"{"mock":{"cached_input":0.5,"input":1.0,"output":2.0}}"#));
+        assert_eq!(c.budget.global_limit, Usd::from_dollars(2.5));
         assert_eq!(c.rate_limits.tiers["free"].limit(), 3);
         assert_eq!(c.rate_limits.default_tier, "free");
         assert_eq!(c.rate_limits.per_minute, None);
-        assert!(c.cache_enabled);
-        assert_eq!(c.cache_ttl, Duration::from_secs(5));
-        assert_eq!(c.database_url, "memory://");
-        assert_eq!(c.max_attempts, 1);
+        assert!(c.cache.enabled);
+        assert_eq!(c.cache.ttl, Duration::from_secs(5));
+        assert_eq!(c.storage.url, "memory://");
+        assert_eq!(c.provider.max_attempts, 1);
     }
 
     #[test]
     fn null_budget_means_no_limit_and_absent_keeps_default() {
         let none = config_from_options(Some(json!({"monthlyBudget": null}))).unwrap();
-        assert_eq!(none.monthly_budget, None);
+        assert_eq!(none.budget.global_limit, None);
         let default = config_from_options(None).unwrap();
-        assert_eq!(default.monthly_budget, Config::default().monthly_budget);
+        assert_eq!(default.budget.global_limit, Config::default().budget.global_limit);
     }
 
     #[test]

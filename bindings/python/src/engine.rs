@@ -3,22 +3,20 @@
 //! Each method converts its arguments while it holds the GIL (cheap), then runs the engine
 //! call on the tokio runtime without the GIL; the result is converted on delivery.
 
-use crate::config::prices_json;
+use crate::config::config_from_kwargs;
 use crate::convert::{from_json, from_py, to_json};
 use crate::errors::IntoPyResult;
 use crate::inflight::{block_on, spawn};
 use crate::request::{RequestContext, context_from_py, request_from_py};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::PySequence;
+use pyo3::types::{PyDict, PySequence};
 use serde_json::{Map, Value};
 use splants::analytics::{NewEvent, RoiPeriod};
-use splants::config::{Config, Settings};
 use splants::content::Platform;
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{Error, Template};
-use std::path::PathBuf;
 
 /// Turns briefs into finished, scored, stored copy within budget and rate limits. Safe to
 /// share across threads and event loops.
@@ -49,85 +47,15 @@ fn instant(obj: Option<&Bound<'_, PyAny>>, field: &str) -> Result<Option<DateTim
 
 #[pymethods]
 impl ContentEngine {
-    /// Builds an engine from keyword arguments. Blocks (without the GIL) while the engine is
-    /// built; `await splants.ContentEngine.create(...)` does the same off the event loop.
+    /// Builds an engine from keyword arguments: the core's engine options
+    /// (`splants::config::settings`), checked by the core, whose errors name the keyword.
+    /// `database_url` defaults to `memory://` here (nothing on disk unless asked). Blocks
+    /// (without the GIL) while the engine is built; `await splants.ContentEngine.create(...)`
+    /// does the same off the event loop.
     #[new]
-    #[pyo3(signature = (
-        *, provider = None, openai_api_key = None, openai_base_url = None, anthropic_api_key = None,
-        anthropic_base_url = None, model = None, fallback_model = None, prices = None,
-        provider_timeout = None, max_attempts = None, max_output_tokens = None, temperature = None,
-        database_url = "memory://", monthly_budget = Some(100.0), budget_period = None,
-        budget_reset_day = None, budget_alerts = None, degrade = None, rate_limits = None,
-        rate_per_minute = None, default_tier = None, cache = false, cache_ttl = None,
-        cache_capacity = None, templates_dir = None, api_key = None, batch_max = None,
-        batch_concurrency = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        provider: Option<String>,
-        openai_api_key: Option<String>,
-        openai_base_url: Option<String>,
-        anthropic_api_key: Option<String>,
-        anthropic_base_url: Option<String>,
-        model: Option<String>,
-        fallback_model: Option<String>,
-        prices: Option<&Bound<'_, PyAny>>,
-        provider_timeout: Option<f64>,
-        max_attempts: Option<u32>,
-        max_output_tokens: Option<u32>,
-        temperature: Option<f32>,
-        database_url: &str,
-        monthly_budget: Option<f64>,
-        budget_period: Option<String>,
-        budget_reset_day: Option<u32>,
-        budget_alerts: Option<Vec<u8>>,
-        degrade: Option<String>,
-        rate_limits: Option<std::collections::BTreeMap<String, u32>>,
-        rate_per_minute: Option<u32>,
-        default_tier: Option<String>,
-        cache: bool,
-        cache_ttl: Option<f64>,
-        cache_capacity: Option<u64>,
-        templates_dir: Option<PathBuf>,
-        api_key: Option<String>,
-        batch_max: Option<usize>,
-        batch_concurrency: Option<usize>,
-    ) -> PyResult<Self> {
-        // The keyword names are the core's `Settings` names: the core checks every value, and its
-        // errors name the keyword.
-        let settings = Settings {
-            provider,
-            openai_api_key,
-            openai_base_url,
-            anthropic_api_key,
-            anthropic_base_url,
-            model,
-            fallback_model,
-            prices: prices_json(prices).py_err(py)?,
-            provider_timeout,
-            max_attempts,
-            max_output_tokens,
-            temperature,
-            database_url: Some(database_url.to_owned()),
-            monthly_budget: Some(monthly_budget),
-            budget_period,
-            budget_reset_day,
-            budget_alerts,
-            degrade,
-            rate_limits,
-            rate_per_minute,
-            default_tier,
-            cache: Some(cache),
-            cache_ttl,
-            cache_capacity,
-            templates_dir: templates_dir.map(|d| d.to_string_lossy().into_owned()),
-            api_key,
-            batch_max,
-            batch_concurrency,
-            ..Settings::default()
-        };
-        let config = Config::from_settings(settings).py_err(py)?;
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let config = config_from_kwargs(options).py_err(py)?;
         let engine = block_on(py, splants::ContentEngine::builder().config(config).build()).py_err(py)?;
         Ok(ContentEngine(engine))
     }

@@ -27,5 +27,6 @@ fn _splants(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inflight::settle, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_for_code, m)?)?;
     m.add_function(wrap_pyfunction!(inflight::in_flight, m)?)?;
+    m.add_function(wrap_pyfunction!(config::_engine_options, m)?)?;
     Ok(())
 }

@@ -49,7 +49,7 @@ const paid = (baseUrl, model, extra) =>
 let post
 let providerUrl
 before(async () => {
-  post = await serve(new ContentEngine({ provider: 'offline', databaseUrl: 'memory://', apiKey: KEY, tiers: { standard: 4 } }))
+  post = await serve(new ContentEngine({ provider: 'offline', databaseUrl: 'memory://', apiKey: KEY, rateLimits: { standard: 4 } }))
   providerUrl = await mockProvider()
 })
 after(() => Promise.all(servers.map((s) => new Promise((resolve) => (s.closeAllConnections?.(), s.close(resolve))))))
@@ -94,7 +94,7 @@ test('POST /v1/content/batch reports each item; more than 10 is a 422', async ()
 })
 
 test('a used-up tier quota is a 429 with Retry-After', async () => {
-  const limited = await serve(new ContentEngine({ provider: 'offline', databaseUrl: 'memory://', apiKey: KEY, tiers: { standard: 1 } }))
+  const limited = await serve(new ContentEngine({ provider: 'offline', databaseUrl: 'memory://', apiKey: KEY, rateLimits: { standard: 1 } }))
   assert.equal((await limited('/v1/content/generate', TWEET)).status, 200)
   const res = await limited('/v1/content/generate', TWEET)
   assert.equal(res.status, 429)

@@ -5,11 +5,11 @@ use super::{
     new_secret,
 };
 use crate::clock::SharedClock;
-use crate::config::Secret;
 use crate::engine::RequestContext;
 use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::ratelimit::{MemoryRateLimiter, NamedQuota, Quota, RateLimiter};
+use crate::secret::Secret;
 use crate::storage::Storage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

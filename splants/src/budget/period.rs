@@ -69,13 +69,13 @@ impl BudgetPeriod {
         match kind {
             PeriodKind::Month if !(1..=28).contains(&reset_day) => {
                 return Err(Error::config(
-                    "SPLANTS_BUDGET_RESET_DAY",
+                    "budget.period.reset_day",
                     format!("{reset_day} is not a day of the month in 1..=28 (every month must have it)"),
                 ));
             }
             PeriodKind::Week if !(1..=7).contains(&reset_day) => {
                 return Err(Error::config(
-                    "SPLANTS_BUDGET_RESET_DAY",
+                    "budget.period.reset_day",
                     format!("{reset_day} is not an ISO weekday in 1..=7 (1 = Monday)"),
                 ));
             }
@@ -83,12 +83,17 @@ impl BudgetPeriod {
         }
         if !(-14 * 60..=14 * 60).contains(&utc_offset_minutes) {
             return Err(Error::config(
-                "SPLANTS_BUDGET_UTC_OFFSET",
+                "budget.period.utc_offset",
                 format!("{utc_offset_minutes} minutes is outside -14:00..=+14:00"),
             ));
         }
         let reset_day = if kind == PeriodKind::Day { 1 } else { reset_day };
         Ok(BudgetPeriod { kind, reset_day, utc_offset_minutes })
+    }
+
+    /// A period as given, checked later by [`BudgetPeriod::new`] (config validation).
+    pub(crate) fn unchecked(kind: PeriodKind, reset_day: u32, utc_offset_minutes: i32) -> Self {
+        BudgetPeriod { kind, reset_day, utc_offset_minutes }
     }
 
     /// The period kind.

@@ -76,7 +76,7 @@ pub(super) async fn run(
     requests: Vec<Result<ContentRequest>>,
     ctx: &RequestContext,
 ) -> Result<BatchResult> {
-    let max = engine.config().batch_max;
+    let max = engine.config().batch.max;
     if requests.is_empty() {
         return Err(Error::validation("requests", "must contain at least one request"));
     }
@@ -84,7 +84,7 @@ pub(super) async fn run(
         return Err(Error::validation("requests", format!("{} requests; at most {max} per batch", requests.len())));
     }
     let total = requests.len();
-    let concurrency = engine.config().batch_concurrency.max(1);
+    let concurrency = engine.config().batch.concurrency.max(1);
     let mut results: Vec<BatchItem> = futures::stream::iter(requests.into_iter().enumerate())
         .map(|(index, request)| async move {
             let outcome = match request {

@@ -5,12 +5,13 @@ use crate::auth::KeyManager;
 use crate::budget::{BudgetConfig, BudgetGuard, BudgetLedger, MemoryLedger};
 use crate::cache::ContentCache;
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::{Config, ProviderKind};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::EventSink;
 use crate::provider::{
     CompletionRequest, FallbackProvider, OfflineProvider, PriceTable, Provider, RetryPolicy, RetryingProvider,
 };
+use crate::provider::{ProviderConfig, ProviderKind};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 use crate::storage::{MemoryStorage, Storage};
 use crate::template::TemplateRegistry;
@@ -130,6 +131,7 @@ impl ContentEngineBuilder {
     /// neither needs it (a limiter was given and the cache is off).
     pub async fn build(self) -> Result<ContentEngine> {
         let config = self.config.unwrap_or_default();
+        config.validate()?;
         #[cfg(feature = "webhooks")]
         let webhook_resolver = self.webhook_resolver.unwrap_or_else(|| Arc::new(crate::webhook::SystemResolver));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
@@ -138,7 +140,7 @@ impl ContentEngineBuilder {
             Some(p) => p,
             None => {
                 let mut p = PriceTable::builtin();
-                if let Some(json) = &config.prices_json {
+                if let Some(json) = &config.provider.prices {
                     p.apply_overrides_json(json)?;
                 }
                 p
@@ -146,7 +148,7 @@ impl ContentEngineBuilder {
         };
         let provider = match self.provider {
             Some(p) => p,
-            None => provider_from_config(&config)?,
+            None => provider_from_config(&config.provider)?,
         };
         if !provider.is_free() {
             // No text to count, so no tokenizer is loaded just to find the models.
@@ -156,7 +158,7 @@ impl ContentEngineBuilder {
             }
         }
         let (storage, ledger): (Arc<dyn Storage>, Arc<dyn BudgetLedger>) = match (self.storage, self.ledger) {
-            (None, None) => crate::storage::open(&config.database_url, &config).await?,
+            (None, None) => crate::storage::open(&config.storage).await?,
             (storage, ledger) => (
                 storage.unwrap_or_else(|| Arc::new(MemoryStorage::new())),
                 ledger.unwrap_or_else(|| Arc::new(MemoryLedger::new())),
@@ -166,30 +168,20 @@ impl ContentEngineBuilder {
             Some(t) => t,
             None => {
                 let t = TemplateRegistry::with_builtins();
-                if let Some(dir) = &config.templates_dir {
+                if let Some(dir) = &config.templates.dir {
                     t.load_dir(dir)?;
                 }
                 t
             }
         };
-        let lease = lease_for(&config);
-        let budget = BudgetGuard::new(
-            ledger,
-            Arc::clone(&clock),
-            BudgetConfig {
-                global_limit: config.monthly_budget,
-                period: config.budget_period,
-                alert_thresholds: config.budget_alerts.clone(),
-                lease,
-                admission_wait: config.budget_wait,
-            },
-            events.clone(),
-        );
-        let cache = config.cache_enabled.then(|| ContentCache::new(config.cache_capacity, config.cache_ttl));
+        let budget_config =
+            BudgetConfig { lease: config.budget.lease.max(lease_for(&config.provider)), ..config.budget.clone() };
+        let budget = BudgetGuard::new(ledger, Arc::clone(&clock), budget_config, events.clone());
+        let cache = config.cache.enabled.then(|| ContentCache::new(config.cache.capacity, config.cache.ttl));
         #[cfg(feature = "redis")]
-        let redis = match (self.redis, &config.redis_url) {
+        let redis = match (self.redis, &config.redis.url) {
             (Some(r), _) => Some(r),
-            (None, Some(url)) if self.limiter.is_none() || config.cache_enabled => Some(connect_redis(url).await?),
+            (None, Some(url)) if self.limiter.is_none() || config.cache.enabled => Some(connect_redis(url).await?),
             _ => None,
         };
         #[cfg(feature = "redis")]
@@ -205,14 +197,14 @@ impl ContentEngineBuilder {
         #[cfg(not(feature = "redis"))]
         let limiter = self.limiter.unwrap_or_else(|| Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))));
         #[cfg(not(feature = "redis"))]
-        if config.redis_url.is_some() {
+        if config.redis.url.is_some() {
             tracing::warn!(
                 "REDIS_URL is set but splants was built without the `redis` feature: rate limits and the cache stay in this process"
             );
         }
         let keys = KeyManager::new(Arc::clone(&storage), Arc::clone(&clock), config.rate_limits.default_tier.clone())
             .with_rate_limiter(Arc::clone(&limiter));
-        if let Some(secret) = &config.api_key {
+        if let Some(secret) = &config.auth.api_key {
             if config.api_key_configured() {
                 keys.bootstrap(secret).await?;
             } else {
@@ -223,8 +215,8 @@ impl ContentEngineBuilder {
             provider = provider.name(),
             model = provider.default_model(),
             storage = storage.backend(),
-            budget = ?config.monthly_budget.map(|b| b.to_string()),
-            cache = config.cache_enabled,
+            budget = ?config.budget.global_limit.map(|b| b.to_string()),
+            cache = config.cache.enabled,
             shared_cache = cache.as_ref().is_some_and(ContentCache::is_shared),
             "content engine ready"
         );
@@ -263,9 +255,9 @@ async fn connect_redis(url: &str) -> Result<crate::redis_conn::RedisConnection> 
 }
 
 /// A hold must outlive the slowest legitimate call: every attempt timing out plus the waits.
-fn lease_for(config: &Config) -> Duration {
+fn lease_for(config: &ProviderConfig) -> Duration {
     let attempts = config.max_attempts.max(1) * 2; // primary and fallback
-    (config.provider_timeout * attempts + Duration::from_secs(120)).max(Duration::from_secs(15 * 60))
+    (config.timeout * attempts + Duration::from_secs(120)).max(Duration::from_secs(15 * 60))
 }
 
 /// The default model of each provider when `SPLANTS_MODEL` is unset.
@@ -274,8 +266,8 @@ pub const DEFAULT_OPENAI_MODEL: &str = "gpt-6-luna";
 pub const DEFAULT_ANTHROPIC_MODEL: &str = "claude-haiku-5-5";
 
 /// Builds the provider chain the config describes, each member with retries.
-pub fn provider_from_config(c: &Config) -> Result<Arc<dyn Provider>> {
-    let kind = match c.provider {
+pub fn provider_from_config(c: &ProviderConfig) -> Result<Arc<dyn Provider>> {
+    let kind = match c.kind {
         ProviderKind::Auto if c.openai_api_key.is_some() => ProviderKind::OpenAi,
         ProviderKind::Auto if c.anthropic_api_key.is_some() => ProviderKind::Anthropic,
         ProviderKind::Auto if c.openai_base_url.is_some() => ProviderKind::Compatible,
@@ -306,12 +298,12 @@ pub fn provider_from_config(c: &Config) -> Result<Arc<dyn Provider>> {
 }
 
 #[allow(unused_variables)]
-fn single(kind: ProviderKind, c: &Config, model: Option<&str>) -> Result<Arc<dyn Provider>> {
+fn single(kind: ProviderKind, c: &ProviderConfig, model: Option<&str>) -> Result<Arc<dyn Provider>> {
     #[cfg(any(feature = "openai", feature = "anthropic"))]
-    let options = |key: Option<&crate::config::Secret>, base: Option<&String>| crate::provider::HttpOptions {
+    let options = |key: Option<&crate::secret::Secret>, base: Option<&String>| crate::provider::HttpOptions {
         base_url: base.cloned(),
         api_key: key.map(|k| k.expose().to_owned()),
-        timeout: c.provider_timeout,
+        timeout: c.timeout,
         ..crate::provider::HttpOptions::default()
     };
     match kind {

@@ -39,7 +39,7 @@ pub struct RequestContext {
     pub budget_wait: Option<std::time::Duration>,
     /// What this call does if its caller goes away after the provider request was sent; `None`
     /// uses the engine's `on_caller_left` (`SPLANTS_ON_CALLER_LEFT`).
-    pub on_caller_left: Option<crate::config::CallerLeftPolicy>,
+    pub on_caller_left: Option<crate::engine::CallerLeftPolicy>,
 }
 
 impl RequestContext {
@@ -98,7 +98,7 @@ impl RequestContext {
 
     /// Sets what this call does if its caller goes away after the request was sent.
     #[must_use]
-    pub fn on_caller_left(mut self, policy: crate::config::CallerLeftPolicy) -> Self {
+    pub fn on_caller_left(mut self, policy: crate::engine::CallerLeftPolicy) -> Self {
         self.on_caller_left = Some(policy);
         self
     }

@@ -5,10 +5,11 @@ use super::EngineInner;
 use super::background::CallerWatch;
 use super::context::RequestContext;
 use crate::analysis;
+use crate::budget::DegradePolicy;
 use crate::budget::{BudgetGuard, Reservation, ReserveOptions, ScopeLimit};
 use crate::cache::ContentCache;
-use crate::config::{CallerLeftPolicy, DegradePolicy};
 use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
+use crate::engine::CallerLeftPolicy;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::money::Usd;
@@ -102,11 +103,11 @@ impl EngineInner {
         let p = prompt::build(
             &job.request,
             job.template_prompt.as_deref(),
-            self.config.max_output_tokens,
-            self.config.reasoning_tokens,
+            self.config.provider.max_output_tokens,
+            self.config.provider.reasoning_tokens,
         );
         let mut creq = CompletionRequest::new(p.messages, p.max_tokens);
-        creq.temperature = self.config.temperature;
+        creq.temperature = self.config.provider.temperature;
         creq.brief = Some(Arc::new(job.request.clone()));
         creq
     }
@@ -144,7 +145,7 @@ impl EngineInner {
             Err(e) => e,
         };
         let Error::BudgetExceeded(exceeded) = &err else { return Err(err) };
-        match &self.config.degrade {
+        match &self.config.budget.degrade {
             DegradePolicy::Off => Err(err),
             DegradePolicy::ShrinkMaxTokens { min_tokens } => {
                 let room = exceeded.limit - exceeded.spent - exceeded.reserved;
@@ -255,7 +256,7 @@ impl EngineInner {
         }
         let reservation = reserved.map(|(r, _)| r);
         let call = Call { creq, reservation, estimate, observer, started };
-        match ctx.on_caller_left.unwrap_or(self.config.on_caller_left) {
+        match ctx.on_caller_left.unwrap_or(self.config.calls.on_caller_left) {
             // Dropping this future drops the call: its hold settles at the estimate.
             CallerLeftPolicy::Abort => self.call_and_finish(job, ctx, call, CallerWatch::default()).await,
             CallerLeftPolicy::Complete => {

@@ -41,7 +41,12 @@ impl Provider for Counting {
 }
 
 fn cached_config() -> Config {
-    Config { cache_enabled: true, cache_ttl: Duration::from_secs(120), ..Config::default() }
+    {
+        let mut config = Config::default();
+        config.cache.enabled = true;
+        config.cache.ttl = Duration::from_secs(120);
+        config
+    }
 }
 
 async fn engine(provider: &Arc<Counting>, config: Config, redis: Option<RedisConnection>) -> Result<ContentEngine> {
@@ -141,7 +146,11 @@ async fn redis_outage_on_the_cache_path_does_not_fail_generation() {
 
 #[tokio::test]
 async fn redis_url_makes_the_redis_limiter_the_default() {
-    let config = Config { redis_url: Some(testing::TEST_URL.into()), ..Config::default() };
+    let config = {
+        let mut config = Config::default();
+        config.redis.url = Some(testing::TEST_URL.into());
+        config
+    };
     let p = Arc::new(Counting::default());
     let e = engine(&p, config.clone(), None).await.unwrap();
     assert!(matches!(e.cache_health().await, Some(Ok(()))));
@@ -156,7 +165,11 @@ async fn redis_url_makes_the_redis_limiter_the_default() {
     testing::cleanup(&state).await;
 
     // A limiter given to the builder wins; with the cache off, Redis is not even contacted.
-    let unreachable = Config { redis_url: Some("redis://127.0.0.1:1".into()), ..Config::default() };
+    let unreachable = {
+        let mut config = Config::default();
+        config.redis.url = Some("redis://127.0.0.1:1".into());
+        config
+    };
     let e = ContentEngine::builder()
         .config(unreachable)
         .rate_limiter(Arc::new(MemoryRateLimiter::new(Arc::new(crate::clock::SystemClock))))
@@ -168,7 +181,11 @@ async fn redis_url_makes_the_redis_limiter_the_default() {
 
 #[tokio::test]
 async fn unreachable_redis_fails_the_build_naming_redis_url() {
-    let config = Config { redis_url: Some("redis://:hunter2@127.0.0.1:1".into()), ..cached_config() };
+    let config = {
+        let mut config = cached_config();
+        config.redis.url = Some("redis://:hunter2@127.0.0.1:1".into());
+        config
+    };
     let err = engine(&Arc::new(Counting::default()), config, None).await.unwrap_err();
     let msg = err.to_string();
     assert!(matches!(&err, Error::Config { field, .. } if field == "REDIS_URL"), "{err:?}");

@@ -111,7 +111,9 @@ fn prices() -> PriceTable {
 }
 
 fn config(budget: f64) -> Config {
-    Config { monthly_budget: Usd::from_dollars(budget), ..Config::default() }
+    let mut config = Config::default();
+    config.budget.global_limit = Usd::from_dollars(budget);
+    config
 }
 
 async fn engine_with(provider: Arc<dyn Provider>, config: Config) -> ContentEngine {
@@ -201,7 +203,12 @@ async fn thousand_concurrent_generations_never_overspend() {
     let estimate = probe.quote(&req).unwrap().estimate;
     // A budget that fits about 100 worst-case calls.
     let limit = Usd::from_nanos(estimate.nanos() * 100);
-    let engine = engine_with(provider.clone(), Config { monthly_budget: Some(limit), ..Config::default() }).await;
+    let engine = engine_with(provider.clone(), {
+        let mut config = Config::default();
+        config.budget.global_limit = Some(limit);
+        config
+    })
+    .await;
     let mut tasks = Vec::new();
     for _ in 0..1000 {
         let (engine, req) = (engine.clone(), req.clone());
@@ -226,7 +233,11 @@ async fn thousand_concurrent_generations_never_overspend() {
 async fn cancelled_generations_leave_nothing_reserved() {
     // The engine that aborts a call whose caller left (`SPLANTS_ON_CALLER_LEFT=abort`).
     let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_secs(30)));
-    let abort = Config { on_caller_left: crate::config::CallerLeftPolicy::Abort, ..config(1000.0) };
+    let abort = {
+        let mut config = config(1000.0);
+        config.calls.on_caller_left = crate::config::CallerLeftPolicy::Abort;
+        config
+    };
     let engine = engine_with(provider.clone(), abort).await;
     let mut tasks = Vec::new();
     for _ in 0..200 {
@@ -271,7 +282,12 @@ async fn rate_limited_per_key_not_for_anonymous() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cache_single_flight_pays_once() {
     let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_millis(50)));
-    let engine = engine_with(provider.clone(), Config { cache_enabled: true, ..config(10.0) }).await;
+    let engine = engine_with(provider.clone(), {
+        let mut config = config(10.0);
+        config.cache.enabled = true;
+        config
+    })
+    .await;
     let mut tasks = Vec::new();
     for _ in 0..20 {
         let engine = engine.clone();
@@ -365,29 +381,30 @@ async fn degrade_policies() {
     let req = blog().length(1000);
     let full = engine_with(provider.clone(), config(100.0)).await.quote(&req).unwrap().estimate;
     let tight = Usd::from_nanos(full.nanos() / 2);
-    let off = engine_with(provider.clone(), Config { monthly_budget: Some(tight), ..Config::default() }).await;
+    let off = engine_with(provider.clone(), {
+        let mut config = Config::default();
+        config.budget.global_limit = Some(tight);
+        config
+    })
+    .await;
     assert_eq!(
         off.generate(req.clone(), &RequestContext::anonymous()).await.unwrap_err().code(),
         ErrorCode::BudgetExceeded
     );
-    let shrink = engine_with(
-        provider.clone(),
-        Config {
-            monthly_budget: Some(tight),
-            degrade: DegradePolicy::ShrinkMaxTokens { min_tokens: 64 },
-            ..Config::default()
-        },
-    )
+    let shrink = engine_with(provider.clone(), {
+        let mut config = Config::default();
+        config.budget.global_limit = Some(tight);
+        config.budget.degrade = DegradePolicy::ShrinkMaxTokens { min_tokens: 64 };
+        config
+    })
     .await;
     shrink.generate(req.clone(), &RequestContext::anonymous()).await.unwrap();
-    let cheaper = engine_with(
-        provider,
-        Config {
-            monthly_budget: Some(tight),
-            degrade: DegradePolicy::CheaperModel("cheap-model".into()),
-            ..Config::default()
-        },
-    )
+    let cheaper = engine_with(provider, {
+        let mut config = Config::default();
+        config.budget.global_limit = Some(tight);
+        config.budget.degrade = DegradePolicy::CheaperModel("cheap-model".into());
+        config
+    })
     .await;
     let piece = cheaper.generate(req, &RequestContext::anonymous()).await.unwrap();
     assert_eq!(piece.model, "cheap-model");
@@ -616,7 +633,12 @@ async fn a_caller_that_leaves_before_the_request_is_sent_releases_the_hold_at_on
     let probe = engine_with(provider.clone(), config(1000.0)).await;
     let estimate = probe.quote(&blog()).unwrap().estimate;
     let limit = Usd::from_nanos(estimate.nanos() * 3 / 2);
-    let engine = engine_with(provider.clone(), Config { monthly_budget: Some(limit), ..config(1000.0) }).await;
+    let engine = engine_with(provider.clone(), {
+        let mut config = config(1000.0);
+        config.budget.global_limit = Some(limit);
+        config
+    })
+    .await;
     let first = {
         let engine = engine.clone();
         tokio::spawn(async move { engine.generate(blog(), &RequestContext::anonymous()).await })

@@ -9,8 +9,8 @@
 //! `storage_error` after the acquire plus the statement timeout, client side. Migrations run at connect under sqlx's advisory lock, so
 //! processes starting together apply them once.
 
+use super::PoolConfig;
 use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors, sql_backend_traits};
-use crate::config::Config;
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result, redact};
 use async_trait::async_trait;
@@ -25,9 +25,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 ///
 /// ```no_run
 /// # async fn demo() -> splants::Result<()> {
-/// use splants::config::Config;
+/// use splants::storage::PoolConfig;
 /// use splants::storage::PostgresStorage;
-/// let store = PostgresStorage::connect("postgres://app@127.0.0.1:5432/splants", &Config::default()).await?;
+/// let store = PostgresStorage::connect("postgres://app@127.0.0.1:5432/splants", &PoolConfig::default()).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -68,26 +68,26 @@ impl PostgresStorage {
     /// Connects to a `postgres://` or `postgresql://` URL, applies the embedded migrations and
     /// opens the pool. An unreachable server fails within `db_acquire_timeout` with a
     /// `storage_error` naming host, port and database (never the password).
-    pub async fn connect(url: &str, config: &Config) -> Result<Self> {
+    pub async fn connect(url: &str, limits: &PoolConfig) -> Result<Self> {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| Error::config("DATABASE_URL", redact(&format!("`{url}` is not a PostgreSQL URL: {e}"))))?;
-        Self::connect_with(opts, config).await
+        Self::connect_with(opts, limits).await
     }
 
-    async fn connect_with(opts: PgConnectOptions, config: &Config) -> Result<Self> {
-        let timeout = config.db_statement_timeout.as_millis();
+    async fn connect_with(opts: PgConnectOptions, limits: &PoolConfig) -> Result<Self> {
+        let timeout = limits.statement_timeout.as_millis();
         let opts = opts.options([("statement_timeout", format!("{timeout}ms"))]).disable_statement_logging();
         let target = format!("{}:{}/{}", opts.get_host(), opts.get_port(), opts.get_database().unwrap_or("postgres"));
         let fail = |doing: &str, e: &sqlx::Error| db_error(&format!("{doing} PostgreSQL at {target}"), e);
         // One direct connection first: a refused or unknown server fails fast with its own
         // error (the pool would retry until its timeout and report only that).
-        let mut conn = match tokio::time::timeout(config.db_acquire_timeout, PgConnection::connect_with(&opts)).await {
+        let mut conn = match tokio::time::timeout(limits.acquire_timeout, PgConnection::connect_with(&opts)).await {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => return Err(fail("cannot connect to", &e)),
             Err(_) => {
                 return Err(Error::storage(format!(
                     "cannot connect to PostgreSQL at {target}: no answer within {} s (SPLANTS_DB_ACQUIRE_TIMEOUT_SECS)",
-                    config.db_acquire_timeout.as_secs_f64()
+                    limits.acquire_timeout.as_secs_f64()
                 )));
             }
         };
@@ -95,15 +95,15 @@ impl PostgresStorage {
         let _ = conn.close().await;
         migrated.map_err(|e| Error::storage(format!("migrating PostgreSQL at {target}: {e}")))?;
         let pool = PgPoolOptions::new()
-            .min_connections(config.db_min_connections.min(config.db_max_connections))
-            .max_connections(config.db_max_connections.max(1))
-            .acquire_timeout(config.db_acquire_timeout)
-            .idle_timeout(idle(config.db_idle_timeout))
+            .min_connections(limits.min_connections.min(limits.max_connections))
+            .max_connections(limits.max_connections.max(1))
+            .acquire_timeout(limits.acquire_timeout)
+            .idle_timeout(idle(limits.idle_timeout))
             .test_before_acquire(false)
             .connect_with(opts)
             .await
             .map_err(|e| fail("cannot open a pool to", &e))?;
-        let store = SqlStore::new(pool.clone(), pool).with_deadline(call_deadline(config));
+        let store = SqlStore::new(pool.clone(), pool).with_deadline(call_deadline(limits));
         Ok(PostgresStorage { store, target })
     }
 
@@ -126,8 +126,8 @@ impl PostgresStorage {
 /// The longest a storage call waits, client side: a connection (`db_acquire_timeout`) plus
 /// one statement (`db_statement_timeout`); `None` when statements have no limit (0). The
 /// server ends a slow statement itself; this ends a call whose network went silent.
-fn call_deadline(config: &Config) -> Option<std::time::Duration> {
-    (!config.db_statement_timeout.is_zero()).then(|| config.db_acquire_timeout + config.db_statement_timeout)
+fn call_deadline(limits: &PoolConfig) -> Option<std::time::Duration> {
+    (!limits.statement_timeout.is_zero()).then(|| limits.acquire_timeout + limits.statement_timeout)
 }
 
 /// Applies the migrations under sqlx's advisory lock (boxed: the future must be `Send` for any

@@ -6,8 +6,8 @@
 //! the same file — queue for the lock instead of failing with `SQLITE_BUSY`. Reads use their
 //! own pool and see every committed write.
 
+use super::PoolConfig;
 use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors, sql_backend_traits};
-use crate::config::Config;
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result, redact};
 use async_trait::async_trait;
@@ -26,9 +26,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 ///
 /// ```no_run
 /// # async fn demo() -> splants::Result<()> {
-/// use splants::config::Config;
+/// use splants::storage::PoolConfig;
 /// use splants::storage::SqliteStorage;
-/// let store = SqliteStorage::connect("sqlite://splants.db", &Config::default()).await?;
+/// let store = SqliteStorage::connect("sqlite://splants.db", &PoolConfig::default()).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -83,7 +83,7 @@ struct OpenError {
 impl SqliteStorage {
     /// Opens (creating if missing) the database at a `sqlite://path` URL and applies the
     /// embedded migrations. Processes starting at once on one file apply them exactly once.
-    pub async fn connect(url: &str, config: &Config) -> Result<Self> {
+    pub async fn connect(url: &str, limits: &PoolConfig) -> Result<Self> {
         let base = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::config("DATABASE_URL", format!("`{}` is not a SQLite URL: {e}", redact(url))))?;
         let path = base.get_filename().to_path_buf();
@@ -97,11 +97,11 @@ impl SqliteStorage {
             .create_if_missing(true)
             .foreign_keys(true)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(config.db_acquire_timeout);
-        let deadline = Instant::now() + config.db_acquire_timeout;
+            .busy_timeout(limits.acquire_timeout);
+        let deadline = Instant::now() + limits.acquire_timeout;
         let mut wait = Duration::from_millis(10);
         let write = loop {
-            match Self::open_writer(&opts, config).await {
+            match Self::open_writer(&opts, limits).await {
                 Ok(pool) => break pool,
                 // Switching a new file to WAL takes a lock no busy timeout waits for.
                 Err(e) if is_busy(&e.error) && Instant::now() + wait < deadline => {
@@ -114,10 +114,10 @@ impl SqliteStorage {
             }
         };
         let read = SqlitePoolOptions::new()
-            .max_connections(config.db_max_connections.max(1))
+            .max_connections(limits.max_connections.max(1))
             .min_connections(0)
-            .acquire_timeout(config.db_acquire_timeout)
-            .idle_timeout(idle(config.db_idle_timeout))
+            .acquire_timeout(limits.acquire_timeout)
+            .idle_timeout(idle(limits.idle_timeout))
             .test_before_acquire(false)
             .connect_with(opts)
             .await
@@ -125,13 +125,16 @@ impl SqliteStorage {
         Ok(SqliteStorage { store: SqlStore::new(read, write), path })
     }
 
-    async fn open_writer(opts: &SqliteConnectOptions, config: &Config) -> std::result::Result<Pool<Sqlite>, OpenError> {
+    async fn open_writer(
+        opts: &SqliteConnectOptions,
+        limits: &PoolConfig,
+    ) -> std::result::Result<Pool<Sqlite>, OpenError> {
         let opening = |error| OpenError { error, doing: "opening" };
         let migrating = |error| OpenError { error, doing: "migrating" };
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .acquire_timeout(config.db_acquire_timeout)
+            .acquire_timeout(limits.acquire_timeout)
             .idle_timeout(None)
             .max_lifetime(None)
             .test_before_acquire(false)

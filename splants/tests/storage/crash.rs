@@ -6,9 +6,10 @@
 
 use crate::support::{Kind, TestDb, count_rows_where, sql_backends, test_config};
 use chrono::Utc;
+use splants::Secret;
 use splants::Usd;
 use splants::budget::Scope;
-use splants::config::{Config, ProviderKind, Secret};
+use splants::config::{Config, ProviderKind};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -26,19 +27,20 @@ const CONCURRENCY: usize = 8;
 const PRICES: &str = r#"{"crash-model": {"input": 1.0, "output": 2.0}}"#;
 
 fn config(db: &str, upstream: &str, budget: Usd) -> Config {
-    Config {
-        provider: ProviderKind::OpenAi,
-        openai_api_key: Some(Secret::new("sk-crash-test")),
-        openai_base_url: Some(upstream.to_owned()),
-        model: Some("crash-model".into()),
-        prices_json: Some(PRICES.into()),
-        max_attempts: 1,
-        max_output_tokens: 200,
-        monthly_budget: Some(budget),
-        budget_wait: Duration::from_millis(200),
-        database_url: db.to_owned(),
-        db_max_connections: 8,
-        ..test_config()
+    {
+        let mut config = test_config();
+        config.provider.kind = ProviderKind::OpenAi;
+        config.provider.openai_api_key = Some(Secret::new("sk-crash-test"));
+        config.provider.openai_base_url = Some(upstream.to_owned());
+        config.provider.model = Some("crash-model".into());
+        config.provider.prices = Some(PRICES.into());
+        config.provider.max_attempts = 1;
+        config.provider.max_output_tokens = 200;
+        config.budget.global_limit = Some(budget);
+        config.budget.admission_wait = Duration::from_millis(200);
+        config.storage.url = db.to_owned();
+        config.storage.pool.max_connections = 8;
+        config
     }
 }
 

@@ -77,7 +77,7 @@ async fn processes_starting_together_migrate_once(kind: Kind) {
     let opens: Vec<_> = (0..4)
         .map(|_| {
             let url = db.url.clone();
-            tokio::spawn(async move { splants::storage::open(&url, &test_config()).await.map(|_| ()) })
+            tokio::spawn(async move { splants::storage::open(&crate::support::storage_at(&url)).await.map(|_| ()) })
         })
         .collect();
     for o in opens {
@@ -117,9 +117,13 @@ async fn batch_store_is_all_or_nothing_and_a_closed_pool_is_a_storage_error(kind
     }
     match kind {
         #[cfg(feature = "sqlite")]
-        Kind::Sqlite => check!(splants::storage::SqliteStorage::connect(&db.url, &test_config()).await.unwrap()),
+        Kind::Sqlite => {
+            check!(splants::storage::SqliteStorage::connect(&db.url, &crate::support::test_pool()).await.unwrap())
+        }
         #[cfg(feature = "postgres")]
-        Kind::Postgres => check!(splants::storage::PostgresStorage::connect(&db.url, &test_config()).await.unwrap()),
+        Kind::Postgres => {
+            check!(splants::storage::PostgresStorage::connect(&db.url, &crate::support::test_pool()).await.unwrap())
+        }
         Kind::Memory => unreachable!("SQL backends only"),
     }
 }
@@ -128,14 +132,24 @@ async fn batch_store_is_all_or_nothing_and_a_closed_pool_is_a_storage_error(kind
 #[tokio::test]
 async fn an_unreachable_postgres_is_a_storage_error_without_the_password() {
     let url = "postgres://postgres:s3cret-pw@127.0.0.1:1/test";
-    let config = splants::config::Config { db_acquire_timeout: std::time::Duration::from_secs(2), ..test_config() };
-    let Err(err) = splants::storage::open(url, &config).await else { panic!("connected to a closed port") };
+    let config = {
+        let mut config = test_config();
+        config.storage.pool.acquire_timeout = std::time::Duration::from_secs(2);
+        config
+    };
+    let mut at = crate::support::storage_at(url);
+    at.pool.acquire_timeout = std::time::Duration::from_secs(2);
+    let Err(err) = splants::storage::open(&at).await else { panic!("connected to a closed port") };
     assert_eq!(err.code(), ErrorCode::StorageError);
     let text = format!("{err} {err:?}");
     assert!(text.contains("127.0.0.1:1/test") && !text.contains("s3cret-pw"), "{text}");
     // The engine builder reports the same when DATABASE_URL points there.
     let err = ContentEngine::builder()
-        .config(splants::config::Config { database_url: url.into(), ..config })
+        .config({
+            let mut config = config;
+            config.storage.url = url.into();
+            config
+        })
         .build()
         .await
         .unwrap_err();
@@ -148,10 +162,12 @@ async fn an_unreachable_postgres_is_a_storage_error_without_the_password() {
 async fn an_unopenable_sqlite_file_is_a_storage_error() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("no-such-dir").join("x.db").display());
-    let Err(err) = splants::storage::open(&url, &test_config()).await else { panic!("opened a file in a missing dir") };
+    let Err(err) = splants::storage::open(&crate::support::storage_at(&url)).await else {
+        panic!("opened a file in a missing dir")
+    };
     assert_eq!(err.code(), ErrorCode::StorageError);
     assert!(err.to_string().contains("x.db"), "{err}");
-    let Err(err) = splants::storage::open("sqlite::memory:", &test_config()).await else { panic!() };
+    let Err(err) = splants::storage::open(&crate::support::storage_at("sqlite::memory:")).await else { panic!() };
     assert_eq!(err.code(), ErrorCode::ConfigError);
 }
 
@@ -161,7 +177,7 @@ async fn a_postgres_store_never_shows_its_password() {
     let schema = crate::support::pg::Schema::create().await;
     // Trust auth ignores the password, so the URL may carry one.
     let url = schema.url().replacen("postgres@", "postgres:s3cret-pw@", 1);
-    let store = splants::storage::PostgresStorage::connect(&url, &test_config()).await.unwrap();
+    let store = splants::storage::PostgresStorage::connect(&url, &crate::support::test_pool()).await.unwrap();
     let server = crate::support::pg::server_url();
     assert_eq!(store.target(), server.rsplit('@').next().unwrap(), "host:port/database only");
     let shown = format!("{store:?}");

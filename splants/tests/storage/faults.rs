@@ -3,7 +3,7 @@
 
 use crate::support::pg;
 use splants::Error;
-use splants::config::Config;
+use splants::storage::PoolConfig;
 use splants::storage::{PostgresStorage, Storage};
 use splants_testkit::{FaultProxy, Mode};
 use std::time::{Duration, Instant};
@@ -15,14 +15,14 @@ const TIMEOUT_SETTING: &str = "SPLANTS_DB_ACQUIRE_TIMEOUT_SECS";
 /// Longer than any configured limit: reaching it means the call hung.
 const HANG: Duration = Duration::from_secs(20);
 
-fn config() -> Config {
-    Config {
+fn config() -> PoolConfig {
+    PoolConfig {
         // One connection kept open: the blackhole then catches a query on a live connection.
-        db_min_connections: 1,
-        db_max_connections: 2,
-        db_acquire_timeout: ACQUIRE,
-        db_statement_timeout: STATEMENT,
-        ..Config::default()
+        min_connections: 1,
+        max_connections: 2,
+        acquire_timeout: ACQUIRE,
+        statement_timeout: STATEMENT,
+        ..PoolConfig::default()
     }
 }
 

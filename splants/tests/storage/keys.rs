@@ -2,9 +2,9 @@
 //! identity, not the secret; a changed `API_KEY` retires the previous bootstrap key.
 
 use crate::support::{Kind, TestDb, brief, clock, conformance, estimate, prices, sql_backends, test_config, usd};
+use splants::Secret;
 use splants::analytics::{EventKind, NewEvent};
 use splants::auth::NewKey;
-use splants::config::{Config, Secret};
 use splants::storage::ContentQuery;
 use splants::{ContentEngine, Error, RequestContext, Usd};
 use std::sync::Arc;
@@ -14,11 +14,12 @@ sql_backends!(changing_api_key_retires_the_previous_bootstrap_key, keys_stored_b
 
 async fn engine_on(url: &str, api_key: Option<&str>) -> ContentEngine {
     ContentEngine::builder()
-        .config(Config {
-            database_url: url.into(),
-            monthly_budget: Some(usd(100.0)),
-            api_key: api_key.map(Secret::new),
-            ..test_config()
+        .config({
+            let mut config = test_config();
+            config.storage.url = url.into();
+            config.budget.global_limit = Some(usd(100.0));
+            config.auth.api_key = api_key.map(Secret::new);
+            config
         })
         .provider(Arc::new(crate::support::PricedProvider))
         .prices(prices())

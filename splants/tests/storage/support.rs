@@ -67,12 +67,24 @@ pub(crate) use sql_backends;
 
 /// Small pools and short waits: many tests share one server.
 pub fn test_config() -> Config {
-    Config {
-        db_min_connections: 0,
-        db_max_connections: 4,
-        db_acquire_timeout: Duration::from_secs(10),
-        ..Config::default()
+    let mut config = Config::default();
+    config.storage.pool = test_pool();
+    config
+}
+
+/// The pool of [`test_config`].
+pub fn test_pool() -> splants::storage::PoolConfig {
+    splants::storage::PoolConfig {
+        min_connections: 0,
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(10),
+        ..Default::default()
     }
+}
+
+/// The database at `url` with the pool of [`test_config`].
+pub fn storage_at(url: &str) -> splants::storage::StorageConfig {
+    splants::storage::StorageConfig { url: url.to_owned(), pool: test_pool() }
 }
 
 /// A database that lives as long as the test: a temp SQLite file or a fresh Postgres schema.
@@ -113,7 +125,7 @@ impl TestDb {
 
     /// Opens the store and ledger (one object for the SQL backends).
     pub async fn open(&self) -> (Arc<dyn Storage>, Arc<dyn BudgetLedger>) {
-        splants::storage::open(&self.url, &test_config()).await.unwrap()
+        splants::storage::open(&storage_at(&self.url)).await.unwrap()
     }
 }
 
@@ -288,11 +300,12 @@ pub fn clock() -> splants::clock::FakeClock {
 /// An engine on `url` (its own pools) with the priced test provider and a monthly `budget`.
 pub async fn engine(url: &str, budget: Usd) -> splants::ContentEngine {
     splants::ContentEngine::builder()
-        .config(Config {
-            database_url: url.into(),
-            monthly_budget: Some(budget),
-            db_max_connections: 8,
-            ..test_config()
+        .config({
+            let mut config = test_config();
+            config.storage.url = url.into();
+            config.budget.global_limit = Some(budget);
+            config.storage.pool.max_connections = 8;
+            config
         })
         .provider(Arc::new(PricedProvider))
         .prices(prices())

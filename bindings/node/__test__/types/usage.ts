@@ -15,7 +15,7 @@ import type {
 } from '../../index.js'
 
 export async function usage(): Promise<void> {
-  const engine = new ContentEngine({ provider: 'offline', databaseUrl: 'memory://', monthlyBudget: 25, tiers: { free: 5 } })
+  const engine = new ContentEngine({ provider: 'offline', databaseUrl: 'memory://', monthlyBudget: 25, rateLimits: { free: 5 } })
   const ready: ContentEngine = await ContentEngine.create({ monthlyBudget: null })
   const fromEnv: ContentEngine = await ContentEngine.fromEnv()
   void ready

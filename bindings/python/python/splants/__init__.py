@@ -21,7 +21,12 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
-from typing import Any, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
+
+from ._options import EngineOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 from . import _splants
 from ._splants import (
@@ -66,6 +71,7 @@ RequestLike = Union[ContentRequest, Mapping[str, Any]]
 
 __all__ = [
     "AIProviderError",
+    "EngineOptions",
     "AIProviderTimeoutError",
     "AuthenticationError",
     "BatchError",
@@ -122,68 +128,12 @@ class ContentEngine:
 
     __slots__ = ("_engine",)
 
-    def __init__(
-        self,
-        *,
-        provider: str | None = None,
-        openai_api_key: str | None = None,
-        openai_base_url: str | None = None,
-        anthropic_api_key: str | None = None,
-        anthropic_base_url: str | None = None,
-        model: str | None = None,
-        fallback_model: str | None = None,
-        prices: Mapping[str, Any] | str | None = None,
-        provider_timeout: float | None = None,
-        max_attempts: int | None = None,
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        database_url: str = "memory://",
-        monthly_budget: float | None = 100.0,
-        budget_period: str | None = None,
-        budget_reset_day: int | None = None,
-        budget_alerts: Sequence[int] | None = None,
-        degrade: str | None = None,
-        rate_limits: Mapping[str, int] | None = None,
-        rate_per_minute: int | None = None,
-        default_tier: str | None = None,
-        cache: bool = False,
-        cache_ttl: float | None = None,
-        cache_capacity: int | None = None,
-        templates_dir: str | os.PathLike[str] | None = None,
-        api_key: str | None = None,
-        batch_max: int | None = None,
-        batch_concurrency: int | None = None,
-    ) -> None:
-        self._engine = _splants.ContentEngine(
-            provider=provider,
-            openai_api_key=openai_api_key,
-            openai_base_url=openai_base_url,
-            anthropic_api_key=anthropic_api_key,
-            anthropic_base_url=anthropic_base_url,
-            model=model,
-            fallback_model=fallback_model,
-            prices=prices,
-            provider_timeout=provider_timeout,
-            max_attempts=max_attempts,
-            max_output_tokens=max_output_tokens,
-            temperature=temperature,
-            database_url=database_url,
-            monthly_budget=monthly_budget,
-            budget_period=budget_period,
-            budget_reset_day=budget_reset_day,
-            budget_alerts=None if budget_alerts is None else list(budget_alerts),
-            degrade=degrade,
-            rate_limits=None if rate_limits is None else dict(rate_limits),
-            rate_per_minute=rate_per_minute,
-            default_tier=default_tier,
-            cache=cache,
-            cache_ttl=cache_ttl,
-            cache_capacity=cache_capacity,
-            templates_dir=templates_dir,
-            api_key=api_key,
-            batch_max=batch_max,
-            batch_concurrency=batch_concurrency,
-        )
+    def __init__(self, **options: Unpack[EngineOptions]) -> None:
+        """Builds an engine from the engine options (see :class:`EngineOptions`: the core's
+        table, the same names as the ``SPLANTS_*``/original environment variables describe).
+        The core checks every value; a bad one raises :class:`ConfigError` naming the keyword.
+        ``database_url`` defaults to ``memory://`` here."""
+        self._engine = _splants.ContentEngine(**options)
 
     @classmethod
     def _wrap(cls, engine: _splants.ContentEngine) -> ContentEngine:
@@ -199,7 +149,7 @@ class ContentEngine:
         return cls._wrap(_splants.ContentEngine.from_env())
 
     @classmethod
-    async def create(cls, **options: Any) -> ContentEngine:
+    async def create(cls, **options: Unpack[EngineOptions]) -> ContentEngine:
         """Builds an engine off the event loop; takes the constructor's keyword arguments."""
         return await asyncio.to_thread(cls, **options)
 

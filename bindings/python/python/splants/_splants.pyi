@@ -3,6 +3,10 @@ import datetime
 import os
 from typing import Any, Awaitable, Mapping, Sequence, Union, final
 
+from typing_extensions import Unpack
+
+from splants._options import EngineOptions
+
 __all__ = [
     "AIProviderError",
     "AIProviderTimeoutError",
@@ -499,38 +503,7 @@ class Template:
 
 @final
 class ContentEngine:
-    def __new__(
-        cls,
-        *,
-        provider: str | None = None,
-        openai_api_key: str | None = None,
-        openai_base_url: str | None = None,
-        anthropic_api_key: str | None = None,
-        anthropic_base_url: str | None = None,
-        model: str | None = None,
-        fallback_model: str | None = None,
-        prices: Mapping[str, Any] | str | None = None,
-        provider_timeout: float | None = None,
-        max_attempts: int | None = None,
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        database_url: str = "memory://",
-        monthly_budget: float | None = 100.0,
-        budget_period: str | None = None,
-        budget_reset_day: int | None = None,
-        budget_alerts: list[int] | None = None,
-        degrade: str | None = None,
-        rate_limits: dict[str, int] | None = None,
-        rate_per_minute: int | None = None,
-        default_tier: str | None = None,
-        cache: bool = False,
-        cache_ttl: float | None = None,
-        cache_capacity: int | None = None,
-        templates_dir: str | os.PathLike[str] | None = None,
-        api_key: str | None = None,
-        batch_max: int | None = None,
-        batch_concurrency: int | None = None,
-    ) -> ContentEngine: ...
+    def __new__(cls, **options: Unpack[EngineOptions]) -> ContentEngine: ...
     @staticmethod
     def from_env() -> ContentEngine: ...
     @property

@@ -74,7 +74,7 @@ pub(crate) async fn batch(
     let items = match body {
         BatchBody::List(items) | BatchBody::Wrapped { requests: items } => items,
     };
-    let max = s.engine.config().batch_max;
+    let max = s.engine.config().batch.max;
     if items.is_empty() || items.len() > max {
         return Err(Error::validation("requests", format!("{} requests; send 1..={max} per batch", items.len())).into());
     }

@@ -44,14 +44,18 @@ pub(crate) struct PublicFeatures {
 #[utoipa::path(get, path = "/v1/config/public", tag = "Config", responses((status = 200, description = "Public configuration", body = PublicConfig)))]
 pub(crate) async fn public_config(State(s): State<AppState>) -> Json<PublicConfig> {
     let c = s.engine.config();
+    #[cfg(feature = "webhooks")]
+    let webhooks_enabled = c.webhooks.content_generated_url.is_some();
+    #[cfg(not(feature = "webhooks"))]
+    let webhooks_enabled = false;
     Json(PublicConfig {
         api_key_configured: c.api_key_configured(),
         features: PublicFeatures {
-            redis_enabled: c.cache_enabled,
-            anthropic_enabled: c.anthropic_api_key.is_some(),
-            webhooks_enabled: c.webhook_content_generated_url.is_some(),
-            openai_enabled: c.openai_api_key.is_some() || c.openai_base_url.is_some(),
-            redis_configured: c.redis_url.is_some(),
+            redis_enabled: c.cache.enabled,
+            anthropic_enabled: c.provider.anthropic_api_key.is_some(),
+            webhooks_enabled,
+            openai_enabled: c.provider.openai_api_key.is_some() || c.provider.openai_base_url.is_some(),
+            redis_configured: c.redis.url.is_some(),
         },
         provider: s.engine.provider().name().to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
