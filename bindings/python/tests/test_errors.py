@@ -138,7 +138,7 @@ async def test_provider_timeout_is_a_provider_error(stalled: FakeProvider) -> No
 
 async def test_config_and_authentication_errors() -> None:
     with pytest.raises(splants.ConfigError) as unknown:
-        splants.ContentEngine(provider="gemini")
+        splants.ContentEngine(provider="gemini")  # type: ignore[arg-type]
     assert unknown.value.details["field"] == "provider" and "gemini" in unknown.value.details["reason"]
     with pytest.raises(splants.ConfigError) as no_url:
         splants.ContentEngine(provider="compatible", model="m")

@@ -151,7 +151,7 @@ class ContentEngine:
     @classmethod
     async def create(cls, **options: Unpack[EngineOptions]) -> ContentEngine:
         """Builds an engine off the event loop; takes the constructor's keyword arguments."""
-        return await asyncio.to_thread(cls, **options)
+        return await asyncio.to_thread(lambda: cls(**options))
 
     @property
     def provider_name(self) -> str:

@@ -42,6 +42,7 @@ __all__ = [
     "Usage",
     "ValidationError",
     "__version__",
+    "_engine_options",
     "_error_for_code",
     "in_flight",
     "settle",
@@ -54,6 +55,7 @@ _Request = Union[ContentRequest, Mapping[str, Any]]
 def settle(timeout: float = 5.0) -> bool: ...
 def in_flight() -> int: ...
 def _error_for_code(code: str, message: str) -> SplantsError: ...
+def _engine_options() -> list[tuple[str, str, str]]: ...
 
 class SplantsError(Exception):
     message: str
