@@ -66,48 +66,101 @@ export interface SplantsError extends Error {
   retryable: boolean
 }
 
-/** Options of `new ContentEngine(options)`; everything is optional. */
+// <generated from splants::config::engine_options(): do not edit>
+/** Options of `new ContentEngine(options)` and `ContentEngine.create(options)`: the core's engine options, checked by the core (a bad value throws a `config_error` naming the option). */
 export interface EngineOptions {
-  /** Which provider writes (default `auto`: OpenAI key, else Anthropic key, else `openaiBaseUrl`, else offline). */
+  /** which provider writes: auto (default), openai, anthropic, compatible (also ollama, vllm, llamacpp) or offline */
   provider?: 'auto' | 'openai' | 'anthropic' | 'compatible' | 'offline' | 'ollama' | 'vllm' | 'llamacpp'
+  /** OpenAI API key */
   openaiApiKey?: string
-  /** An OpenAI-compatible server or gateway, e.g. `http://localhost:11434/v1`. */
+  /** an OpenAI-compatible server or gateway, e.g. http://localhost:11434/v1 */
   openaiBaseUrl?: string
+  /** Anthropic API key */
   anthropicApiKey?: string
+  /** Anthropic base URL */
   anthropicBaseUrl?: string
-  /** The primary provider's model (required for `compatible`). */
+  /** the primary provider's model (required for compatible servers) */
   model?: string
-  /** The fallback provider's model. */
+  /** the fallback provider's model */
   fallbackModel?: string
-  /** Price overrides in dollars per million tokens, by model id (`SPLANTS_PRICES`). */
-  prices?: Record<string, { input: number; output: number; cachedInput?: number; cacheWrite?: number; cacheWriteLong?: number }>
-  /** `memory://` (nothing stored on disk), `sqlite://file.db`, `postgres://...`. */
-  databaseUrl?: string
-  /** Dollars per budget period (default 100); `null` for no global limit. */
-  monthlyBudget?: number | null
-  /** Budget period (default `month`). */
-  budgetPeriod?: 'day' | 'week' | 'month'
-  /** Requests per hour by tier name (defaults: free 10, standard 60, premium 300). */
-  tiers?: Record<string, number>
-  /** The tier of keys that name none (default `standard`). */
-  defaultTier?: string
-  /** Requests per minute for every key (default 60; 0 turns it off). */
-  ratePerMinute?: number
-  /** Cache identical briefs (default false). */
-  cache?: boolean
-  /** Cache lifetime in seconds (default 3600). */
-  cacheTtl?: number
-  /** Most pieces the cache keeps (default 10000). */
-  cacheCapacity?: number
-  /** A folder of extra templates (TOML/YAML). */
-  templatesDir?: string
-  /** A bootstrap admin API key (the original `API_KEY`), accepted by `verifyApiKey`. */
-  apiKey?: string
-  /** Seconds per provider attempt (default 60). */
+  /** price overrides in dollars per million tokens, by model id */
+  prices?: Record<string, { input: number; output: number; cachedInput?: number; cacheWrite?: number; cacheWriteLong?: number }> | string
+  /** seconds per provider attempt (default 60) */
   providerTimeout?: number
-  /** Attempts per provider, the first included (1..=10, default 3). */
+  /** attempts per provider, 1..=10 (default 3) */
   maxAttempts?: number
+  /** cap on max_tokens, 64..=1000000 (default 8192) */
+  maxOutputTokens?: number
+  /** extra output tokens for reasoning models (default 0) */
+  reasoningTokens?: number
+  /** sampling temperature, 0..=2 (provider default when unset) */
+  temperature?: number
+  /** dollars per budget period (default 100); null for no global limit */
+  monthlyBudget?: number | null
+  /** day, week or month (default month) */
+  budgetPeriod?: 'day' | 'week' | 'month'
+  /** day of month 1..=28, or ISO weekday 1..=7 for weeks (default 1) */
+  budgetResetDay?: number
+  /** offset of the period's midnight, e.g. +02:00 (default +00:00) */
+  budgetUtcOffset?: string | number
+  /** alert thresholds in percent (default 50,80,95,100) */
+  budgetAlerts?: number[]
+  /** seconds a call held up only by calls in flight waits for room, 0..=600 (default 15) */
+  budgetWait?: number
+  /** off (default), shrink, shrink:<min tokens> or model:<model id> */
+  degrade?: string
+  /** complete (default) or abort: a generation whose caller left after the request was sent */
+  onCallerLeft?: 'complete' | 'abort'
+  /** seconds shutdown waits for generations finishing in the background, 0..=3600 (default 30) */
+  shutdownGrace?: number
+  /** requests per hour by tier, added to free 10, standard 60, premium 300 */
+  rateLimits?: Record<string, number>
+  /** requests per minute for every key, 0 turns it off (default 60) */
+  ratePerMinute?: number
+  /** tier of keys that name none (default standard) */
+  defaultTier?: string
+  /** answer identical briefs from the cache (default false) */
+  cache?: boolean
+  /** seconds a cached piece lives (default 3600) */
+  cacheTtl?: number
+  /** pieces the cache holds (default 10000) */
+  cacheCapacity?: number
+  /** redis:// or rediss:// URL shared by instances for rate limits and the cache */
+  redisUrl?: string
+  /** sqlite://path (default sqlite://splants.db), postgres://…, postgresql://… or memory:// */
+  databaseUrl?: string
+  /** connections a Postgres pool keeps open (default 5) */
+  dbMinConnections?: number
+  /** most connections per pool, 1..=1000 (default 20) */
+  dbMaxConnections?: number
+  /** seconds to wait for a connection, 1..=3600 (default 30) */
+  dbAcquireTimeout?: number
+  /** Postgres statement_timeout in seconds, 0 for none (default 60) */
+  dbStatementTimeout?: number
+  /** seconds before an idle connection is closed, 0 for never (default 300) */
+  dbIdleTimeout?: number
+  /** the bootstrap admin key */
+  apiKey?: string
+  /** requests per batch, 1..=1000 (default 10) */
+  batchMax?: number
+  /** items of a batch generated at once, 1..=256 (default 4) */
+  batchConcurrency?: number
+  /** a directory of extra templates (TOML/YAML) */
+  templatesDir?: string
+  /** what ROI compares against: type=price[:hours],… */
+  freelanceRates?: string
+  /** receives content.generated */
+  webhookContentGeneratedUrl?: string
+  /** receives content.published */
+  webhookContentPublishedUrl?: string
+  /** receives daily.report */
+  webhookDailyReportUrl?: string
+  /** HMAC key of webhook signatures */
+  webhookSecret?: string
+  /** allow webhook URLs on loopback or private networks (default false) */
+  webhookAllowPrivate?: boolean
 }
+// </generated>
 
 /** Who is calling; every field is optional (camelCase or snake_case). */
 export interface RequestContext {
