@@ -58,20 +58,18 @@ fn camel_case(name: &str) -> String {
 /// [`Config::from_options`] reads and checks; errors name the option as JavaScript callers
 /// write it (`maxAttempts`, `rateLimits.gold`).
 pub fn config_from_options(options: Option<Value>) -> Result<Config> {
-    let mut value = object_or_empty(options, &["prices", "rate_limits"])?;
-    if let Value::Object(map) = &mut value {
-        if let Some(Value::Object(prices)) = map.remove("prices") {
-            // Model ids stay as written; each price card's own keys may be camelCase.
-            let mut cards = serde_json::Map::with_capacity(prices.len());
-            for (model, card) in prices {
-                cards.insert(model, snake_case_keys(card, &[])?);
-            }
-            map.insert("prices".to_owned(), Value::Object(cards));
-        }
-    }
-    let Value::Object(map) = value else {
+    let value = object_or_empty(options, &["prices", "rate_limits"])?;
+    let Value::Object(mut map) = value else {
         return Err(Error::config("options", "must be an object of engine options"));
     };
+    if let Some(Value::Object(prices)) = map.remove("prices") {
+        // Model ids stay as written; each price card's own keys may be camelCase.
+        let mut cards = serde_json::Map::with_capacity(prices.len());
+        for (model, card) in prices {
+            cards.insert(model, snake_case_keys(card, &[])?);
+        }
+        map.insert("prices".to_owned(), Value::Object(cards));
+    }
     Config::from_options(map).map_err(option_names)
 }
 

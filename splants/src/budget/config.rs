@@ -100,10 +100,8 @@ impl Default for BudgetConfig {
 impl BudgetConfig {
     /// Checks every setting; the error names it (`budget.global_limit`).
     pub fn validate(&self) -> Result<()> {
-        if let Some(limit) = self.global_limit {
-            if limit.is_negative() {
-                return Err(Error::config("budget.global_limit", format!("{limit} must be a dollar amount >= 0")));
-            }
+        if let Some(limit) = self.global_limit.filter(|l| l.is_negative()) {
+            return Err(Error::config("budget.global_limit", format!("{limit} must be a dollar amount >= 0")));
         }
         let p = self.period;
         BudgetPeriod::new(p.kind(), p.reset_day(), p.utc_offset_minutes())?;

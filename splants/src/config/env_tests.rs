@@ -62,6 +62,7 @@ fn original_env_names_work() {
 
 #[test]
 fn bad_values_name_the_variable() {
+    #[cfg_attr(not(any(feature = "server", feature = "webhooks")), allow(unused_mut))]
     let mut cases = vec![
         ("MONTHLY_AI_BUDGET", "lots"),
         ("MONTHLY_AI_BUDGET", "-5"),
