@@ -18,8 +18,9 @@
 use axum::Json;
 use axum::routing::post;
 use serde_json::{Value, json};
+use splants::Secret;
 use splants::budget::Scope;
-use splants::config::{Config, ProviderKind, Secret};
+use splants::config::{Config, ProviderKind};
 use splants::error::ExceededBy;
 use splants::{ContentEngine, ContentRequest, ContentType, Error, RequestContext, Usd};
 use std::sync::Arc;

@@ -3,7 +3,8 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
-use splants::config::{Config, ProviderKind, Secret};
+use splants::Secret;
+use splants::config::{Config, ProviderKind};
 use splants::{ContentEngine, ContentRequest, ContentType, Error, ErrorCode, Platform, RequestContext, Tone, Usd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -284,7 +285,7 @@ async fn cancelling_200_calls_in_flight_leaves_nothing_reserved() {
     Mock::given(method("POST")).respond_with(Slow(Arc::clone(&arrived))).mount(&server).await;
     // The engine that aborts a call whose caller left (`SPLANTS_ON_CALLER_LEFT=abort`).
     let abort = splants::config::Config {
-        on_caller_left: splants::config::CallerLeftPolicy::Abort,
+        on_caller_left: splants::auth::CallerLeftPolicy::Abort,
         ..openai_config(&server, 100.0)
     };
     let engine = engine(abort).await;

@@ -1,7 +1,8 @@
 //! Webhooks: signed `content.generated` deliveries with retries, the daily report, the SSRF guard.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use splants::config::{Config, Secret};
+use splants::Secret;
+use splants::config::Config;
 use splants::webhook::{HostResolver, WebhookDispatcher, sign};
 use splants::{ContentEngine, ContentRequest, ContentType, RequestContext};
 use std::net::IpAddr;

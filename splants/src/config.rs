@@ -7,10 +7,12 @@
 //! `ANTHROPIC_BASE_URL`, `HOST` / `PORT`, and `SPLANTS_*` for everything new. The full list
 //! with defaults is in `docs/configuration.md`. Empty values count as unset.
 
+use crate::auth::CallerLeftPolicy;
 use crate::budget::{BudgetPeriod, DEFAULT_ALERT_THRESHOLDS};
 use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::ratelimit::RateLimitConfig;
+use crate::secret::Secret;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -23,34 +25,6 @@ pub use settings::Settings;
 
 /// The original app's placeholder API key; a server configured with it counts as unconfigured.
 pub const PLACEHOLDER_API_KEY: &str = "change-this-to-a-secure-password-123";
-
-/// A secret string (API key, password) whose `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself; handle with care.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
 
 /// Which provider writes the copy.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -123,32 +97,6 @@ impl FromStr for DegradePolicy {
                     Err(bad())
                 }
             }
-        }
-    }
-}
-
-/// What happens to a generation whose caller goes away after the provider request was sent.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub enum CallerLeftPolicy {
-    /// The call completes in the background: the piece is analysed and stored (marked
-    /// `caller_left`) and the hold settled at the real cost. A sent request is billed whether or
-    /// not anyone waits for the answer, so this keeps what was paid for.
-    #[default]
-    Complete,
-    /// The call is aborted: nothing is stored, and the hold is settled at its worst-case
-    /// estimate because the provider may still bill the request (the cost of this choice: up to
-    /// the estimate per abandoned call, for a piece nobody can see).
-    Abort,
-}
-
-impl FromStr for CallerLeftPolicy {
-    type Err = Error;
-    /// `complete` or `abort`.
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim() {
-            "complete" | "" => Ok(CallerLeftPolicy::Complete),
-            "abort" => Ok(CallerLeftPolicy::Abort),
-            other => Err(Error::config("SPLANTS_ON_CALLER_LEFT", format!("`{other}` is not one of: complete, abort"))),
         }
     }
 }

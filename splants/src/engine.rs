@@ -12,17 +12,15 @@
 mod background;
 mod batch;
 mod builder;
-mod context;
 mod pipeline;
 
 pub use background::ShutdownReport;
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
-pub use context::RequestContext;
 pub use pipeline::{Quote, QuoteTarget};
 
 use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiReport, StatsQuery};
-use crate::auth::KeyManager;
+use crate::auth::{KeyManager, RequestContext};
 use crate::budget::{BudgetGuard, BudgetStatus, Scope};
 use crate::cache::ContentCache;
 use crate::clock::{SharedClock, check_time, earliest_time};

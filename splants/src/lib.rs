@@ -21,6 +21,7 @@ pub mod provider;
 pub mod ratelimit;
 #[cfg(feature = "redis")]
 pub mod redis_conn;
+pub mod secret;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod storage;
@@ -28,8 +29,10 @@ pub mod template;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 
-pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
-pub use engine::{BatchResult, ContentEngine, ContentEngineBuilder, Quote, RequestContext};
+pub use auth::RequestContext;
+pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone, Usage};
+pub use engine::{BatchResult, ContentEngine, ContentEngineBuilder, Quote};
 pub use error::{Error, ErrorCode, Result};
 pub use money::Usd;
+pub use secret::Secret;
 pub use template::{Template, TemplateRegistry};

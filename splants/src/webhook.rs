@@ -21,10 +21,12 @@ pub mod guard;
 
 pub use guard::{AddressRefused, GuardedResolver, HostResolver, SystemResolver, is_private, special_purpose};
 
-use crate::config::{Config, Secret};
-use crate::engine::{ContentEngine, RequestContext, WeakEngine};
+use crate::auth::RequestContext;
+use crate::config::Config;
+use crate::engine::{ContentEngine, WeakEngine};
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
+use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;

@@ -4,8 +4,9 @@
 pub mod flaky;
 
 use serde_json::{Value, json};
+use splants::Secret;
 use splants::clock::FakeClock;
-use splants::config::{Config, ProviderKind, Secret};
+use splants::config::{Config, ProviderKind};
 use splants::server::{ServerOptions, router, serve};
 use splants::storage::Storage;
 use splants::{ContentEngine, Usd};

@@ -78,7 +78,7 @@ async fn revoke_takes_effect_at_once() {
 #[tokio::test]
 async fn bootstrap_imports_api_key_once() {
     let (m, _, storage) = manager();
-    let secret = crate::config::Secret::new("my-old-fastapi-key");
+    let secret = crate::secret::Secret::new("my-old-fastapi-key");
     let id = m.bootstrap(&secret).await.unwrap();
     assert_eq!(m.bootstrap(&secret).await.unwrap(), id);
     assert_eq!(storage.list_keys().await.unwrap().len(), 1);
@@ -173,7 +173,7 @@ async fn a_users_rotation_is_rate_limited_and_its_grace_capped() {
         "a user rotates only itself"
     );
     // An admin is held to neither limit.
-    let admin = m.bootstrap(&crate::config::Secret::new("admin-secret-value")).await.unwrap();
+    let admin = m.bootstrap(&crate::secret::Secret::new("admin-secret-value")).await.unwrap();
     let admin = m.get(&admin).await.unwrap();
     let r = m.rotate_by(&admin, &caller.id, Some(Duration::from_secs(48 * 3600))).await.unwrap();
     assert_eq!(r.old_key_expires, clock_now(&clock) + chrono::Duration::hours(48));
@@ -185,11 +185,11 @@ async fn a_users_rotation_is_rate_limited_and_its_grace_capped() {
 #[tokio::test]
 async fn changing_api_key_revokes_the_previous_bootstrap_key() {
     let (m, _, storage) = manager();
-    let a = crate::config::Secret::new("first-api-key");
+    let a = crate::secret::Secret::new("first-api-key");
     let a_id = m.bootstrap(&a).await.unwrap();
     assert!(storage.get_key(&a_id).await.unwrap().unwrap().bootstrap, "marked, not only named");
     let user = m.create(NewKey::named("bootstrap (API_KEY)")).await.unwrap();
-    let b = crate::config::Secret::new("second-api-key");
+    let b = crate::secret::Secret::new("second-api-key");
     let b_id = m.bootstrap(&b).await.unwrap();
     assert_ne!(a_id, b_id);
     assert_eq!(unauthorized(m.verify("first-api-key").await), "API key revoked");
@@ -198,7 +198,7 @@ async fn changing_api_key_revokes_the_previous_bootstrap_key() {
     // A replacement issued by rotating the bootstrap key is an ordinary key: it survives.
     let rotated = m.rotate(&b_id, None).await.unwrap();
     assert!(!storage.get_key(&rotated.new_key.info.id).await.unwrap().unwrap().bootstrap);
-    m.bootstrap(&crate::config::Secret::new("third-api-key")).await.unwrap();
+    m.bootstrap(&crate::secret::Secret::new("third-api-key")).await.unwrap();
     assert_eq!(unauthorized(m.verify("second-api-key").await), "API key revoked");
     m.verify(rotated.new_key.secret.expose()).await.unwrap();
     m.verify("third-api-key").await.unwrap();

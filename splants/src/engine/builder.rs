@@ -308,7 +308,7 @@ pub fn provider_from_config(c: &Config) -> Result<Arc<dyn Provider>> {
 #[allow(unused_variables)]
 fn single(kind: ProviderKind, c: &Config, model: Option<&str>) -> Result<Arc<dyn Provider>> {
     #[cfg(any(feature = "openai", feature = "anthropic"))]
-    let options = |key: Option<&crate::config::Secret>, base: Option<&String>| crate::provider::HttpOptions {
+    let options = |key: Option<&crate::secret::Secret>, base: Option<&String>| crate::provider::HttpOptions {
         base_url: base.cloned(),
         api_key: key.map(|k| k.expose().to_owned()),
         timeout: c.provider_timeout,

@@ -3,8 +3,9 @@
 
 use super::*;
 use crate::content::ContentType;
+use crate::content::Usage;
 use crate::money::Usd;
-use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, Usage};
+use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard};
 use crate::ratelimit::MemoryRateLimiter;
 use crate::redis_conn::{RedisConnection, testing};
 use async_trait::async_trait;

@@ -2,10 +2,11 @@ use super::*;
 use crate::budget::ScopeUsage;
 use crate::clock::FakeClock;
 use crate::config::DegradePolicy;
+use crate::content::Usage;
 use crate::content::{ContentType, Platform, Tone};
 use crate::error::ErrorCode;
 use crate::money::Usd;
-use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, RetryPolicy, RetryingProvider, Usage};
+use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, RetryPolicy, RetryingProvider};
 use crate::ratelimit::Quota;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -226,7 +227,7 @@ async fn thousand_concurrent_generations_never_overspend() {
 async fn cancelled_generations_leave_nothing_reserved() {
     // The engine that aborts a call whose caller left (`SPLANTS_ON_CALLER_LEFT=abort`).
     let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_secs(30)));
-    let abort = Config { on_caller_left: crate::config::CallerLeftPolicy::Abort, ..config(1000.0) };
+    let abort = Config { on_caller_left: crate::auth::CallerLeftPolicy::Abort, ..config(1000.0) };
     let engine = engine_with(provider.clone(), abort).await;
     let mut tasks = Vec::new();
     for _ in 0..200 {

@@ -1,8 +1,8 @@
 //! Extractors whose errors name the field: JSON bodies, query strings, the caller.
 
 use super::error::ApiError;
+use crate::auth::RequestContext;
 use crate::auth::{ApiKeyInfo, KeyRole};
-use crate::engine::RequestContext;
 use crate::error::Error;
 use crate::ratelimit::RateDecision;
 use axum::body::Bytes;

@@ -1,9 +1,10 @@
 //! Scripted providers and observers shared by the tests.
 
 use async_trait::async_trait;
+use splants::Usage;
 use splants::error::ProviderFailure;
 use splants::provider::{
-    AttemptObserver, BillingTarget, Completion, CompletionRequest, FinishReason, Message, Provider, RetryPolicy, Usage,
+    AttemptObserver, BillingTarget, Completion, CompletionRequest, FinishReason, Message, Provider, RetryPolicy,
 };
 use splants::{Error, Result};
 use std::collections::VecDeque;

@@ -6,9 +6,10 @@
 
 use crate::support::{Kind, TestDb, count_rows_where, sql_backends, test_config};
 use chrono::Utc;
+use splants::Secret;
 use splants::Usd;
 use splants::budget::Scope;
-use splants::config::{Config, ProviderKind, Secret};
+use splants::config::{Config, ProviderKind};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

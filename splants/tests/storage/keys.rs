@@ -2,9 +2,10 @@
 //! identity, not the secret; a changed `API_KEY` retires the previous bootstrap key.
 
 use crate::support::{Kind, TestDb, brief, clock, conformance, estimate, prices, sql_backends, test_config, usd};
+use splants::Secret;
 use splants::analytics::{EventKind, NewEvent};
 use splants::auth::NewKey;
-use splants::config::{Config, Secret};
+use splants::config::Config;
 use splants::storage::ContentQuery;
 use splants::{ContentEngine, Error, RequestContext, Usd};
 use std::sync::Arc;

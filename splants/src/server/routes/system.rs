@@ -210,7 +210,7 @@ fn not_ready(e: Error) -> Response {
 /// Prometheus metrics (OpenMetrics text).
 #[utoipa::path(get, path = "/metrics", tag = "System", responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
 pub(crate) async fn metrics(State(s): State<AppState>) -> Response {
-    if let Ok(scopes) = s.engine.budget_status(&crate::engine::RequestContext::anonymous()).await
+    if let Ok(scopes) = s.engine.budget_status(&crate::auth::RequestContext::anonymous()).await
         && let Some(global) = scopes.first()
     {
         s.metrics.set_budget_usage(global.spent.dollars());

@@ -3,9 +3,9 @@
 use super::{Arg, SqlBackend, col, to_i64, to_u64};
 use crate::auth::{ApiKeyRecord, KeyRole, KeyStatus};
 use crate::content::GeneratedContent;
+use crate::content::Usage;
 use crate::error::{Error, Result};
 use crate::money::Usd;
-use crate::provider::Usage;
 use crate::storage::{UsageOutcome, UsageRecord};
 use serde::Serialize;
 
