@@ -156,14 +156,14 @@ pub fn router(engine: ContentEngine, options: ServerOptions) -> Router {
         .merge(public)
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api_json).clone()) }))
         .route("/docs", axum::routing::get(move || async move { Html(docs) }))
-        .fallback(|| async { ApiError(Error::not_found("route", "the requested path")) })
+        .fallback(|| async { ApiError::Engine(Error::not_found("route", "the requested path")) })
         .method_not_allowed_fallback(|method: Method| async move {
-            ApiError(Error::MethodNotAllowed { method: method.to_string() })
+            ApiError::MethodNotAllowed { method: method.to_string() }
         })
         .layer(DefaultBodyLimit::max(options.body_limit_bytes))
         // Inside the request context, so a panic's 500 carries the request id (body and header).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            ApiError(Error::internal("a handler panicked")).into_response()
+            ApiError::Engine(Error::internal("a handler panicked")).into_response()
         }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
         .layer(cors(&options.allowed_origins))

@@ -257,7 +257,7 @@ impl ContentEngineBuilder {
 async fn connect_redis(url: &str) -> Result<crate::redis_conn::RedisConnection> {
     crate::redis_conn::RedisConnection::connect(url).await.map_err(|e| match e {
         Error::Config { reason, .. } => Error::config("REDIS_URL", reason),
-        Error::Storage { message } => Error::config("REDIS_URL", format!("{message} (is Redis running?)")),
+        Error::Storage { message, .. } => Error::config("REDIS_URL", format!("{message} (is Redis running?)")),
         other => other,
     })
 }

@@ -295,7 +295,7 @@ async fn cache_single_flight_pays_once() {
 
 #[tokio::test]
 async fn maybe_billed_attempts_are_reserved_and_counted() {
-    let timeout = Error::ProviderTimeout { provider: "test".into(), timeout_ms: 10 };
+    let timeout = Error::provider_timeout("test", Duration::from_millis(10));
     let inner = Arc::new(TestProvider::new(GOOD_BLOG).fail_first(vec![timeout]));
     let policy =
         RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), jitter: false, ..RetryPolicy::default() };
@@ -318,6 +318,7 @@ async fn unbilled_failures_release_the_hold() {
         message: "bad".into(),
         retryable: false,
         retry_after: None,
+        source: None,
     }));
     let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG).fail_first(vec![failure])), config(10.0)).await;
     let err = engine.generate(blog(), &RequestContext::anonymous()).await.unwrap_err();

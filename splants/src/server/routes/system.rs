@@ -202,7 +202,7 @@ pub(crate) async fn ready(State(s): State<AppState>) -> Response {
 }
 
 fn not_ready(e: Error) -> Response {
-    let mut r = ApiError(e).into_response();
+    let mut r = ApiError::Engine(e).into_response();
     *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     r
 }
