@@ -130,8 +130,6 @@ impl ContentEngineBuilder {
     /// neither needs it (a limiter was given and the cache is off).
     pub async fn build(self) -> Result<ContentEngine> {
         let config = self.config.unwrap_or_default();
-        #[cfg(feature = "webhooks")]
-        let webhook_resolver = self.webhook_resolver.unwrap_or_else(|| Arc::new(crate::webhook::SystemResolver));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let events = self.events.unwrap_or_default();
         let prices = match self.prices {
@@ -228,6 +226,16 @@ impl ContentEngineBuilder {
             shared_cache = cache.as_ref().is_some_and(ContentCache::is_shared),
             "content engine ready"
         );
+        #[cfg(feature = "webhooks")]
+        let webhooks = {
+            let reports = Arc::new(super::reports::StoredReports(Arc::clone(&storage)));
+            let mut dispatcher =
+                crate::webhook::WebhookDispatcher::new(webhook_config(&config), reports, Arc::clone(&clock));
+            if let Some(resolver) = self.webhook_resolver {
+                dispatcher = dispatcher.resolver(resolver);
+            }
+            dispatcher.start(events.subscribe()).await?
+        };
         let engine = ContentEngine {
             inner: Arc::new(EngineInner {
                 config,
@@ -244,11 +252,23 @@ impl ContentEngineBuilder {
                 calls: Arc::default(),
                 #[cfg(feature = "redis")]
                 redis,
+                #[cfg(feature = "webhooks")]
+                webhooks,
             }),
         };
-        #[cfg(feature = "webhooks")]
-        crate::webhook::WebhookDispatcher::start_with_resolver(&engine, webhook_resolver).await?;
         Ok(engine)
+    }
+}
+
+/// The webhook settings out of the flat `Config`.
+#[cfg(feature = "webhooks")]
+fn webhook_config(c: &Config) -> crate::webhook::WebhookConfig {
+    crate::webhook::WebhookConfig {
+        content_generated_url: c.webhook_content_generated_url.clone(),
+        content_published_url: c.webhook_content_published_url.clone(),
+        daily_report_url: c.webhook_daily_report_url.clone(),
+        secret: c.webhook_secret.clone(),
+        allow_private: c.webhook_allow_private,
     }
 }
 
