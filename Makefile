@@ -61,6 +61,7 @@ bench: ## Criterion benchmarks of the hot paths and storage (medians in target/c
 
 .PHONY: load
 load: ## HTTP load driver: splants-server vs a local OpenAI-format upstream at c=1/16/64
+	$(CARGO) build --release -p splants --features server,postgres,redis --bin splants-server
 	$(CARGO) bench --bench load
 
 .PHONY: all

@@ -5,10 +5,11 @@
 
 use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
+use splants::Usage;
 use splants::budget::{BudgetConfig, BudgetGuard, MemoryLedger};
 use splants::clock::SystemClock;
 use splants::events::EventSink;
-use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider, Usage};
+use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider};
 use splants::ratelimit::{MemoryRateLimiter, RateLimitConfig, RateLimiter};
 use splants::{ContentEngine, ContentRequest, ContentType, Platform, RequestContext, TemplateRegistry, Usd};
 use std::hint::black_box;
@@ -101,7 +102,7 @@ fn engine_overhead(c: &mut Criterion) {
     });
     // The same call run inline (`SPLANTS_ON_CALLER_LEFT=abort`): what the task of its own that
     // lets a sent call outlive its caller costs, side by side.
-    let inline = ctx.clone().on_caller_left(splants::config::CallerLeftPolicy::Abort);
+    let inline = ctx.clone().on_caller_left(splants::auth::CallerLeftPolicy::Abort);
     c.bench_function("engine_generate_instant_provider_memory_store_inline", |b| {
         b.to_async(&rt).iter(|| async { black_box(engine.generate(req.clone(), &inline).await.unwrap()) })
     });

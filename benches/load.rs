@@ -1,4 +1,6 @@
-//! Load driver for `splants-server` (not a test): `cargo bench --bench load`.
+//! Load driver for `splants-server` (not a test): `make load`, which builds the release server
+//! (`cargo build --release -p splants --features server,postgres,redis --bin splants-server`)
+//! and then runs `cargo bench --bench load`.
 //!
 //! Starts a local upstream that speaks the OpenAI chat-completions format and answers at once,
 //! starts the real `splants-server` binary (release) against it with the cache off, then
@@ -7,7 +9,8 @@
 //! server's CPU time per request, its idle RSS and its start time.
 //!
 //! `LOAD_REQUESTS` (default 3000) sets requests per run; `LOAD_DATABASE_URL` the server's
-//! database (default: a SQLite file in a temp dir).
+//! database (default: a SQLite file in a temp dir); `SPLANTS_SERVER_BIN` the server binary
+//! (default: `splants-server` beside this bench's own directory, `target/release/`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
 
 use axum::Json;
@@ -105,6 +108,24 @@ async fn drive(
     Run { rps: all.len() as f64 / elapsed.as_secs_f64(), p50: pct(0.50), p99: pct(0.99) }
 }
 
+/// The release `splants-server` binary. It is a bin of the `splants` crate, not of this package,
+/// so cargo does not build it for this bench (nor give its path): `make load` builds it first.
+fn server_binary() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("SPLANTS_SERVER_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().unwrap();
+    // target/release/deps/load-<hash> → target/release/splants-server
+    let path = exe.parent().and_then(|deps| deps.parent()).unwrap().join("splants-server");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `make load`, or `cargo build --release -p splants --features server,postgres,redis \
+         --bin splants-server` first (or set SPLANTS_SERVER_BIN)",
+        path.display()
+    );
+    path
+}
+
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
@@ -121,7 +142,7 @@ async fn main() {
         std::env::var("LOAD_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/load.db", dir.path().display()));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let spawned = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_splants-server"))
+    let mut child = Command::new(server_binary())
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
         .env("API_KEY", "load-test-admin-key")

@@ -16,10 +16,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration as Span, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use splants::Usage;
 use splants::budget::{BudgetLedger, BudgetPeriod, ReservationId, ReserveRequest, Scope, ScopeLimit};
 use splants::config::Config;
 use splants::content::ContentMetadata;
-use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider, Usage};
+use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider};
 use splants::storage::{ContentQuery, MemoryStorage, PostgresStorage, SqliteStorage, Storage};
 use splants::{ContentEngine, ContentRequest, ContentType, GeneratedContent, Platform, RequestContext, Usd};
 use sqlx::Connection;

@@ -1,3 +1,3 @@
-//! Development package of the splants workspace: it owns the top-level `examples/`,
-//! `benches/` and `tests/` (cargo builds those only inside a package) and the bundled
-//! server binary. It is not published.
+//! `splants-dev`: the workspace package that owns the examples, benchmarks and cross-crate
+//! tests of splants (cargo builds those only inside a package). It has no code of its own; the
+//! `splants-server` binary is a bin of the `splants` crate (`--features server`).

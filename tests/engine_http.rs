@@ -299,7 +299,7 @@ async fn cancelling_200_calls_in_flight_leaves_nothing_reserved() {
     // The engine that aborts a call whose caller left (`SPLANTS_ON_CALLER_LEFT=abort`).
     let abort = {
         let mut config = openai_config(&server, 100.0);
-        config.calls.on_caller_left = splants::config::CallerLeftPolicy::Abort;
+        config.calls.on_caller_left = splants::auth::CallerLeftPolicy::Abort;
         config
     };
     let engine = engine(abort).await;

@@ -171,11 +171,19 @@ async fn bad_input_is_4xx_naming_the_field_never_500() {
     let big = json!({"content_type": "blog", "topic": "x".repeat(10_000)});
     let (st, _, e) = json(s.post("/v1/content/generate", ADMIN_KEY, big).await).await;
     assert_eq!((st, e["code"].as_str()), (413, Some("payload_too_large")), "{e}");
+    // The HTTP layer's own refusals (`ApiError`, not the core `Error`) keep the whole body.
+    assert_eq!(e["type"], "PayloadTooLargeError", "{e}");
+    let limit = e["details"]["limit_bytes"].as_u64().unwrap();
+    assert_eq!(e["error"], format!("the request body is larger than {limit} bytes"), "{e}");
+    assert!(e["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{e}");
     let (st, _, e) = json(s.client.get(s.url("/v1/nope")).send().await.unwrap()).await;
     assert_eq!((st, e["code"].as_str()), (404, Some("not_found")));
     let (st, _, e) =
         json(s.client.put(s.url("/v1/content/generate")).header("x-api-key", ADMIN_KEY).send().await.unwrap()).await;
     assert_eq!((st, e["code"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!(e["type"], "MethodNotAllowedError", "{e}");
+    assert_eq!(e["error"], "method PUT is not allowed here", "{e}");
+    assert_eq!(e["details"], json!({"method": "PUT"}), "{e}");
     let (st, _, e) = json(s.get("/v1/templates/nope", ADMIN_KEY).await).await;
     assert_eq!((st, e["details"]["kind"].as_str()), (404, Some("template")));
     let (st, _, e) = json(

@@ -2,8 +2,9 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use splants::Secret;
+use splants::clock::FakeClock;
 use splants::config::Config;
-use splants::webhook::{HostResolver, WebhookDispatcher, sign};
+use splants::webhook::{HostResolver, sign};
 use splants::{ContentEngine, ContentRequest, ContentType, RequestContext};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -69,6 +70,8 @@ async fn failed_deliveries_are_retried() {
     assert_eq!(got[0].body, got[1].body, "the same delivery was sent again");
 }
 
+/// The engine's own timer sends yesterday's overview at 00:05 UTC by the engine's clock: a
+/// fake clock here, moved past midnight, so nothing waits for a real day.
 #[tokio::test]
 async fn daily_report_posts_yesterdays_overview() {
     let receiver = MockServer::start().await;
@@ -79,14 +82,25 @@ async fn daily_report_posts_yesterdays_overview() {
         config.webhooks.allow_private = true;
         config
     };
-    let engine = ContentEngine::builder().config(cfg).in_memory().build().await.unwrap();
-    let d = WebhookDispatcher::start(&engine).await.unwrap().unwrap();
-    d.send_daily_report(chrono::Utc::now()).await.unwrap();
+    let clock = FakeClock::at_ymd_hms(2026, 3, 1, 12, 0, 0);
+    let engine = ContentEngine::builder().config(cfg).in_memory().clock(Arc::new(clock.clone())).build().await.unwrap();
+    engine.generate(ContentRequest::new(ContentType::Email, "Welcome"), &RequestContext::anonymous()).await.unwrap();
+    for _ in 0..500 {
+        if clock.sleepers() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(clock.sleepers(), 1, "the daily timer waits on the engine's clock");
+    clock.set("2026-03-02T00:05:00Z".parse().unwrap());
     let got = wait_for(&receiver, 1).await;
     let body: serde_json::Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(body["event"], "daily.report");
     assert!(body["data"].get("total_content").is_some() && body["data"].get("total_cost").is_some());
+    assert_eq!(body["data"]["total_content"], 1, "the piece of 2026-03-01 is counted: {body}");
+    assert_eq!(body["data"]["since"], "2026-03-01T00:00:00Z");
     assert!(got[0].headers.get("x-splants-signature").is_none(), "unsigned without a secret");
+    assert_eq!(engine.shutdown(Duration::from_secs(1)).await.aborted, 0);
 }
 
 #[tokio::test]

@@ -14,14 +14,19 @@
 //! reserves no budget (a leaked key can always be rotated); a non-admin key may rotate itself
 //! [`ROTATIONS_PER_HOUR`] times an hour and give itself at most [`DEFAULT_ROTATION_GRACE`].
 //!
+//! A caller of the engine is described by a [`RequestContext`] (its key, tier, quota, budgets,
+//! tenant); a verified key gives one.
+//!
 //! Verified keys are remembered for [`VERIFY_CACHE_TTL`] so each request need not read the
 //! database; a revocation through this process takes effect at once, through another process
 //! within that time.
 
 mod config;
+mod context;
 mod keys;
 pub use config::{AuthConfig, PLACEHOLDER_API_KEY};
 
+pub use context::{CallerLeftPolicy, RequestContext};
 pub use keys::{
     ApiKeyInfo, ApiKeyRecord, IssuedKey, KeyManager, KeyRole, KeyStatus, NewKey, RotatedKey, VERIFY_CACHE_TTL,
 };

@@ -1,10 +1,16 @@
-//! Injected time, so periods, rate windows and leases are tested without sleeping.
+//! Injected time, so periods, rate windows, leases and timers are tested without sleeping.
 
 use chrono::{DateTime, TimeZone, Utc};
+use futures::future::BoxFuture;
 use std::fmt::Debug;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Longest nap of [`Clock::sleep_until`]'s default before it reads the clock again, so a wall
+/// clock stepped (NTP, a suspended machine) is noticed within this time.
+const LONGEST_NAP: Duration = Duration::from_secs(60);
 
 /// A source of wall-clock time.
 pub trait Clock: Send + Sync + Debug {
@@ -16,6 +22,22 @@ pub trait Clock: Send + Sync + Debug {
     /// limiter reads it on every check).
     fn now_nanos(&self) -> u64 {
         self.now().timestamp_nanos_opt().and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+    }
+
+    /// Waits until this clock shows `deadline` or later (at once if it already does).
+    ///
+    /// The default naps on the tokio timer for the time left (at most a minute) and reads the
+    /// clock again, which suits any clock that follows real time; [`FakeClock`] overrides it to
+    /// wake when it is moved, so timers are tested without waiting.
+    fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            while let Ok(left) = (deadline - self.now()).to_std() {
+                if left.is_zero() {
+                    break;
+                }
+                tokio::time::sleep(left.min(LONGEST_NAP)).await;
+            }
+        })
     }
 }
 
@@ -40,6 +62,9 @@ impl Clock for SystemClock {
 
 /// A clock that only moves when told to; clones share the same time.
 ///
+/// [`Clock::sleep_until`] on a fake clock returns once [`FakeClock::advance`] or
+/// [`FakeClock::set`] moves it to the deadline; [`FakeClock::sleepers`] says how many wait.
+///
 /// ```
 /// use splants::clock::{Clock, FakeClock};
 /// use std::time::Duration;
@@ -50,12 +75,20 @@ impl Clock for SystemClock {
 #[derive(Clone, Debug)]
 pub struct FakeClock {
     nanos: Arc<AtomicI64>,
+    /// Notified whenever the time is moved (wakes `sleep_until`).
+    moved: Arc<Notify>,
+    /// `sleep_until` calls waiting now.
+    sleepers: Arc<AtomicUsize>,
 }
 
 impl FakeClock {
     /// A fake clock showing `at`.
     pub fn new(at: DateTime<Utc>) -> Self {
-        FakeClock { nanos: Arc::new(AtomicI64::new(at.timestamp_nanos_opt().unwrap_or(0))) }
+        FakeClock {
+            nanos: Arc::new(AtomicI64::new(at.timestamp_nanos_opt().unwrap_or(0))),
+            moved: Arc::default(),
+            sleepers: Arc::default(),
+        }
     }
 
     /// A fake clock at the given UTC date and time (falls back to the epoch if invalid).
@@ -68,11 +101,35 @@ impl FakeClock {
     pub fn advance(&self, by: Duration) {
         let by = i64::try_from(by.as_nanos()).unwrap_or(i64::MAX);
         self.nanos.fetch_add(by, Ordering::SeqCst);
+        self.moved.notify_waiters();
     }
 
     /// Sets the time.
     pub fn set(&self, at: DateTime<Utc>) {
         self.nanos.store(at.timestamp_nanos_opt().unwrap_or(0), Ordering::SeqCst);
+        self.moved.notify_waiters();
+    }
+
+    /// How many [`Clock::sleep_until`] calls are waiting on this clock (or a clone of it): a
+    /// test moves the clock once the task it drives is asleep.
+    pub fn sleepers(&self) -> usize {
+        self.sleepers.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts a waiting `sleep_until` for as long as it waits (also when it is dropped unfinished).
+struct Asleep<'a>(&'a AtomicUsize);
+
+impl<'a> Asleep<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Asleep(count)
+    }
+}
+
+impl Drop for Asleep<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -113,6 +170,22 @@ impl Clock for FakeClock {
 
     fn now_nanos(&self) -> u64 {
         u64::try_from(self.nanos.load(Ordering::SeqCst)).unwrap_or(0)
+    }
+
+    fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let _asleep = Asleep::new(&self.sleepers);
+            loop {
+                // Listen before looking, so a move between the look and the wait is not missed.
+                let moved = self.moved.notified();
+                let mut moved = std::pin::pin!(moved);
+                moved.as_mut().enable();
+                if self.now() >= deadline {
+                    return;
+                }
+                moved.await;
+            }
+        })
     }
 }
 
@@ -168,6 +241,38 @@ mod tests {
             let e = check_time("since", bad).unwrap_err();
             assert!(matches!(&e, crate::Error::Validation { field, .. } if field == "since"), "{e}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_fake_clock_wakes_its_sleepers_when_moved_to_their_deadline() {
+        let clock = FakeClock::at_ymd_hms(2026, 3, 1, 23, 59, 0);
+        let deadline = clock.now() + Duration::from_secs(60);
+        let sleeper = {
+            let clock = clock.clone();
+            tokio::spawn(async move { clock.sleep_until(deadline).await })
+        };
+        while clock.sleepers() == 0 {
+            tokio::task::yield_now().await;
+        }
+        clock.advance(Duration::from_secs(59));
+        tokio::task::yield_now().await;
+        assert!(!sleeper.is_finished(), "woke a second early");
+        assert_eq!(clock.sleepers(), 1);
+        clock.advance(Duration::from_secs(1));
+        tokio::time::timeout(Duration::from_secs(5), sleeper).await.unwrap().unwrap();
+        assert_eq!(clock.sleepers(), 0);
+        // A deadline already passed does not wait.
+        clock.sleep_until(deadline).await;
+    }
+
+    #[tokio::test]
+    async fn the_system_clock_sleeps_until_the_deadline() {
+        let started = std::time::Instant::now();
+        let deadline = SystemClock.now() + Duration::from_millis(30);
+        SystemClock.sleep_until(deadline).await;
+        assert!(SystemClock.now() >= deadline);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        SystemClock.sleep_until(deadline - Duration::from_secs(3600)).await;
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! A `Config` is made of sections, each defined beside the module that uses it
 //! ([`ProviderConfig`], [`BudgetConfig`], [`RateLimitConfig`], [`CacheConfig`],
-//! [`StorageConfig`], …). Each section deserializes (unknown fields refused) and has its own
+//! [`StorageConfig`], …). The sections of the modules that sit above `config` — the engine's
+//! [`CallsConfig`] and [`BatchConfig`], the server's [`ServerConfig`] — are defined here, in
+//! `config/engine.rs` and `config/server.rs`, so no module imports one that imports it. Each section deserializes (unknown fields refused) and has its own
 //! `validate()`, whose errors name the setting by its path (`provider.max_attempts`).
 //!
 //! Three ways in, one way through:
@@ -23,22 +25,25 @@
 //! full list with defaults is in `docs/configuration.md` (a test checks the two agree). Empty
 //! values count as unset. Nothing else in splants reads the environment.
 
+mod engine;
 mod env;
+#[cfg(feature = "server")]
+mod server;
 
 pub use crate::analytics::AnalyticsConfig;
-pub use crate::auth::{AuthConfig, PLACEHOLDER_API_KEY};
+pub use crate::auth::{AuthConfig, CallerLeftPolicy, PLACEHOLDER_API_KEY};
 pub use crate::budget::{BudgetConfig, DegradePolicy};
 pub use crate::cache::{CacheConfig, RedisConfig};
-pub use crate::engine::{BatchConfig, CallerLeftPolicy, CallsConfig};
 pub use crate::provider::{ProviderConfig, ProviderKind};
 pub use crate::ratelimit::RateLimitConfig;
-#[cfg(feature = "server")]
-pub use crate::server::{LogFormat, ServerConfig};
 pub use crate::storage::{PoolConfig, StorageConfig};
 pub use crate::template::TemplatesConfig;
 #[cfg(feature = "webhooks")]
 pub use crate::webhook::WebhookConfig;
+pub use engine::{BatchConfig, CallsConfig};
 pub use env::{Setting, SettingType, engine_options, settings};
+#[cfg(feature = "server")]
+pub use server::{LogFormat, ServerConfig};
 
 use crate::error::Result;
 use serde::Deserialize;

@@ -3,6 +3,7 @@
 mod generated;
 mod kinds;
 mod request;
+mod usage;
 
 pub use generated::{ContentMetadata, GeneratedContent, Readability, TemplateRef};
 pub use kinds::{ContentType, Platform, PlatformLimits, Tone, UnknownValue};
@@ -12,3 +13,4 @@ pub use request::{
 };
 #[allow(unused_imports)]
 pub(crate) use request::{json_body_error, json_error};
+pub use usage::Usage;

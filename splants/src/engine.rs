@@ -12,19 +12,18 @@
 mod background;
 mod batch;
 mod builder;
-mod config;
-mod context;
 mod pipeline;
+#[cfg(feature = "webhooks")]
+mod reports;
 
+pub use crate::config::{BatchConfig, CallsConfig};
 pub use background::ShutdownReport;
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
-pub use config::{BatchConfig, CallerLeftPolicy, CallsConfig};
-pub use context::RequestContext;
 pub use pipeline::{Quote, QuoteTarget};
 
 use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiReport, StatsQuery};
-use crate::auth::KeyManager;
+use crate::auth::{KeyManager, RequestContext};
 use crate::budget::{BudgetGuard, BudgetStatus, Scope};
 use crate::cache::ContentCache;
 use crate::clock::{SharedClock, check_time, earliest_time};
@@ -58,6 +57,9 @@ pub(crate) struct EngineInner {
     /// The Redis the limiter and cache use, when the builder connected one (for health).
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<crate::redis_conn::RedisConnection>,
+    /// The webhook tasks, when a webhook URL is configured (stopped by `shutdown`).
+    #[cfg(feature = "webhooks")]
+    pub(crate) webhooks: Option<crate::webhook::WebhookHandle>,
 }
 
 /// Turns briefs into finished, scored, stored copy within budget and rate limits.
@@ -77,17 +79,6 @@ pub struct ContentEngine {
     inner: Arc<EngineInner>,
 }
 
-/// A handle that does not keep the engine alive (for background tasks).
-#[derive(Clone, Debug)]
-pub struct WeakEngine(std::sync::Weak<EngineInner>);
-
-impl WeakEngine {
-    /// The engine, if it still exists.
-    pub fn upgrade(&self) -> Option<ContentEngine> {
-        self.0.upgrade().map(|inner| ContentEngine { inner })
-    }
-}
-
 /// Whether `id` could name a stored row: ids are generated, so one with control characters
 /// (NUL, which Postgres cannot bind, included) names none and is not looked up.
 pub(crate) fn lookup_id(id: &str) -> bool {
@@ -95,11 +86,6 @@ pub(crate) fn lookup_id(id: &str) -> bool {
 }
 
 impl ContentEngine {
-    /// A handle that does not keep the engine alive.
-    pub fn downgrade(&self) -> WeakEngine {
-        WeakEngine(Arc::downgrade(&self.inner))
-    }
-
     /// A builder with every part at its default.
     pub fn builder() -> ContentEngineBuilder {
         ContentEngineBuilder::default()
@@ -366,10 +352,15 @@ impl ContentEngine {
     /// Stops cleanly: waits up to `grace` for generations still completing in the background
     /// (their callers left after the request was sent), aborts the rest — their holds settle
     /// at the estimate, since the provider may bill them — then waits (as long again, at least
-    /// a second) for the budget writes still on their way. Call it after the last request.
+    /// a second) for the budget writes still on their way, and as long for the webhook
+    /// deliveries already queued (no new ones are sent after it). Call it after the last request.
     pub async fn shutdown(&self, grace: std::time::Duration) -> ShutdownReport {
         let (completed, aborted) = self.inner.calls.drain(grace).await;
         let unsettled = self.inner.budget.flush(grace.max(std::time::Duration::from_secs(1))).await;
+        #[cfg(feature = "webhooks")]
+        if let Some(webhooks) = &self.inner.webhooks {
+            webhooks.shutdown(grace.max(std::time::Duration::from_secs(1))).await;
+        }
         if aborted > 0 || unsettled > 0 {
             tracing::warn!(completed, aborted, unsettled, "shutdown: generations aborted or budget writes unfinished");
         } else if completed > 0 {

@@ -3,15 +3,25 @@
 //! Every variant names what was wrong and with which field or value, so a caller can fix it
 //! without reading the source. [`Error::code`], [`Error::status_code`], [`Error::type_name`]
 //! and [`Error::details`] are the single mapping used by the HTTP server and the bindings.
+//!
+//! An error that wraps a lower one (a database, Redis or HTTP client failure) keeps it as its
+//! [`source`](std::error::Error::source), so a caller can walk the chain or downcast it; the
+//! message stays free of credentials. HTTP-only refusals (body too large, method not allowed)
+//! are the server's own (`server::ApiError`), not variants here.
 
 use crate::money::Usd;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The lower error an [`Error`] was caused by, shared so that `Error` stays `Clone`.
+pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Stable error codes; the string form is part of the public API (HTTP `code`, Node `code`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -43,10 +53,6 @@ pub enum ErrorCode {
     StorageError,
     /// The request took longer than the server allows.
     Timeout,
-    /// The request body is larger than the server accepts.
-    PayloadTooLarge,
-    /// The path exists but not with this HTTP method.
-    MethodNotAllowed,
     /// A bug or an unexpected state.
     Internal,
 }
@@ -67,8 +73,6 @@ impl ErrorCode {
             ErrorCode::ConfigError => "config_error",
             ErrorCode::StorageError => "storage_error",
             ErrorCode::Timeout => "timeout",
-            ErrorCode::PayloadTooLarge => "payload_too_large",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
         }
     }
@@ -83,8 +87,6 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::ProviderError | ErrorCode::ContentGenerationError => 502,
             ErrorCode::ProviderTimeout | ErrorCode::Timeout => 504,
-            ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ConfigError | ErrorCode::StorageError | ErrorCode::Internal => 500,
         }
     }
@@ -104,8 +106,6 @@ impl ErrorCode {
             ErrorCode::ConfigError => "ConfigError",
             ErrorCode::StorageError => "StorageError",
             ErrorCode::Timeout => "TimeoutError",
-            ErrorCode::PayloadTooLarge => "PayloadTooLargeError",
-            ErrorCode::MethodNotAllowed => "MethodNotAllowedError",
             ErrorCode::Internal => "InternalServerError",
         }
     }
@@ -192,7 +192,7 @@ fn ser_duration_s<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::
 }
 
 /// A provider failure after retries.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ProviderFailure {
     /// Provider name (`openai`, `anthropic`, `compatible`, ...).
     pub provider: String,
@@ -207,14 +207,31 @@ pub struct ProviderFailure {
     /// The wait the provider asked for, if any.
     #[serde(skip)]
     pub retry_after: Option<Duration>,
+    /// The transport error behind the failure, if any (never serialised).
+    #[serde(skip)]
+    pub source: Option<ErrorSource>,
+}
+
+impl PartialEq for ProviderFailure {
+    /// Equal when everything but the source is (a source has no equality).
+    fn eq(&self, other: &Self) -> bool {
+        self.provider == other.provider
+            && self.status == other.status
+            && self.kind == other.kind
+            && self.message == other.message
+            && self.retryable == other.retryable
+            && self.retry_after == other.retry_after
+    }
 }
 
 /// The crate's error.
-#[derive(Clone, Debug, thiserror::Error)]
+///
+/// `Display` is the message shown to callers (never a credential); [`std::error::Error::source`]
+/// is the lower error of a storage, provider or internal failure, when there is one.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A request field is missing, malformed or out of range.
-    #[error("invalid `{field}`: {reason}")]
     Validation {
         /// The field's JSON name or path (`keywords[3]`).
         field: String,
@@ -222,13 +239,11 @@ pub enum Error {
         reason: String,
     },
     /// The API key is missing, unknown, expired or revoked.
-    #[error("unauthorized: {reason}")]
     Unauthorized {
         /// Why, without echoing the key.
         reason: String,
     },
     /// Something looked up by id or name does not exist.
-    #[error("{kind} `{id}` not found")]
     NotFound {
         /// What was looked up (`content`, `template`, `api_key`, `schedule`).
         kind: &'static str,
@@ -236,37 +251,26 @@ pub enum Error {
         id: String,
     },
     /// A budget scope would go over its limit.
-    #[error(
-        "budget of {} for scope `{}` exceeded ({}): spent {}, reserved {}, requested {} (resets {})",
-        .0.limit, .0.scope, .0.cause().explain(), .0.spent, .0.reserved, .0.requested,
-        .0.period_end.format("%Y-%m-%d %H:%M UTC")
-    )]
     BudgetExceeded(Box<BudgetExceeded>),
     /// A rate-limit quota is used up.
-    #[error(
-        "rate limit exceeded: {} requests per {}s ({}); retry after {:.1}s",
-        .0.limit, .0.period_s, .0.quota, .0.retry_after.as_secs_f64()
-    )]
     RateLimited(Box<RateLimited>),
     /// The provider failed after retries.
-    #[error("{} provider error{}: {}", .0.provider, .0.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), .0.message)]
     Provider(Box<ProviderFailure>),
     /// The provider did not answer within the timeout.
-    #[error("{provider} did not answer within {timeout_ms} ms")]
     ProviderTimeout {
         /// Provider name.
         provider: String,
         /// The timeout that elapsed.
         timeout_ms: u64,
+        /// The transport error that reported the timeout, if any.
+        source: Option<ErrorSource>,
     },
     /// The provider answered with nothing usable (empty text, refusal, filter).
-    #[error("content generation failed: {reason}")]
     ContentGeneration {
         /// What was wrong with the answer.
         reason: String,
     },
     /// A template problem.
-    #[error("template `{template}`: {reason}")]
     Template {
         /// Template name.
         template: String,
@@ -276,7 +280,6 @@ pub enum Error {
         reason: String,
     },
     /// The configuration is incomplete or contradictory.
-    #[error("configuration `{field}`: {reason}")]
     Config {
         /// The setting (environment variable or builder method).
         field: String,
@@ -284,35 +287,82 @@ pub enum Error {
         reason: String,
     },
     /// The database or cache failed.
-    #[error("storage error: {message}")]
     Storage {
         /// What failed; never contains credentials.
         message: String,
+        /// The database or Redis error, if any.
+        source: Option<ErrorSource>,
     },
     /// The request took longer than allowed.
-    #[error("the request did not finish within {after_ms} ms")]
     Timeout {
         /// The limit that elapsed.
         after_ms: u64,
     },
-    /// The request body is too large.
-    #[error("the request body is larger than {limit_bytes} bytes")]
-    PayloadTooLarge {
-        /// The largest body accepted.
-        limit_bytes: usize,
-    },
-    /// The HTTP method is not allowed on this path.
-    #[error("method {method} is not allowed here")]
-    MethodNotAllowed {
-        /// The method used.
-        method: String,
-    },
     /// A bug or an unexpected state.
-    #[error("internal error: {message}")]
     Internal {
         /// What happened.
         message: String,
+        /// The lower error, if any.
+        source: Option<ErrorSource>,
     },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Validation { field, reason } => write!(f, "invalid `{field}`: {reason}"),
+            Error::Unauthorized { reason } => write!(f, "unauthorized: {reason}"),
+            Error::NotFound { kind, id } => write!(f, "{kind} `{id}` not found"),
+            Error::BudgetExceeded(b) => write!(
+                f,
+                "budget of {} for scope `{}` exceeded ({}): spent {}, reserved {}, requested {} (resets {})",
+                b.limit,
+                b.scope,
+                b.cause().explain(),
+                b.spent,
+                b.reserved,
+                b.requested,
+                b.period_end.format("%Y-%m-%d %H:%M UTC")
+            ),
+            Error::RateLimited(r) => write!(
+                f,
+                "rate limit exceeded: {} requests per {}s ({}); retry after {:.1}s",
+                r.limit,
+                r.period_s,
+                r.quota,
+                r.retry_after.as_secs_f64()
+            ),
+            Error::Provider(p) => {
+                write!(f, "{} provider error", p.provider)?;
+                if let Some(s) = p.status {
+                    write!(f, " (HTTP {s})")?;
+                }
+                write!(f, ": {}", p.message)
+            }
+            Error::ProviderTimeout { provider, timeout_ms, .. } => {
+                write!(f, "{provider} did not answer within {timeout_ms} ms")
+            }
+            Error::ContentGeneration { reason } => write!(f, "content generation failed: {reason}"),
+            Error::Template { template, reason, .. } => write!(f, "template `{template}`: {reason}"),
+            Error::Config { field, reason } => write!(f, "configuration `{field}`: {reason}"),
+            Error::Storage { message, .. } => write!(f, "storage error: {message}"),
+            Error::Timeout { after_ms } => write!(f, "the request did not finish within {after_ms} ms"),
+            Error::Internal { message, .. } => write!(f, "internal error: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source = match self {
+            Error::Storage { source, .. } | Error::Internal { source, .. } | Error::ProviderTimeout { source, .. } => {
+                source
+            }
+            Error::Provider(p) => &p.source,
+            _ => return None,
+        };
+        source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl Error {
@@ -326,14 +376,45 @@ impl Error {
         Error::Config { field: field.into(), reason: reason.into() }
     }
 
-    /// A storage error.
+    /// A storage error (credentials in `message` are redacted).
     pub fn storage(message: impl Into<String>) -> Self {
-        Error::Storage { message: redact(&message.into()) }
+        Error::Storage { message: redact(&message.into()), source: None }
     }
 
     /// An internal error.
     pub fn internal(message: impl Into<String>) -> Self {
-        Error::Internal { message: message.into() }
+        Error::Internal { message: message.into(), source: None }
+    }
+
+    /// A provider timeout after `timeout`.
+    pub fn provider_timeout(provider: impl Into<String>, timeout: Duration) -> Self {
+        Error::ProviderTimeout {
+            provider: provider.into(),
+            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            source: None,
+        }
+    }
+
+    /// The same error caused by `source`, for the kinds that wrap a lower error (storage,
+    /// provider, provider timeout, internal); any other kind is returned unchanged.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let e = splants::Error::storage("reading content").with_source(std::io::Error::other("disk gone"));
+    /// assert_eq!(e.to_string(), "storage error: reading content");
+    /// assert_eq!(e.source().unwrap().to_string(), "disk gone");
+    /// ```
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        let cause: ErrorSource = Arc::new(source);
+        match &mut self {
+            Error::Storage { source, .. } | Error::Internal { source, .. } | Error::ProviderTimeout { source, .. } => {
+                *source = Some(cause);
+            }
+            Error::Provider(p) => p.source = Some(cause),
+            _ => {}
+        }
+        self
     }
 
     /// A not-found error.
@@ -361,8 +442,6 @@ impl Error {
             Error::Config { .. } => ErrorCode::ConfigError,
             Error::Storage { .. } => ErrorCode::StorageError,
             Error::Timeout { .. } => ErrorCode::Timeout,
-            Error::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
-            Error::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             Error::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -443,7 +522,7 @@ impl Error {
                 "kind": p.kind,
                 "retryable": p.retryable,
             }),
-            Error::ProviderTimeout { provider, timeout_ms } => {
+            Error::ProviderTimeout { provider, timeout_ms, .. } => {
                 json!({ "provider": provider, "timeout_ms": timeout_ms, "retryable": true })
             }
             Error::ContentGeneration { reason } => json!({ "reason": reason }),
@@ -452,10 +531,48 @@ impl Error {
             }
             Error::Config { field, reason } => json!({ "field": field, "reason": reason }),
             Error::Timeout { after_ms } => json!({ "timeout_ms": after_ms }),
-            Error::PayloadTooLarge { limit_bytes } => json!({ "limit_bytes": limit_bytes }),
-            Error::MethodNotAllowed { method } => json!({ "method": method }),
             Error::Storage { .. } | Error::Internal { .. } => json!({}),
         }
+    }
+}
+
+/// A database failure as a storage error: the reason (explained for a pool that gave no
+/// connection in time), the sqlx error kept as the source.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::storage(sqlx_reason(&e)).with_source(e)
+    }
+}
+
+/// What a sqlx error means, in words a reader can act on (no credentials: the caller redacts).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn sqlx_reason(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::PoolTimedOut => {
+            "no database connection became free in time (SPLANTS_DB_ACQUIRE_TIMEOUT_SECS); is the database up?"
+                .to_owned()
+        }
+        sqlx::Error::PoolClosed => "the connection pool was closed".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A Redis failure as a storage error, the Redis error kept as the source.
+#[cfg(feature = "redis")]
+impl From<redis::RedisError> for Error {
+    fn from(e: redis::RedisError) -> Self {
+        Error::storage(format!("Redis failed: {e}")).with_source(e)
+    }
+}
+
+/// An HTTP client failure (outside a provider call, which says more) as an internal error; the
+/// source is the reqwest error without its URL, which may carry a token.
+#[cfg(any(feature = "openai", feature = "anthropic", feature = "webhooks"))]
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        let e = e.without_url();
+        Error::internal(redact(&format!("HTTP client: {e}"))).with_source(e)
     }
 }
 
@@ -479,23 +596,34 @@ fn redact_word(word: &str) -> String {
         return "[redacted]".to_owned();
     }
     // user:password@host in URLs
+    let mut word = word.to_owned();
     if let Some(scheme_end) = word.find("://") {
         let rest = &word[scheme_end + 3..];
         if let Some(at) = rest.find('@')
             && rest[..at].contains(':')
         {
             let user = rest[..at].split(':').next().unwrap_or_default();
-            return format!("{}://{}:[redacted]@{}", &word[..scheme_end], user, &rest[at + 1..]);
+            word = format!("{}://{}:[redacted]@{}", &word[..scheme_end], user, &rest[at + 1..]);
         }
     }
-    for key in ["key=", "api_key=", "apikey=", "token=", "password="] {
-        if let Some(pos) = lower.find(key) {
-            let start = pos + key.len();
-            let end = word[start..].find('&').map(|e| start + e).unwrap_or(word.len());
-            return format!("{}[redacted]{}", &word[..start], &word[end..]);
-        }
+    // Every `key=...` style parameter, up to the next `&`.
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word.as_str();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let hit = ["key=", "api_key=", "apikey=", "token=", "password="]
+            .iter()
+            .filter_map(|k| lower.find(k).map(|p| p + k.len()))
+            .min();
+        let Some(start) = hit else {
+            out.push_str(rest);
+            return out;
+        };
+        let end = rest[start..].find('&').map_or(rest.len(), |e| start + e);
+        out.push_str(&rest[..start]);
+        out.push_str("[redacted]");
+        rest = &rest[end..];
     }
-    word.to_owned()
 }
 
 #[cfg(test)]
@@ -523,6 +651,10 @@ mod tests {
         assert_eq!(redact(msg), "Incorrect API key provided: [redacted] See docs");
         assert_eq!(redact("postgres://app:hunter2@db:5432/x failed"), "postgres://app:[redacted]@db:5432/x failed");
         assert_eq!(redact("GET /v1?key=abc&x=1"), "GET /v1?key=[redacted]&x=1");
+        assert_eq!(
+            redact("https://u:pw@h/x?token=t1&a=1&api_key=k2"),
+            "https://u:[redacted]@h/x?token=[redacted]&a=1&api_key=[redacted]"
+        );
         assert_eq!(redact("plain words stay"), "plain words stay");
     }
 }

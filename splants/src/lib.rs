@@ -30,9 +30,10 @@ pub mod template;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 
+pub use auth::RequestContext;
 pub use config::Config;
-pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone};
-pub use engine::{BatchResult, ContentEngine, ContentEngineBuilder, Quote, RequestContext};
+pub use content::{ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Tone, Usage};
+pub use engine::{BatchResult, ContentEngine, ContentEngineBuilder, Quote};
 pub use error::{Error, ErrorCode, Result};
 pub use money::Usd;
 pub use secret::Secret;

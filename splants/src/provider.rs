@@ -7,7 +7,7 @@
 //! embedded default that drafts without a network (and says so). [`RetryingProvider`] and
 //! [`FallbackProvider`] wrap any of them.
 
-use crate::content::ContentRequest;
+use crate::content::{ContentRequest, Usage};
 use crate::error::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,6 @@ pub mod tokens;
 
 #[cfg(feature = "anthropic")]
 pub use anthropic::AnthropicProvider;
-pub(crate) use config::reason_of;
 pub use config::{ProviderConfig, ProviderKind};
 pub use fallback::FallbackProvider;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
@@ -113,44 +112,6 @@ impl CompletionRequest {
     /// A request for `messages` with at most `max_tokens` output tokens.
     pub fn new(messages: Vec<Message>, max_tokens: u32) -> Self {
         CompletionRequest { model: None, messages, max_tokens, temperature: None, brief: None, observer: None }
-    }
-}
-
-/// Tokens a call used, normalised across providers.
-///
-/// `input_tokens` counts only the prompt tokens billed at the plain input rate: it excludes
-/// cache reads and cache writes, which have their own fields (Anthropic reports it this way;
-/// OpenAI's `prompt_tokens` is converted by subtracting its cached and cache-write subsets).
-/// `output_tokens` includes reasoning/thinking tokens; `reasoning_tokens` is only a breakdown.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-pub struct Usage {
-    /// Prompt tokens billed at the input rate (not read from or written to a cache).
-    pub input_tokens: u64,
-    /// Output tokens, reasoning included.
-    pub output_tokens: u64,
-    /// Prompt tokens read from the provider's prompt cache.
-    pub cached_tokens: u64,
-    /// Prompt tokens written to the cache with the short retention (5 min / 30 min).
-    #[serde(default)]
-    pub cache_write_tokens: u64,
-    /// Prompt tokens written to the cache with the long retention (1 h / 12 h).
-    #[serde(default)]
-    pub cache_write_long_tokens: u64,
-    /// Reasoning or thinking tokens (already inside `output_tokens`).
-    #[serde(default)]
-    pub reasoning_tokens: u64,
-}
-
-impl Usage {
-    /// The whole prompt: plain input, cache reads and cache writes.
-    pub fn prompt_tokens(&self) -> u64 {
-        self.input_tokens + self.cached_tokens + self.cache_write_tokens + self.cache_write_long_tokens
-    }
-
-    /// Prompt plus output.
-    pub fn total_tokens(&self) -> u64 {
-        self.prompt_tokens() + self.output_tokens
     }
 }
 

@@ -72,7 +72,7 @@ impl RedisConnection {
             .set_max_delay(Duration::from_millis(500));
         let manager = ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(|e| Error::storage(format!("cannot connect to Redis at {address}: {e}")))?;
+            .map_err(|e| Error::storage(format!("cannot connect to Redis at {address}: {e}")).with_source(e))?;
         let conn = RedisConnection { manager, prefix: Self::DEFAULT_PREFIX.into(), address };
         conn.ping().await?;
         Ok(conn)
@@ -99,7 +99,7 @@ impl RedisConnection {
     /// Sends `PING`; a storage error when Redis does not answer `PONG`.
     pub async fn ping(&self) -> Result<()> {
         let mut conn = self.manager();
-        let pong: String = redis::cmd("PING").query_async(&mut conn).await.map_err(|e| self.error("PING", &e))?;
+        let pong: String = redis::cmd("PING").query_async(&mut conn).await.map_err(|e| self.error("PING", e))?;
         if pong == "PONG" {
             Ok(())
         } else {
@@ -120,9 +120,10 @@ impl RedisConnection {
         k
     }
 
-    /// A storage error for a failed command, naming the command and the address.
-    pub(crate) fn error(&self, what: &str, e: &redis::RedisError) -> Error {
-        Error::storage(format!("Redis at {} failed on {what}: {e}", self.address))
+    /// A storage error for a failed command, naming the command and the address; the Redis
+    /// error is its source.
+    pub(crate) fn error(&self, what: &str, e: redis::RedisError) -> Error {
+        Error::storage(format!("Redis at {} failed on {what}: {e}", self.address)).with_source(e)
     }
 }
 

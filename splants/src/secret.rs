@@ -1,4 +1,4 @@
-//! `Secret`: a string (API key, password) whose `Debug` and `Display` never show it.
+//! `Secret`: a string (API key, password, signing key) that `Debug` and `Display` never show.
 
 use std::fmt;
 

@@ -8,7 +8,6 @@
 //! responses carry `X-RateLimit-Limit/Remaining/Reset`, and a 429 `Retry-After`. The OpenAPI
 //! document at `/openapi.json` is generated from the same handlers that serve the routes.
 
-mod config;
 mod error;
 mod extract;
 mod logging;
@@ -17,7 +16,7 @@ mod middleware;
 mod routes;
 mod state;
 
-pub use config::{LogFormat, ServerConfig};
+pub use crate::config::{LogFormat, ServerConfig};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{Admin, Caller, JsonBody, PathParam, QueryParams};
 pub use logging::init_logging;
@@ -157,14 +156,14 @@ pub fn router(engine: ContentEngine, options: ServerConfig) -> Router {
         .merge(public)
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api_json).clone()) }))
         .route("/docs", axum::routing::get(move || async move { Html(docs) }))
-        .fallback(|| async { ApiError(Error::not_found("route", "the requested path")) })
+        .fallback(|| async { ApiError::Engine(Error::not_found("route", "the requested path")) })
         .method_not_allowed_fallback(|method: Method| async move {
-            ApiError(Error::MethodNotAllowed { method: method.to_string() })
+            ApiError::MethodNotAllowed { method: method.to_string() }
         })
         .layer(DefaultBodyLimit::max(options.body_limit_bytes))
         // Inside the request context, so a panic's 500 carries the request id (body and header).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            ApiError(Error::internal("a handler panicked")).into_response()
+            ApiError::Engine(Error::internal("a handler panicked")).into_response()
         }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
         .layer(cors(&options.allowed_origins))

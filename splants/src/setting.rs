@@ -59,3 +59,12 @@ pub(crate) fn check_seconds(field: &str, d: Duration, min: f64, max: f64) -> Res
     }
     Ok(())
 }
+
+/// The reason of a config or validation error, for a serde error message (the path is added
+/// by the reader).
+pub(crate) fn reason_of(e: Error) -> String {
+    match e {
+        Error::Config { reason, .. } | Error::Validation { reason, .. } => reason,
+        other => other.to_string(),
+    }
+}

@@ -2,8 +2,8 @@
 //!
 //! The original app's `WEBHOOK_CONTENT_GENERATED_URL` receives `content.generated` for every
 //! generated piece, `WEBHOOK_DAILY_REPORT_URL` a `daily.report` (the previous UTC day's
-//! analytics overview) after midnight UTC, and `WEBHOOK_CONTENT_PUBLISHED_URL` is reserved for
-//! `content.published` once publishing lands.
+//! analytics overview) five minutes after midnight UTC, and `WEBHOOK_CONTENT_PUBLISHED_URL` is
+//! reserved for `content.published` once publishing lands.
 //!
 //! Each delivery is a `POST` of `{"event", "timestamp", "data"}` with headers
 //! `X-Splants-Event`, `X-Splants-Timestamp` (Unix seconds) and, when `SPLANTS_WEBHOOK_SECRET` is
@@ -16,30 +16,41 @@
 //! loopback, private, link-local (cloud metadata), multicast or any other special-purpose
 //! address: checked when the URL is configured and again on every connection (see [`guard`]
 //! for the ranges and why once is not enough).
+//!
+//! The dispatcher knows nothing of the engine: it is given its [`WebhookConfig`], a stream of
+//! [`EngineEvent`]s, a [`ReportSource`] for the daily figures and the shared clock, and returns
+//! a [`WebhookHandle`] its owner keeps and shuts down (the engine does both).
 
 mod config;
 pub mod guard;
+mod tasks;
 
 pub use config::WebhookConfig;
 
 pub use guard::{AddressRefused, GuardedResolver, HostResolver, SystemResolver, is_private, special_purpose};
 
-use crate::engine::{ContentEngine, RequestContext, WeakEngine};
+use crate::analytics::Overview;
+use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::secret::Secret;
-use chrono::{DateTime, Utc};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use serde::Serialize;
+use parking_lot::Mutex;
 use sha2::Sha256;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tasks::{Daily, Outbox};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
 
-/// Deliveries waiting to be sent before new ones are dropped.
-const QUEUE: usize = 1024;
-/// Attempts per delivery.
-const ATTEMPTS: u32 = 4;
+/// Where the daily report's figures come from (the engine gives its analytics).
+#[async_trait]
+pub trait ReportSource: Send + Sync {
+    /// The analytics overview of the UTC day `day`, from its midnight to the next.
+    async fn daily_report(&self, day: NaiveDate) -> Result<Overview>;
+}
 
 /// Checks a webhook URL: `http(s)`, a host, and (unless `allow_private`) no special-purpose
 /// address once resolved by the system resolver. `field` names the setting in errors.
@@ -86,20 +97,6 @@ pub async fn validate_url_with(
     Ok(parsed)
 }
 
-/// The webhook HTTP client: 10 s per attempt, no redirects, and every connection resolved
-/// through a [`GuardedResolver`] over `resolver`. While the guard is on, no HTTP proxy from
-/// the environment is used (the proxy would resolve the host where the guard cannot see it).
-fn client(resolver: Arc<dyn HostResolver>, allow_private: bool) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(Arc::new(GuardedResolver::new(resolver, allow_private)));
-    if !allow_private {
-        builder = builder.no_proxy();
-    }
-    builder.build().map_err(|e| Error::internal(format!("webhook client: {e}")))
-}
-
 /// The signature header value for `body` sent at `timestamp` (Unix seconds).
 pub fn sign(secret: &Secret, timestamp: i64, body: &[u8]) -> String {
     let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose().as_bytes()) {
@@ -113,43 +110,67 @@ pub fn sign(secret: &Secret, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-#[derive(Serialize)]
-struct Envelope<'a, T: Serialize> {
-    event: &'a str,
-    timestamp: DateTime<Utc>,
-    data: T,
+/// When the daily report after `now` is due: five minutes past the next UTC midnight.
+pub fn next_daily_report(now: DateTime<Utc>) -> DateTime<Utc> {
+    let midnight = now.date_naive().succ_opt().unwrap_or(NaiveDate::MAX).and_time(chrono::NaiveTime::MIN).and_utc();
+    midnight + chrono::Duration::minutes(5)
 }
 
-#[derive(Debug)]
-struct Delivery {
-    url: reqwest::Url,
-    event: &'static str,
-    body: Vec<u8>,
-}
-
-/// Posts engine events to the configured webhook URLs.
-#[derive(Debug, Clone)]
+/// Starts webhook delivery from its settings, a report source and a clock.
+///
+/// ```no_run
+/// # async fn demo(reports: std::sync::Arc<dyn splants::webhook::ReportSource>) -> splants::Result<()> {
+/// use splants::clock::SystemClock;
+/// use splants::events::EventSink;
+/// use splants::webhook::{WebhookConfig, WebhookDispatcher};
+/// use std::sync::Arc;
+/// let events = EventSink::default();
+/// let config = WebhookConfig {
+///     content_generated_url: Some("https://hooks.example.com/generated".into()),
+///     ..WebhookConfig::default()
+/// };
+/// let handle = WebhookDispatcher::new(config, reports, Arc::new(SystemClock)).start(events.subscribe()).await?;
+/// if let Some(handle) = handle {
+///     handle.shutdown(std::time::Duration::from_secs(5)).await;
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use]
 pub struct WebhookDispatcher {
-    tx: mpsc::Sender<Delivery>,
-    generated: Option<reqwest::Url>,
-    daily: Option<reqwest::Url>,
-    engine: WeakEngine,
+    config: WebhookConfig,
+    reports: Arc<dyn ReportSource>,
+    clock: SharedClock,
+    resolver: Arc<dyn HostResolver>,
+}
+
+impl std::fmt::Debug for WebhookDispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookDispatcher").field("config", &self.config).finish_non_exhaustive()
+    }
 }
 
 impl WebhookDispatcher {
-    /// Validates the configured URLs and starts delivering `engine`'s events in the background
-    /// (on the current tokio runtime), resolving hosts with the [`SystemResolver`]. `None`
-    /// when no webhook URL is configured.
-    pub async fn start(engine: &ContentEngine) -> Result<Option<Self>> {
-        Self::start_with_resolver(engine, Arc::new(SystemResolver)).await
+    /// A dispatcher for `config`, taking the daily figures from `reports` and all time (event
+    /// timestamps, the daily report's schedule) from `clock`; hosts resolve with the
+    /// [`SystemResolver`].
+    pub fn new(config: WebhookConfig, reports: Arc<dyn ReportSource>, clock: SharedClock) -> Self {
+        WebhookDispatcher { config, reports, clock, resolver: Arc::new(SystemResolver) }
     }
 
-    /// [`WebhookDispatcher::start`] resolving every host through `resolver`, at start-up and
-    /// on every connection (the SSRF guard filters each answer).
-    pub async fn start_with_resolver(engine: &ContentEngine, resolver: Arc<dyn HostResolver>) -> Result<Option<Self>> {
-        let c: &WebhookConfig = &engine.config().webhooks;
+    /// Resolves every host through `resolver`, at start-up and on every connection (the SSRF
+    /// guard filters each answer).
+    pub fn resolver(mut self, resolver: Arc<dyn HostResolver>) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// Validates the configured URLs and starts delivering in the background (on the current
+    /// tokio runtime): `content.generated` for each such event of `events`, and the daily
+    /// report. `None` when no URL that sends anything is configured.
+    pub async fn start(self, events: broadcast::Receiver<EngineEvent>) -> Result<Option<WebhookHandle>> {
+        let c = &self.config;
         let allow = c.allow_private;
-        let r = resolver.as_ref();
+        let r = self.resolver.as_ref();
         let generated = match &c.content_generated_url {
             Some(u) => Some(validate_url_with("WEBHOOK_CONTENT_GENERATED_URL", u, allow, r).await?),
             None => None,
@@ -164,213 +185,94 @@ impl WebhookDispatcher {
         if generated.is_none() && daily.is_none() {
             return Ok(None);
         }
-        let client = client(resolver.clone(), allow)?;
-        let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(deliver(client, rx, c.secret.clone(), allow));
-        let dispatcher = WebhookDispatcher { tx, generated, daily, engine: engine.downgrade() };
-        if let Some(url) = dispatcher.generated.clone() {
-            tokio::spawn(forward(dispatcher.tx.clone(), url, engine.subscribe()));
-        }
-        if dispatcher.daily.is_some() {
-            tokio::spawn(daily_reports(dispatcher.clone()));
-        }
-        tracing::info!(
-            content_generated = dispatcher.generated.is_some(),
-            daily_report = dispatcher.daily.is_some(),
-            "webhooks enabled"
-        );
-        Ok(Some(dispatcher))
+        let client = tasks::client(Arc::clone(&self.resolver), allow)?;
+        let (outbox, queue) = Outbox::new(Arc::clone(&self.clock));
+        let (stop, stopped) = watch::channel(false);
+        let deliver =
+            tokio::spawn(tasks::deliver(client, queue, outbox.pending(), c.secret.clone(), self.clock, allow));
+        let forward = generated.map(|url| tokio::spawn(tasks::forward(outbox.clone(), url, events, stopped.clone())));
+        let daily = daily.map(|url| Daily { outbox: outbox.clone(), url, reports: self.reports });
+        let timer = daily.clone().map(|d| tokio::spawn(d.run(stopped)));
+        tracing::info!(content_generated = forward.is_some(), daily_report = daily.is_some(), "webhooks enabled");
+        Ok(Some(WebhookHandle {
+            outbox: Mutex::new(Some(outbox)),
+            daily: Mutex::new(daily),
+            stop,
+            tasks: Mutex::new(Tasks { forward, timer, deliver: Some(deliver) }),
+        }))
     }
+}
 
-    fn enqueue<T: Serialize>(&self, url: &reqwest::Url, event: &'static str, data: T) {
-        enqueue(&self.tx, url, event, data);
-    }
+#[derive(Debug)]
+struct Tasks {
+    forward: Option<JoinHandle<()>>,
+    timer: Option<JoinHandle<()>>,
+    deliver: Option<JoinHandle<()>>,
+}
 
-    /// Sends the analytics overview of the UTC day before `now` to the daily-report URL.
+/// The running webhook tasks. Dropping it stops forwarding events and the daily timer (what is
+/// queued is still sent); [`WebhookHandle::shutdown`] does the same and waits for the queue.
+#[derive(Debug)]
+pub struct WebhookHandle {
+    /// The queue's sending side; `None` once shut down (the queue closes when the last goes).
+    outbox: Mutex<Option<Outbox>>,
+    /// For [`WebhookHandle::send_daily_report`]; it holds a sending side too.
+    daily: Mutex<Option<Daily>>,
+    stop: watch::Sender<bool>,
+    tasks: Mutex<Tasks>,
+}
+
+impl WebhookHandle {
+    /// Sends the analytics overview of the UTC day before `now` to the daily-report URL
+    /// (nothing when none is configured or after shutdown).
     pub async fn send_daily_report(&self, now: DateTime<Utc>) -> Result<()> {
-        let Some(url) = &self.daily else { return Ok(()) };
-        let Some(engine) = self.engine.upgrade() else { return Ok(()) };
-        let end = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
-        let start = end - chrono::Duration::days(1);
-        let overview = engine.analytics_overview(Some(start), Some(end), &RequestContext::anonymous()).await?;
-        self.enqueue(url, "daily.report", overview);
-        Ok(())
+        let daily = self.daily.lock().clone();
+        match daily {
+            Some(daily) => daily.send(now).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Stops forwarding events and the daily timer, then waits up to `grace` for the deliveries
+    /// already queued (retries included). Returns how many were still unsent and are dropped.
+    pub async fn shutdown(&self, grace: Duration) -> usize {
+        let _ = self.stop.send(true);
+        let (forward, timer, deliver) = {
+            let mut t = self.tasks.lock();
+            (t.forward.take(), t.timer.take(), t.deliver.take())
+        };
+        if let Some(timer) = timer {
+            // Waiting for tomorrow, or building a report nobody will receive now.
+            timer.abort();
+            let _ = timer.await;
+        }
+        if let Some(forward) = forward {
+            // It stops at the signal, after the events it already holds.
+            let _ = forward.await;
+        }
+        drop(self.daily.lock().take());
+        let Some(outbox) = self.outbox.lock().take() else { return 0 };
+        let pending = outbox.pending();
+        drop(outbox);
+        let Some(mut deliver) = deliver else { return 0 };
+        if tokio::time::timeout(grace, &mut deliver).await.is_err() {
+            deliver.abort();
+            let _ = deliver.await;
+        }
+        let unsent = pending.get();
+        if unsent > 0 {
+            tracing::warn!(unsent, "webhook shutdown: deliveries still queued were dropped");
+        }
+        unsent
     }
 }
 
-fn enqueue<T: Serialize>(tx: &mpsc::Sender<Delivery>, url: &reqwest::Url, event: &'static str, data: T) {
-    let body = match serde_json::to_vec(&Envelope { event, timestamp: Utc::now(), data }) {
-        Ok(b) => b,
-        Err(e) => return tracing::error!(error = %e, "could not serialise a webhook event"),
-    };
-    if tx.try_send(Delivery { url: url.clone(), event, body }).is_err() {
-        tracing::warn!(event, "webhook queue full; event dropped");
-    }
-}
-
-async fn forward(tx: mpsc::Sender<Delivery>, url: reqwest::Url, mut events: broadcast::Receiver<EngineEvent>) {
-    loop {
-        match events.recv().await {
-            Ok(e @ EngineEvent::ContentGenerated { .. }) => enqueue(&tx, &url, "content.generated", &e),
-            Ok(_) => {}
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "webhooks fell behind the engine's events")
-            }
-            Err(broadcast::error::RecvError::Closed) => break,
-        }
-    }
-}
-
-async fn daily_reports(d: WebhookDispatcher) {
-    loop {
-        if d.engine.upgrade().is_none() {
-            break;
-        }
-        let now = Utc::now();
-        let next = (now.date_naive() + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN).and_utc()
-            + chrono::Duration::minutes(5);
-        let wait = (next - now).to_std().unwrap_or(Duration::from_secs(3600));
-        tokio::time::sleep(wait).await;
-        if let Err(e) = d.send_daily_report(Utc::now()).await {
-            tracing::warn!(error = %e, "could not build the daily report");
-        }
-    }
-}
-
-async fn deliver(
-    client: reqwest::Client,
-    mut rx: mpsc::Receiver<Delivery>,
-    secret: Option<Secret>,
-    allow_private: bool,
-) {
-    while let Some(d) = rx.recv().await {
-        if !allow_private && let Err(e) = guard::check_literal(&d.url) {
-            tracing::warn!(event = d.event, ip = %e.ip, range = e.range, "webhook address refused by the SSRF guard");
-            continue;
-        }
-        let mut delay = Duration::from_millis(500);
-        for attempt in 1..=ATTEMPTS {
-            let ts = Utc::now().timestamp();
-            let mut req = client
-                .post(d.url.clone())
-                .header("content-type", "application/json")
-                .header("x-splants-event", d.event)
-                .header("x-splants-timestamp", ts.to_string())
-                .body(d.body.clone());
-            if let Some(s) = &secret {
-                req = req.header("x-splants-signature", sign(s, ts, &d.body));
-            }
-            let retry = match req.send().await {
-                Ok(r) if r.status().is_success() => {
-                    tracing::debug!(event = d.event, status = r.status().as_u16(), "webhook delivered");
-                    false
-                }
-                Ok(r) => {
-                    let s = r.status().as_u16();
-                    tracing::warn!(event = d.event, status = s, attempt, "webhook refused");
-                    s == 408 || s == 429 || s >= 500
-                }
-                Err(e) if guard::refused_by_guard(&e) => {
-                    tracing::warn!(event = d.event, attempt, "webhook not sent: the SSRF guard refused every address");
-                    false
-                }
-                Err(e) => {
-                    tracing::warn!(event = d.event, error = %crate::error::redact(&e.to_string()), attempt, "webhook failed");
-                    true
-                }
-            };
-            if !retry {
-                break;
-            }
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-        }
+impl Drop for WebhookHandle {
+    fn drop(&mut self) {
+        // The forwarder and the timer end; the delivery task sends what is queued, then ends.
+        let _ = self.stop.send(true);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::net::IpAddr;
-
-    #[tokio::test]
-    async fn urls_are_checked() {
-        let f = "WEBHOOK_CONTENT_GENERATED_URL";
-        for bad in [
-            "ftp://x.example.com/hook",
-            "not a url",
-            "http://127.0.0.1:9000/hook",
-            "http://169.254.169.254/latest",
-            "http://[::1]/x",
-            "http://localhost/x",
-        ] {
-            let err = validate_url(f, bad, false).await.unwrap_err();
-            assert!(matches!(&err, Error::Config { field, .. } if field == f), "{bad}: {err}");
-        }
-        for special in
-            ["http://100.64.0.1/x", "http://198.18.0.1/x", "http://240.0.0.1/x", "http://[64:ff9b::a9fe:a9fe]/x"]
-        {
-            let err = validate_url(f, special, false).await.unwrap_err();
-            assert!(err.to_string().contains("resolves to"), "{special}: {err}");
-        }
-        validate_url(f, "http://127.0.0.1:9000/hook", true).await.unwrap();
-        validate_url(f, "https://8.8.8.8/hook", false).await.unwrap();
-    }
-
-    #[derive(Debug)]
-    struct Answer(Vec<IpAddr>);
-
-    #[async_trait::async_trait]
-    impl HostResolver for Answer {
-        async fn lookup(&self, _host: &str) -> std::io::Result<Vec<IpAddr>> {
-            Ok(self.0.clone())
-        }
-    }
-
-    #[tokio::test]
-    async fn urls_are_checked_with_the_given_resolver() {
-        let f = "WEBHOOK_DAILY_REPORT_URL";
-        let public = Answer(vec!["93.184.215.14".parse().unwrap()]);
-        validate_url_with(f, "https://hooks.example.test/x", false, &public).await.unwrap();
-        let mixed = Answer(vec!["93.184.215.14".parse().unwrap(), "10.0.0.7".parse().unwrap()]);
-        let err = validate_url_with(f, "https://hooks.example.test/x", false, &mixed).await.unwrap_err();
-        assert!(matches!(&err, Error::Config { field, .. } if field == f), "{err}");
-        assert!(err.to_string().contains("10.0.0.7"), "{err}");
-        let none = Answer(vec![]);
-        assert!(validate_url_with(f, "https://hooks.example.test/x", false, &none).await.is_err());
-    }
-
-    /// hyper connects to an IP literal without asking the resolver: each delivery checks it.
-    #[tokio::test]
-    async fn a_delivery_to_a_private_ip_literal_never_connects() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = reqwest::Url::parse(&format!("http://{}/hook", listener.local_addr().unwrap())).unwrap();
-        let (tx, rx) = mpsc::channel(4);
-        tx.send(Delivery { url, event: "content.generated", body: b"{}".to_vec() }).await.unwrap();
-        drop(tx);
-        let sent = tokio::spawn(deliver(client(Arc::new(SystemResolver), false).unwrap(), rx, None, false));
-        let accepted = tokio::time::timeout(Duration::from_millis(700), listener.accept()).await;
-        assert!(accepted.is_err(), "the delivery connected to 127.0.0.1");
-        sent.await.unwrap();
-    }
-
-    #[test]
-    fn signature_is_hmac_sha256_of_timestamp_and_body() {
-        // RFC 4231-style check: HMAC-SHA256("key", "1700000000.{}") computed independently.
-        let sig = sign(&Secret::new("key"), 1_700_000_000, b"{}");
-        assert!(sig.starts_with("sha256="));
-        assert_eq!(sig.len(), 7 + 64);
-        assert_eq!(sig, sign(&Secret::new("key"), 1_700_000_000, b"{}"));
-        assert_ne!(sig, sign(&Secret::new("key2"), 1_700_000_000, b"{}"));
-        assert_ne!(sig, sign(&Secret::new("key"), 1_700_000_001, b"{}"));
-        // Known answer: HMAC_SHA256(key="key", msg="The quick brown fox jumps over the lazy dog")
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"key").unwrap();
-        mac.update(b"The quick brown fox jumps over the lazy dog");
-        assert_eq!(
-            hex::encode(mac.finalize().into_bytes()),
-            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
-        );
-    }
-}
+mod tests;

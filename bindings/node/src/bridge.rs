@@ -137,13 +137,15 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
     format!("panic in the splants engine: {text}")
 }
 
-/// The message: the error, then each `source()` in turn ("Caused by: ...").
+/// The message: the error, then each `source()` in turn ("Caused by: ..."). A cause is a lower
+/// library's own text (a database or HTTP error), so it is redacted as the core redacts its
+/// messages: no credential reaches JavaScript.
 pub fn message(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
         text.push_str("\nCaused by: ");
-        text.push_str(&cause.to_string());
+        text.push_str(&splants::error::redact(&cause.to_string()));
         source = cause.source();
     }
     text
@@ -192,6 +194,28 @@ mod tests {
         let e = Outer(std::io::Error::other("disk full"));
         assert_eq!(message(&e), "could not open the ledger\nCaused by: disk full");
         assert_eq!(message(&Error::validation("topic", "must not be empty")), "invalid `topic`: must not be empty");
+    }
+
+    #[test]
+    fn causes_are_redacted() {
+        let e = Outer(std::io::Error::other("refused by postgres://app:hunter2@db/x"));
+        assert_eq!(message(&e), "could not open the ledger\nCaused by: refused by postgres://app:[redacted]@db/x");
+    }
+
+    /// A storage error from a real database failure carries sqlx's error: the message shows it.
+    #[tokio::test]
+    async fn a_real_storage_failure_shows_its_cause() {
+        let dir = std::env::temp_dir().join(format!("splants-node-cause-{}", std::process::id()));
+        std::fs::write(&dir, b"a file, not a directory").unwrap();
+        let url = format!("sqlite://{}/inside.db", dir.display());
+        let err =
+            splants::storage::SqliteStorage::connect(&url, &splants::storage::PoolConfig::default()).await.unwrap_err();
+        let _ = std::fs::remove_file(&dir);
+        assert_eq!(err.code().as_str(), "storage_error");
+        let text = message(&err);
+        let (head, cause) = text.split_once("\nCaused by: ").unwrap_or_else(|| panic!("no cause in {text:?}"));
+        assert_eq!(head, err.to_string());
+        assert!(!cause.is_empty(), "{text}");
     }
 
     #[test]

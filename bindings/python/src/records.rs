@@ -136,7 +136,7 @@ record! {
 
 record! {
     /// Tokens used by a provider call.
-    Usage(splants::provider::Usage) {
+    Usage(splants::Usage) {
         input_tokens -> u64 = |v| v.input_tokens;
         output_tokens -> u64 = |v| v.output_tokens;
         cached_tokens -> u64 = |v| v.cached_tokens;

@@ -15,5 +15,5 @@ pub struct AnalyticsConfig {
 
 fn rates<'de, D: Deserializer<'de>>(d: D) -> Result<RoiRates, D::Error> {
     let spec = String::deserialize(d)?;
-    RoiRates::parse(&spec).map_err(|e| serde::de::Error::custom(crate::provider::reason_of(e)))
+    RoiRates::parse(&spec).map_err(|e| serde::de::Error::custom(crate::setting::reason_of(e)))
 }

@@ -4,8 +4,8 @@ use super::{
     DEFAULT_ROTATION_GRACE, MAX_ROTATION_GRACE, ROTATIONS_PER_HOUR, hash_secret, hashes_equal, lookup_prefix,
     new_secret,
 };
+use crate::auth::RequestContext;
 use crate::clock::SharedClock;
-use crate::engine::RequestContext;
 use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::ratelimit::{MemoryRateLimiter, NamedQuota, Quota, RateLimiter};

@@ -53,7 +53,7 @@ impl FromStr for DegradePolicy {
 
 impl<'de> Deserialize<'de> for DegradePolicy {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(|e| serde::de::Error::custom(crate::provider::reason_of(e)))
+        String::deserialize(d)?.parse().map_err(|e| serde::de::Error::custom(crate::setting::reason_of(e)))
     }
 }
 

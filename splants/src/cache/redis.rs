@@ -35,7 +35,7 @@ impl RedisLayer {
             Ok((Some(json), pttl)) => (json, pttl),
             Ok((None, _)) => return None,
             Err(e) => {
-                tracing::warn!(error = %self.redis.error("GET", &e), "shared cache unavailable; treating as a miss");
+                tracing::warn!(error = %self.redis.error("GET", e), "shared cache unavailable; treating as a miss");
                 return None;
             }
         };
@@ -66,7 +66,7 @@ impl RedisLayer {
             .query_async(&mut conn)
             .await;
         if let Err(e) = set {
-            tracing::warn!(error = %self.redis.error("SETEX", &e), "could not fill the shared cache");
+            tracing::warn!(error = %self.redis.error("SETEX", e), "could not fill the shared cache");
         }
     }
 

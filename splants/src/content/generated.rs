@@ -1,9 +1,9 @@
 //! The finished piece and what the analysis found in it.
 
+use super::Usage;
 use super::kinds::{ContentType, Platform};
 use super::request::ContentRequest;
 use crate::money::Usd;
-use crate::provider::Usage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

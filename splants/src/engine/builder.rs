@@ -132,8 +132,6 @@ impl ContentEngineBuilder {
     pub async fn build(self) -> Result<ContentEngine> {
         let config = self.config.unwrap_or_default();
         config.validate()?;
-        #[cfg(feature = "webhooks")]
-        let webhook_resolver = self.webhook_resolver.unwrap_or_else(|| Arc::new(crate::webhook::SystemResolver));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let events = self.events.unwrap_or_default();
         let prices = match self.prices {
@@ -220,6 +218,16 @@ impl ContentEngineBuilder {
             shared_cache = cache.as_ref().is_some_and(ContentCache::is_shared),
             "content engine ready"
         );
+        #[cfg(feature = "webhooks")]
+        let webhooks = {
+            let reports = Arc::new(super::reports::StoredReports(Arc::clone(&storage)));
+            let mut dispatcher =
+                crate::webhook::WebhookDispatcher::new(config.webhooks.clone(), reports, Arc::clone(&clock));
+            if let Some(resolver) = self.webhook_resolver {
+                dispatcher = dispatcher.resolver(resolver);
+            }
+            dispatcher.start(events.subscribe()).await?
+        };
         let engine = ContentEngine {
             inner: Arc::new(EngineInner {
                 config,
@@ -236,10 +244,10 @@ impl ContentEngineBuilder {
                 calls: Arc::default(),
                 #[cfg(feature = "redis")]
                 redis,
+                #[cfg(feature = "webhooks")]
+                webhooks,
             }),
         };
-        #[cfg(feature = "webhooks")]
-        crate::webhook::WebhookDispatcher::start_with_resolver(&engine, webhook_resolver).await?;
         Ok(engine)
     }
 }
@@ -249,7 +257,7 @@ impl ContentEngineBuilder {
 async fn connect_redis(url: &str) -> Result<crate::redis_conn::RedisConnection> {
     crate::redis_conn::RedisConnection::connect(url).await.map_err(|e| match e {
         Error::Config { reason, .. } => Error::config("REDIS_URL", reason),
-        Error::Storage { message } => Error::config("REDIS_URL", format!("{message} (is Redis running?)")),
+        Error::Storage { message, .. } => Error::config("REDIS_URL", format!("{message} (is Redis running?)")),
         other => other,
     })
 }

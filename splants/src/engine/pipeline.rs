@@ -3,18 +3,18 @@
 
 use super::EngineInner;
 use super::background::CallerWatch;
-use super::context::RequestContext;
 use crate::analysis;
+use crate::auth::CallerLeftPolicy;
+use crate::auth::RequestContext;
 use crate::budget::DegradePolicy;
 use crate::budget::{BudgetGuard, Reservation, ReserveOptions, ScopeLimit};
 use crate::cache::ContentCache;
-use crate::content::{ContentRequest, GeneratedContent, TemplateRef};
-use crate::engine::CallerLeftPolicy;
+use crate::content::{ContentRequest, GeneratedContent, TemplateRef, Usage};
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::money::Usd;
 use crate::prompt;
-use crate::provider::{AttemptObserver, Completion, CompletionRequest, FinishReason, Usage};
+use crate::provider::{AttemptObserver, Completion, CompletionRequest, FinishReason};
 use crate::ratelimit::RateDecision;
 use crate::storage::{UsageOutcome, UsageRecord, truncate_micros};
 use async_trait::async_trait;

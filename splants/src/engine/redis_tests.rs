@@ -3,8 +3,9 @@
 
 use super::*;
 use crate::content::ContentType;
+use crate::content::Usage;
 use crate::money::Usd;
-use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, Usage};
+use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard};
 use crate::ratelimit::MemoryRateLimiter;
 use crate::redis_conn::{RedisConnection, testing};
 use async_trait::async_trait;
@@ -138,7 +139,7 @@ async fn redis_outage_on_the_cache_path_does_not_fail_generation() {
     // What this process cached before the outage is still served from memory.
     assert!(e.generate(brief("before the outage"), &ctx).await.unwrap().cached);
     match e.cache_health().await {
-        Some(Err(Error::Storage { message })) => assert!(message.contains("failed on PING"), "{message}"),
+        Some(Err(Error::Storage { message, .. })) => assert!(message.contains("failed on PING"), "{message}"),
         other => panic!("expected an unhealthy cache, got {other:?}"),
     }
     testing::cleanup(&testing::connect().await.with_prefix(prefix)).await;

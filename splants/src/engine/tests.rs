@@ -2,10 +2,11 @@ use super::*;
 use crate::budget::ScopeUsage;
 use crate::clock::FakeClock;
 use crate::config::DegradePolicy;
+use crate::content::Usage;
 use crate::content::{ContentType, Platform, Tone};
 use crate::error::ErrorCode;
 use crate::money::Usd;
-use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, RetryPolicy, RetryingProvider, Usage};
+use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, RetryPolicy, RetryingProvider};
 use crate::ratelimit::Quota;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -235,7 +236,7 @@ async fn cancelled_generations_leave_nothing_reserved() {
     let provider = Arc::new(TestProvider::new(GOOD_BLOG).delay(Duration::from_secs(30)));
     let abort = {
         let mut config = config(1000.0);
-        config.calls.on_caller_left = crate::config::CallerLeftPolicy::Abort;
+        config.calls.on_caller_left = crate::auth::CallerLeftPolicy::Abort;
         config
     };
     let engine = engine_with(provider.clone(), abort).await;
@@ -310,7 +311,7 @@ async fn cache_single_flight_pays_once() {
 
 #[tokio::test]
 async fn maybe_billed_attempts_are_reserved_and_counted() {
-    let timeout = Error::ProviderTimeout { provider: "test".into(), timeout_ms: 10 };
+    let timeout = Error::provider_timeout("test", Duration::from_millis(10));
     let inner = Arc::new(TestProvider::new(GOOD_BLOG).fail_first(vec![timeout]));
     let policy =
         RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(1), jitter: false, ..RetryPolicy::default() };
@@ -333,6 +334,7 @@ async fn unbilled_failures_release_the_hold() {
         message: "bad".into(),
         retryable: false,
         retry_after: None,
+        source: None,
     }));
     let engine = engine_with(Arc::new(TestProvider::new(GOOD_BLOG).fail_first(vec![failure])), config(10.0)).await;
     let err = engine.generate(blog(), &RequestContext::anonymous()).await.unwrap_err();

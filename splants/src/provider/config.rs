@@ -45,15 +45,7 @@ impl FromStr for ProviderKind {
 impl<'de> Deserialize<'de> for ProviderKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(|e: Error| serde::de::Error::custom(reason_of(e)))
-    }
-}
-
-/// The reason of a config error, for a serde error message.
-pub(crate) fn reason_of(e: Error) -> String {
-    match e {
-        Error::Config { reason, .. } | Error::Validation { reason, .. } => reason,
-        other => other.to_string(),
+        s.parse().map_err(|e: Error| serde::de::Error::custom(setting::reason_of(e)))
     }
 }
 

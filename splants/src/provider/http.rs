@@ -119,21 +119,23 @@ impl Transport {
 
     /// Sends a prepared request and returns the status and body of a successful answer.
     pub(crate) async fn send(&self, request: RequestBuilder) -> Result<(StatusCode, Vec<u8>)> {
-        let response = request.send().await.map_err(|e| self.transport_error(&e, self.timeout))?;
+        let response = request.send().await.map_err(|e| self.transport_error(e, self.timeout))?;
         let status = response.status();
         if !status.is_success() {
             return Err(self.status_error(response).await);
         }
         let body = read_body(response).await.map_err(|e| match e {
             BodyError::TooLarge => self.invalid_response(status, "the answer is larger than 8 MiB"),
-            BodyError::Transport(e) if e.is_timeout() => self.timeout_error(self.timeout),
-            BodyError::Transport(e) => self.failure(
-                Some(status.as_u16()),
-                Some("incomplete_response".into()),
-                format!("the answer broke off while being read: {}", chain(&e)),
-                true,
-                None,
-            ),
+            BodyError::Transport(e) if e.is_timeout() => self.timeout_error(self.timeout).with_source(e.without_url()),
+            BodyError::Transport(e) => self
+                .failure(
+                    Some(status.as_u16()),
+                    Some("incomplete_response".into()),
+                    format!("the answer broke off while being read: {}", chain(&e)),
+                    true,
+                    None,
+                )
+                .with_source(e.without_url()),
         })?;
         Ok((status, body))
     }
@@ -142,7 +144,7 @@ impl Transport {
     pub(crate) async fn health(&self, path: &str, headers: HeaderMap) -> Result<()> {
         let timeout = self.timeout.min(HEALTH_TIMEOUT);
         let request = self.client.get(self.url(path)).headers(headers).timeout(timeout);
-        let response = request.send().await.map_err(|e| self.transport_error(&e, timeout))?;
+        let response = request.send().await.map_err(|e| self.transport_error(e, timeout))?;
         if response.status().is_success() { Ok(()) } else { Err(self.status_error(response).await) }
     }
 
@@ -158,13 +160,17 @@ impl Transport {
     }
 
     fn timeout_error(&self, timeout: Duration) -> Error {
-        Error::ProviderTimeout {
-            provider: self.provider.clone(),
-            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-        }
+        Error::provider_timeout(self.provider.clone(), timeout)
     }
 
-    fn transport_error(&self, e: &reqwest::Error, timeout: Duration) -> Error {
+    /// The error for a request that got no answer; the reqwest error (without its URL) is the
+    /// source.
+    fn transport_error(&self, e: reqwest::Error, timeout: Duration) -> Error {
+        let failure = self.transport_failure(&e, timeout);
+        failure.with_source(e.without_url())
+    }
+
+    fn transport_failure(&self, e: &reqwest::Error, timeout: Duration) -> Error {
         if e.is_builder() {
             self.failure(
                 None,
@@ -222,6 +228,7 @@ impl Transport {
             message: self.scrub(&message),
             retryable,
             retry_after,
+            source: None,
         }))
     }
 }

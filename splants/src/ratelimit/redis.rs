@@ -145,7 +145,7 @@ impl RateLimiter for RedisRateLimiter {
         }
         let mut conn = self.redis.manager();
         let reply: Vec<i64> =
-            call.invoke_async(&mut conn).await.map_err(|e| self.redis.error("the rate-limit script", &e))?;
+            call.invoke_async(&mut conn).await.map_err(|e| self.redis.error("the rate-limit script", e))?;
         match reply.as_slice() {
             [1, now, tat] => {
                 let (t, tau) = gcra_micros(last.quota);

@@ -32,46 +32,99 @@ pub struct ErrorBody {
     pub request_id: String,
 }
 
-/// An [`Error`] answered over HTTP with its status and the error body.
-#[derive(Debug)]
-pub struct ApiError(pub Error);
+/// An error answered over HTTP with its status and the error body: an engine [`Error`], or a
+/// refusal of the HTTP layer itself (which the engine and the bindings never see).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// An engine error, answered with its own code and status.
+    #[error(transparent)]
+    Engine(#[from] Error),
+    /// The request body is larger than the server accepts (413, `payload_too_large`).
+    #[error("the request body is larger than {limit_bytes} bytes")]
+    PayloadTooLarge {
+        /// The largest body accepted.
+        limit_bytes: usize,
+    },
+    /// The path exists but not with this HTTP method (405, `method_not_allowed`).
+    #[error("method {method} is not allowed here")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+    },
+}
 
-impl From<Error> for ApiError {
-    fn from(e: Error) -> Self {
-        ApiError(e)
+impl ApiError {
+    /// The stable code of the body's `code` field (`budget_exceeded`, `payload_too_large`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Engine(e) => e.code().as_str(),
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        let code = match self {
+            ApiError::Engine(e) => e.status_code(),
+            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::MethodNotAllowed { .. } => 405,
+        };
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The body's `type` field: the original app's exception class name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ApiError::Engine(e) => e.type_name(),
+            ApiError::PayloadTooLarge { .. } => "PayloadTooLargeError",
+            ApiError::MethodNotAllowed { .. } => "MethodNotAllowedError",
+        }
+    }
+
+    /// The body's `details` field.
+    pub fn details(&self) -> serde_json::Value {
+        match self {
+            ApiError::Engine(e) => e.details(),
+            ApiError::PayloadTooLarge { limit_bytes } => serde_json::json!({ "limit_bytes": limit_bytes }),
+            ApiError::MethodNotAllowed { method } => serde_json::json!({ "method": method }),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let e = self.0;
-        let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = self.status();
+        let code = self.code();
         let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
         if status.is_server_error() {
-            tracing::error!(code = e.code().as_str(), error = %e, "request failed");
+            tracing::error!(code, error = %self, "request failed");
         } else {
-            tracing::info!(code = e.code().as_str(), error = %e, "request refused");
+            tracing::info!(code, error = %self, "request refused");
         }
         // A 5xx is the server's or an upstream's failure: its text (SQL, paths, hosts, upstream
         // answers) stays in the log line above, under the same request id.
-        let (message, details) = if status.is_server_error() {
-            let details = match &e {
-                Error::Storage { .. } | Error::Internal { .. } | Error::Config { .. } => serde_json::json!({}),
-                _ => e.details(),
-            };
-            (generic_message(e.code(), &request_id), details)
-        } else {
-            (e.to_string(), e.details())
+        let (message, details) = match &self {
+            ApiError::Engine(e) if status.is_server_error() => {
+                let details = match e {
+                    Error::Storage { .. } | Error::Internal { .. } | Error::Config { .. } => serde_json::json!({}),
+                    _ => e.details(),
+                };
+                (generic_message(e.code(), &request_id), details)
+            }
+            _ => (self.to_string(), self.details()),
         };
         let body = ErrorBody {
             error: message,
-            type_name: e.type_name().to_owned(),
-            code: e.code().as_str().to_owned(),
+            type_name: self.type_name().to_owned(),
+            code: code.to_owned(),
             details,
             request_id,
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Some(wait) = e.retry_after()
+        if let ApiError::Engine(e) = &self
+            && let Some(wait) = e.retry_after()
             && status == StatusCode::TOO_MANY_REQUESTS
             && let Ok(v) = HeaderValue::from_str(&wait.as_secs_f64().ceil().max(1.0).to_string())
         {

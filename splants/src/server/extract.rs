@@ -1,8 +1,8 @@
 //! Extractors whose errors name the field: JSON bodies, query strings, the caller.
 
 use super::error::ApiError;
+use crate::auth::RequestContext;
 use crate::auth::{ApiKeyInfo, KeyRole};
-use crate::engine::RequestContext;
 use crate::error::Error;
 use crate::ratelimit::RateDecision;
 use axum::body::Bytes;
@@ -22,16 +22,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let limit = req.extensions().get::<BodyLimit>().map(|l| l.0).unwrap_or(usize::MAX);
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError(Error::PayloadTooLarge { limit_bytes: limit })
+                ApiError::PayloadTooLarge { limit_bytes: limit }
             } else {
-                ApiError(Error::validation("body", rejection.body_text()))
+                ApiError::Engine(Error::validation("body", rejection.body_text()))
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError(Error::validation("body", "is empty; send a JSON document")));
+            return Err(ApiError::Engine(Error::validation("body", "is empty; send a JSON document")));
         }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(de).map_err(|e| ApiError(crate::content::json_body_error(&e)))?;
+        let value =
+            serde_path_to_error::deserialize(de).map_err(|e| ApiError::Engine(crate::content::json_body_error(&e)))?;
         Ok(JsonBody(value))
     }
 }
@@ -83,9 +84,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
                     ErrorKind::DeserializeError { key, message, .. } => Error::validation(key.clone(), message.clone()),
                     _ => Error::validation("path", e.body_text()),
                 };
-                Err(ApiError(err))
+                Err(ApiError::Engine(err))
             }
-            Err(other) => Err(ApiError(Error::validation("path", other.body_text()))),
+            Err(other) => Err(ApiError::Engine(Error::validation("path", other.body_text()))),
         }
     }
 }
@@ -106,7 +107,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Caller>().cloned().ok_or_else(|| {
-            ApiError(Error::Unauthorized { reason: "missing API key (send it in the X-API-Key header)".into() })
+            ApiError::Engine(Error::Unauthorized { reason: "missing API key (send it in the X-API-Key header)".into() })
         })
     }
 }
@@ -121,7 +122,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
         if caller.key.role != KeyRole::Admin {
-            return Err(ApiError(Error::Unauthorized { reason: "this route needs an admin key".into() }));
+            return Err(ApiError::Engine(Error::Unauthorized { reason: "this route needs an admin key".into() }));
         }
         Ok(Admin(caller))
     }

@@ -49,8 +49,10 @@ pub(crate) async fn request_context(State(state): State<AppState>, mut req: Requ
         .scope(id.clone(), async move {
             match tokio::time::timeout(timeout, next.run(req)).await {
                 Ok(r) => r,
-                Err(_) => ApiError(Error::Timeout { after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) })
-                    .into_response(),
+                Err(_) => ApiError::Engine(Error::Timeout {
+                    after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                })
+                .into_response(),
             }
         })
         .instrument(span.clone())
@@ -89,7 +91,7 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request
     let secret = req.headers().get(&X_API_KEY).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let key = match state.engine.keys().verify(&secret).await {
         Ok(k) => k,
-        Err(e) => return ApiError(e).into_response(),
+        Err(e) => return ApiError::Engine(e).into_response(),
     };
     let mut ctx = key.context();
     ctx.request_id = REQUEST_ID.try_with(Clone::clone).ok();
@@ -102,12 +104,12 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request
         Ok(d) => d,
         Err(e) => {
             if let Error::RateLimited(r) = &e {
-                let mut resp = ApiError(e.clone()).into_response();
+                let mut resp = ApiError::Engine(e.clone()).into_response();
                 let d = RateDecision { limit: r.limit, remaining: 0, reset_after: r.retry_after };
                 rate_headers(resp.headers_mut(), &d);
                 return resp;
             }
-            return ApiError(e).into_response();
+            return ApiError::Engine(e).into_response();
         }
     };
     ctx.rate_limit_counted = !rotation;

@@ -78,12 +78,12 @@ impl PostgresStorage {
         let timeout = limits.statement_timeout.as_millis();
         let opts = opts.options([("statement_timeout", format!("{timeout}ms"))]).disable_statement_logging();
         let target = format!("{}:{}/{}", opts.get_host(), opts.get_port(), opts.get_database().unwrap_or("postgres"));
-        let fail = |doing: &str, e: &sqlx::Error| db_error(&format!("{doing} PostgreSQL at {target}"), e);
+        let fail = |doing: &str, e: sqlx::Error| db_error(&format!("{doing} PostgreSQL at {target}"), e);
         // One direct connection first: a refused or unknown server fails fast with its own
         // error (the pool would retry until its timeout and report only that).
         let mut conn = match tokio::time::timeout(limits.acquire_timeout, PgConnection::connect_with(&opts)).await {
             Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(fail("cannot connect to", &e)),
+            Ok(Err(e)) => return Err(fail("cannot connect to", e)),
             Err(_) => {
                 return Err(Error::storage(format!(
                     "cannot connect to PostgreSQL at {target}: no answer within {} s (SPLANTS_DB_ACQUIRE_TIMEOUT_SECS)",
@@ -93,7 +93,7 @@ impl PostgresStorage {
         };
         let migrated = migrate(&mut conn).await;
         let _ = conn.close().await;
-        migrated.map_err(|e| Error::storage(format!("migrating PostgreSQL at {target}: {e}")))?;
+        migrated.map_err(|e| Error::storage(format!("migrating PostgreSQL at {target}: {e}")).with_source(e))?;
         let pool = PgPoolOptions::new()
             .min_connections(limits.min_connections.min(limits.max_connections))
             .max_connections(limits.max_connections.max(1))
@@ -102,7 +102,7 @@ impl PostgresStorage {
             .test_before_acquire(false)
             .connect_with(opts)
             .await
-            .map_err(|e| fail("cannot open a pool to", &e))?;
+            .map_err(|e| fail("cannot open a pool to", e))?;
         let store = SqlStore::new(pool.clone(), pool).with_deadline(call_deadline(limits));
         Ok(PostgresStorage { store, target })
     }

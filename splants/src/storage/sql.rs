@@ -195,17 +195,10 @@ macro_rules! row_accessors {
 }
 pub(crate) use row_accessors;
 
-/// Turns a sqlx error into a storage error saying what was being done.
-pub(crate) fn db_error(doing: &str, e: &sqlx::Error) -> Error {
-    let why = match e {
-        sqlx::Error::PoolTimedOut => {
-            "no database connection became free in time (SPLANTS_DB_ACQUIRE_TIMEOUT_SECS); is the database up?"
-                .to_owned()
-        }
-        sqlx::Error::PoolClosed => "the connection pool was closed".to_owned(),
-        other => other.to_string(),
-    };
-    Error::storage(format!("{doing}: {why}"))
+/// Turns a sqlx error into a storage error saying what was being done; the sqlx error is its
+/// source.
+pub(crate) fn db_error(doing: &str, e: sqlx::Error) -> Error {
+    Error::storage(format!("{doing}: {}", crate::error::sqlx_reason(&e))).with_source(e)
 }
 
 /// Whether `e` is a unique-constraint violation.
@@ -215,7 +208,7 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 /// Reading a column failed: the row does not look like what this version wrote.
 pub(crate) fn col<T>(r: sqlx::Result<T>) -> Result<T> {
-    r.map_err(|e| Error::storage(format!("unreadable row: {e}")))
+    r.map_err(|e| Error::storage(format!("unreadable row: {e}")).with_source(e))
 }
 
 /// A value that does not fit the column type: a storage error naming the field.
@@ -305,28 +298,28 @@ impl<DB: SqlBackend> SqlStore<DB> {
 
     /// A connection for reading.
     pub(crate) async fn reader(&self) -> Result<PoolConnection<DB>> {
-        self.read.acquire().await.map_err(|e| db_error("getting a database connection", &e))
+        self.read.acquire().await.map_err(|e| db_error("getting a database connection", e))
     }
 
     /// A connection for one autocommit write statement.
     pub(crate) async fn writer(&self) -> Result<PoolConnection<DB>> {
-        self.write.acquire().await.map_err(|e| db_error("getting a database connection", &e))
+        self.write.acquire().await.map_err(|e| db_error("getting a database connection", e))
     }
 
     /// A write transaction; dropped without `commit` it rolls back.
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, DB>> {
-        DB::begin_write(&self.write).await.map_err(|e| db_error("beginning a transaction", &e))
+        DB::begin_write(&self.write).await.map_err(|e| db_error("beginning a transaction", e))
     }
 
     /// Commits `tx`.
     pub(crate) async fn commit(tx: Transaction<'static, DB>) -> Result<()> {
-        tx.commit().await.map_err(|e| db_error("committing a transaction", &e))
+        tx.commit().await.map_err(|e| db_error("committing a transaction", e))
     }
 
     /// Checks the database answers.
     pub(crate) async fn ping(&self) -> Result<()> {
         let mut c = self.reader().await?;
-        DB::fetch(&mut c, Sql::new("SELECT 1")).await.map_err(|e| db_error("pinging the database", &e))?;
+        DB::fetch(&mut c, Sql::new("SELECT 1")).await.map_err(|e| db_error("pinging the database", e))?;
         Ok(())
     }
 

@@ -109,7 +109,7 @@ impl SqliteStorage {
                     wait = (wait * 2).min(Duration::from_millis(200));
                 }
                 Err(e) => {
-                    return Err(db_error(&format!("{} SQLite database `{}`", e.doing, path.display()), &e.error));
+                    return Err(db_error(&format!("{} SQLite database `{}`", e.doing, path.display()), e.error));
                 }
             }
         };
@@ -121,7 +121,7 @@ impl SqliteStorage {
             .test_before_acquire(false)
             .connect_with(opts)
             .await
-            .map_err(|e| db_error(&format!("opening SQLite database `{}`", path.display()), &e))?;
+            .map_err(|e| db_error(&format!("opening SQLite database `{}`", path.display()), e))?;
         Ok(SqliteStorage { store: SqlStore::new(read, write), path })
     }
 

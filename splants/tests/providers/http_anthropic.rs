@@ -1,8 +1,9 @@
 //! `AnthropicProvider` against a local server speaking the messages API.
 
 use serde_json::{Value, json};
+use splants::Usage;
 use splants::Usd;
-use splants::provider::{AnthropicProvider, FinishReason, HttpOptions, Message, PriceTable, Provider, Usage};
+use splants::provider::{AnthropicProvider, FinishReason, HttpOptions, Message, PriceTable, Provider};
 use std::time::Duration;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -187,7 +187,10 @@ async fn slow_server_is_a_provider_timeout() {
     Mock::given(method("POST")).respond_with(success().set_delay(Duration::from_secs(3))).mount(&server).await;
     let err = with_timeout(&server, 150).complete(&request()).await.unwrap_err();
     assert_eq!(err.code().as_str(), "provider_timeout");
-    assert!(matches!(&err, Error::ProviderTimeout { provider, timeout_ms: 150 } if provider == "openai"), "{err:?}");
+    assert!(
+        matches!(&err, Error::ProviderTimeout { provider, timeout_ms: 150, .. } if provider == "openai"),
+        "{err:?}"
+    );
     assert!(err.is_retryable() && err.may_have_billed());
 }
 

@@ -1,9 +1,10 @@
 //! `OpenAiProvider` against a local server speaking chat completions.
 
 use serde_json::{Value, json};
+use splants::Usage;
 use splants::Usd;
 use splants::provider::{
-    CompletionRequest, FinishReason, HttpOptions, Message, OpenAiProvider, PriceTable, Provider, Usage, tokens,
+    CompletionRequest, FinishReason, HttpOptions, Message, OpenAiProvider, PriceTable, Provider, tokens,
 };
 use std::time::Duration;
 use wiremock::matchers::{header, method, path};

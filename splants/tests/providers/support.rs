@@ -1,9 +1,10 @@
 //! Scripted providers and observers shared by the tests.
 
 use async_trait::async_trait;
+use splants::Usage;
 use splants::error::ProviderFailure;
 use splants::provider::{
-    AttemptObserver, BillingTarget, Completion, CompletionRequest, FinishReason, Message, Provider, RetryPolicy, Usage,
+    AttemptObserver, BillingTarget, Completion, CompletionRequest, FinishReason, Message, Provider, RetryPolicy,
 };
 use splants::{Error, Result};
 use std::collections::VecDeque;
@@ -127,11 +128,12 @@ pub fn failure(status: u16, retry_after: Option<Duration>) -> Error {
         message: format!("HTTP {status}"),
         retryable: matches!(status, 408 | 409 | 429 | 500..=599),
         retry_after,
+        source: None,
     }))
 }
 
 pub fn timeout() -> Error {
-    Error::ProviderTimeout { provider: "mock".into(), timeout_ms: 10 }
+    Error::provider_timeout("mock", std::time::Duration::from_millis(10))
 }
 
 pub fn invalid_response() -> Error {
@@ -142,6 +144,7 @@ pub fn invalid_response() -> Error {
         message: "not JSON".into(),
         retryable: false,
         retry_after: None,
+        source: None,
     }))
 }
 

@@ -9,6 +9,8 @@
 mod support;
 
 mod analytics;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod causes;
 mod content;
 #[cfg(all(feature = "openai", any(feature = "sqlite", feature = "postgres")))]
 mod crash;

@@ -2,9 +2,9 @@
 
 use crate::support::{Kind, at, conformance, store};
 use chrono::Duration;
+use splants::Usage;
 use splants::analytics::{StatsQuery, UsageTotals};
 use splants::auth::{ApiKeyRecord, KeyRole, KeyStatus};
-use splants::provider::Usage;
 use splants::storage::{UsageOutcome, UsageRecord};
 use splants::{ErrorCode, Usd};
 

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
+use splants::Usage;
 use splants::budget::BudgetLedger;
 use splants::config::Config;
 use splants::content::{ContentMetadata, Readability, TemplateRef};
-use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider, Usage};
+use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider};
 use splants::storage::Storage;
 use splants::{ContentRequest, ContentType, GeneratedContent, Platform, Usd};
 use std::collections::BTreeMap;

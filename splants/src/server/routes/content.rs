@@ -226,8 +226,8 @@ pub(crate) async fn list(
     };
     // The core names the search text `text`; over HTTP it is the `q` parameter.
     s.engine.list_content(query, &caller.ctx).await.map(Json).map_err(|e| match e {
-        Error::Validation { field, reason } if field == "text" => ApiError(Error::validation("q", reason)),
-        other => ApiError(other),
+        Error::Validation { field, reason } if field == "text" => ApiError::Engine(Error::validation("q", reason)),
+        other => ApiError::Engine(other),
     })
 }
 

@@ -206,7 +206,7 @@ pub(crate) async fn ready(State(s): State<AppState>) -> Response {
 }
 
 fn not_ready(e: Error) -> Response {
-    let mut r = ApiError(e).into_response();
+    let mut r = ApiError::Engine(e).into_response();
     *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     r
 }
@@ -214,7 +214,7 @@ fn not_ready(e: Error) -> Response {
 /// Prometheus metrics (OpenMetrics text).
 #[utoipa::path(get, path = "/metrics", tag = "System", responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
 pub(crate) async fn metrics(State(s): State<AppState>) -> Response {
-    if let Ok(scopes) = s.engine.budget_status(&crate::engine::RequestContext::anonymous()).await
+    if let Ok(scopes) = s.engine.budget_status(&crate::auth::RequestContext::anonymous()).await
         && let Some(global) = scopes.first()
     {
         s.metrics.set_budget_usage(global.spent.dollars());

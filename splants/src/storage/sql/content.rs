@@ -31,8 +31,8 @@ pub(crate) fn like_contains(text: &str) -> String {
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Stores pieces in one transaction: all or none. Fails if an id exists already.
     pub(crate) async fn save_contents(&self, items: &[GeneratedContent]) -> Result<()> {
-        let duplicate = |e: &sqlx::Error, chunk: &[GeneratedContent]| {
-            if is_unique_violation(e) {
+        let duplicate = |e: sqlx::Error, chunk: &[GeneratedContent]| {
+            if is_unique_violation(&e) {
                 match chunk {
                     [one] => Error::storage(format!("content `{}` already exists", one.id)),
                     _ => Error::storage("a piece with one of these ids already exists"),
@@ -49,7 +49,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             ));
             sql.args = content_args(one)?;
             let mut c = self.writer().await?;
-            return DB::execute(&mut c, sql).await.map(|_| ()).map_err(|e| duplicate(&e, items));
+            return DB::execute(&mut c, sql).await.map(|_| ()).map_err(|e| duplicate(e, items));
         }
         if items.is_empty() {
             return Ok(());
@@ -63,7 +63,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             for c in chunk {
                 sql.args.extend(content_args(c)?);
             }
-            DB::execute(&mut tx, sql).await.map_err(|e| duplicate(&e, chunk))?;
+            DB::execute(&mut tx, sql).await.map_err(|e| duplicate(e, chunk))?;
         }
         Self::commit(tx).await?;
         if items.len() >= ANALYZE_AFTER {
@@ -86,7 +86,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             sql.push_arg(Arg::Text(o.to_owned()));
         }
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading content", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading content", e))?;
         rows.first().map(content_from_row::<DB>).transpose()
     }
 
@@ -133,7 +133,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         sql.push(" ORDER BY created_at DESC, id DESC LIMIT ");
         sql.push_arg(Arg::Int(i64::from(limit) + 1));
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("listing content", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("listing content", e))?;
         let more = rows.len() > limit as usize;
         let items = rows.iter().take(limit as usize).map(content_from_row::<DB>).collect::<Result<Vec<_>>>()?;
         let next_cursor = if more { items.last().map(|i| Cursor::after(i).encode()) } else { None };
@@ -149,7 +149,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
                 .arg(Arg::Text(o.to_owned()));
         }
         let mut c = self.writer().await?;
-        let n = DB::execute(&mut c, sql).await.map_err(|e| db_error("deleting content", &e))?;
+        let n = DB::execute(&mut c, sql).await.map_err(|e| db_error("deleting content", e))?;
         Ok(n > 0)
     }
 }

@@ -32,13 +32,15 @@ struct Hold {
 
 fn scopes_json(scopes: &[Scope]) -> Result<String> {
     let keys: Vec<String> = scopes.iter().map(Scope::as_key).collect();
-    serde_json::to_string(&keys).map_err(|e| Error::storage(format!("cannot store reservation scopes: {e}")))
+    serde_json::to_string(&keys)
+        .map_err(|e| Error::storage(format!("cannot store reservation scopes: {e}")).with_source(e))
 }
 
 fn hold_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<Hold> {
     let text = col(DB::text(r, "scopes"))?;
-    let keys: Vec<String> = serde_json::from_str(&text)
-        .map_err(|e| Error::storage(format!("stored reservation scopes `{text}` are unreadable: {e}")))?;
+    let keys: Vec<String> = serde_json::from_str(&text).map_err(|e| {
+        Error::storage(format!("stored reservation scopes `{text}` are unreadable: {e}")).with_source(e)
+    })?;
     let scopes = keys
         .iter()
         .map(|k| Scope::parse(k).ok_or_else(|| Error::storage(format!("stored scope `{k}` is not a budget scope"))))
@@ -107,7 +109,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
                 .arg(Arg::Time(end));
                 // Retried even if another transaction created the row first (it waited for that
                 // one to commit, so the retry sees the row).
-                DB::execute(&mut tx, insert).await.map_err(|e| db_error("reserving budget", &e))?;
+                DB::execute(&mut tx, insert).await.map_err(|e| db_error("reserving budget", e))?;
                 took = self.take_room(&mut tx, req, scope, *limit).await?;
             }
             if !took {
@@ -128,7 +130,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         .arg(Arg::Time(req.now))
         .arg(Arg::Int(i64::from(req.in_flight)));
         // Fails on the primary key if the reserve was cancelled meanwhile (see `cancel_reserve`).
-        DB::execute(&mut tx, insert).await.map_err(|e| db_error("recording a budget reservation", &e))?;
+        DB::execute(&mut tx, insert).await.map_err(|e| db_error("recording a budget reservation", e))?;
         Self::commit(tx).await
     }
 
@@ -153,7 +155,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             .arg(Arg::Time(req.lease_until))
             .arg(Arg::Time(req.now));
             let placed =
-                DB::execute(&mut tx, tombstone).await.map_err(|e| db_error("cancelling a budget reservation", &e))?;
+                DB::execute(&mut tx, tombstone).await.map_err(|e| db_error("cancelling a budget reservation", e))?;
             Self::commit(tx).await?;
             if placed == 1 {
                 return Ok(());
@@ -177,7 +179,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         for scope in sorted {
             DB::execute(conn, unhold(&scope, &hold.window, amount, holds, spent))
                 .await
-                .map_err(|e| db_error("releasing budget", &e))?;
+                .map_err(|e| db_error("releasing budget", e))?;
         }
         Ok(())
     }
@@ -187,7 +189,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         let sql = Sql::new("UPDATE budget_reservations SET in_flight = 1 WHERE id = $1 AND state = 'held'")
             .arg(Arg::Text(id.to_string()));
         let mut c = self.writer().await?;
-        DB::execute(&mut c, sql).await.map_err(|e| db_error("marking a budget reservation in flight", &e))?;
+        DB::execute(&mut c, sql).await.map_err(|e| db_error("marking a budget reservation in flight", e))?;
         Ok(())
     }
 
@@ -210,7 +212,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         .arg(Arg::Time(req.window.start))
         .arg(Arg::Time(req.window.end))
         .arg(Arg::Int(limit.nanos()));
-        let rows = DB::fetch(conn, guarded).await.map_err(|e| db_error("reserving budget", &e))?;
+        let rows = DB::fetch(conn, guarded).await.map_err(|e| db_error("reserving budget", e))?;
         Ok(!rows.is_empty())
     }
 
@@ -231,7 +233,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         sql.args.extend(limits.keys().map(|k| Arg::Text(k.clone())));
         let rows = match DB::fetch(conn, sql).await {
             Ok(rows) => rows,
-            Err(e) => return db_error("reading budget figures", &e),
+            Err(e) => return db_error("reading budget figures", e),
         };
         let mut figures: BTreeMap<String, (Usd, Usd)> = BTreeMap::new();
         for r in &rows {
@@ -283,7 +285,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
     async fn take_hold(&self, conn: &mut DB::Connection, id: ReservationId) -> Result<Option<Hold>> {
         let sql = Sql::dynamic(format!("DELETE FROM budget_reservations WHERE id = $1 RETURNING {HOLD_COLUMNS}"))
             .arg(Arg::Text(id.to_string()));
-        let rows = DB::fetch(conn, sql).await.map_err(|e| db_error("finishing a budget reservation", &e))?;
+        let rows = DB::fetch(conn, sql).await.map_err(|e| db_error("finishing a budget reservation", e))?;
         rows.first().map(hold_from_row::<DB>).transpose()
     }
 
@@ -316,7 +318,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             .arg(Arg::Text(scope.clone()))
             .arg(Arg::Time(hold.window.start))
             .arg(Arg::Time(hold.window.end));
-            let rows = DB::fetch(&mut tx, sql).await.map_err(|e| db_error("settling budget", &e))?;
+            let rows = DB::fetch(&mut tx, sql).await.map_err(|e| db_error("settling budget", e))?;
             let after = match rows.first() {
                 Some(r) => Usd::from_nanos(col(DB::int(r, "spent"))?),
                 None => return Err(Error::storage(format!("budget row of scope `{scope}` is missing"))),
@@ -343,7 +345,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         let sql = Sql::new("SELECT id FROM budget_reservations WHERE state = 'held' AND lease_until <= $1 LIMIT 1")
             .arg(Arg::Time(now));
         let mut c = self.reader().await?;
-        Ok(!DB::fetch(&mut c, sql).await.map_err(|e| db_error("checking budget leases", &e))?.is_empty())
+        Ok(!DB::fetch(&mut c, sql).await.map_err(|e| db_error("checking budget leases", e))?.is_empty())
     }
 
     /// Marks every hold whose lease lapsed by `now` as `lapsed`: an in-flight hold's amount
@@ -354,14 +356,14 @@ impl<DB: SqlBackend> SqlStore<DB> {
         let mut tx = self.begin().await?;
         let forget =
             Sql::new("DELETE FROM budget_reservations WHERE state = 'lapsed' AND period_end <= $1").arg(Arg::Time(now));
-        DB::execute(&mut tx, forget).await.map_err(|e| db_error("reclaiming budget leases", &e))?;
+        DB::execute(&mut tx, forget).await.map_err(|e| db_error("reclaiming budget leases", e))?;
         let sql = Sql::dynamic(format!(
             "SELECT id, {HOLD_COLUMNS} FROM budget_reservations \
              WHERE state = 'held' AND lease_until <= $1 ORDER BY id{}",
             DB::FOR_UPDATE_SKIP_LOCKED
         ))
         .arg(Arg::Time(now));
-        let rows = DB::fetch(&mut tx, sql).await.map_err(|e| db_error("reclaiming budget leases", &e))?;
+        let rows = DB::fetch(&mut tx, sql).await.map_err(|e| db_error("reclaiming budget leases", e))?;
         if rows.is_empty() {
             Self::commit(tx).await?;
             return Ok(0);
@@ -386,12 +388,12 @@ impl<DB: SqlBackend> SqlStore<DB> {
                 placeholders(1, chunk.len())
             ));
             mark.args.extend(chunk.iter().map(|id| Arg::Text(id.clone())));
-            DB::execute(&mut tx, mark).await.map_err(|e| db_error("reclaiming budget leases", &e))?;
+            DB::execute(&mut tx, mark).await.map_err(|e| db_error("reclaiming budget leases", e))?;
         }
         for ((scope, window), (amount, holds, counted)) in back {
             DB::execute(&mut tx, unhold(&scope, &window, amount, holds, counted))
                 .await
-                .map_err(|e| db_error("reclaiming budget leases", &e))?;
+                .map_err(|e| db_error("reclaiming budget leases", e))?;
         }
         Self::commit(tx).await?;
         Ok(ids.len() as u64)
@@ -407,7 +409,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         .arg(Arg::Time(window.start))
         .arg(Arg::Time(window.end));
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading budget usage", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading budget usage", e))?;
         let Some(r) = rows.first() else { return Ok(ScopeUsage::default()) };
         Ok(ScopeUsage {
             spent: Usd::from_nanos(col(DB::int(r, "spent"))?),
@@ -429,6 +431,6 @@ impl<DB: SqlBackend> SqlStore<DB> {
         .arg(Arg::Time(window.end))
         .arg(Arg::Int(i64::from(threshold)));
         let mut c = self.writer().await?;
-        Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("recording a budget alert", &e))? == 1)
+        Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("recording a budget alert", e))? == 1)
     }
 }

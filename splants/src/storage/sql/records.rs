@@ -16,8 +16,8 @@ const EVENT_COLUMNS: &str = "id, event_name, content_id, platform, count, value,
 const EVENT_WIDTH: usize = 9;
 const EVENT_CHUNK: usize = 500;
 
-fn key_exists(e: &sqlx::Error, id: &str, doing: &str) -> Error {
-    if is_unique_violation(e) { Error::storage(format!("API key `{id}` already exists")) } else { db_error(doing, e) }
+fn key_exists(e: sqlx::Error, id: &str, doing: &str) -> Error {
+    if is_unique_violation(&e) { Error::storage(format!("API key `{id}` already exists")) } else { db_error(doing, e) }
 }
 
 impl<DB: SqlBackend> SqlStore<DB> {
@@ -29,7 +29,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         ));
         sql.args = usage_args(u)?;
         let mut c = self.writer().await?;
-        DB::execute(&mut c, sql).await.map_err(|e| db_error("recording usage", &e))?;
+        DB::execute(&mut c, sql).await.map_err(|e| db_error("recording usage", e))?;
         Ok(())
     }
 
@@ -48,7 +48,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         sql.push(" ORDER BY created_at, seq");
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("listing usage", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("listing usage", e))?;
         rows.iter().map(usage_from_row::<DB>).collect()
     }
 
@@ -58,7 +58,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             Sql::dynamic(format!("INSERT INTO api_keys ({KEY_COLUMNS}) VALUES {}", values_placeholders(1, KEY_WIDTH)));
         sql.args = key_args(k);
         let mut c = self.writer().await?;
-        DB::execute(&mut c, sql).await.map_err(|e| key_exists(&e, &k.id, "storing an API key"))?;
+        DB::execute(&mut c, sql).await.map_err(|e| key_exists(e, &k.id, "storing an API key"))?;
         Ok(())
     }
 
@@ -66,7 +66,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         let mut sql = Sql::dynamic(format!("SELECT {KEY_COLUMNS} FROM api_keys {clause}"));
         sql.args = args;
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading API keys", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading API keys", e))?;
         rows.iter().map(key_from_row::<DB>).collect()
     }
 
@@ -97,7 +97,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             .arg(Arg::OptTime(expires_at))
             .arg(Arg::Text(id.to_owned()));
         let mut c = self.writer().await?;
-        Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("updating an API key", &e))? > 0)
+        Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("updating an API key", e))? > 0)
     }
 
     /// Records a key's last use.
@@ -106,7 +106,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
             .arg(Arg::Time(at))
             .arg(Arg::Text(id.to_owned()));
         let mut c = self.writer().await?;
-        DB::execute(&mut c, sql).await.map_err(|e| db_error("recording API key use", &e))?;
+        DB::execute(&mut c, sql).await.map_err(|e| db_error("recording API key use", e))?;
         Ok(())
     }
 
@@ -126,13 +126,13 @@ impl<DB: SqlBackend> SqlStore<DB> {
         .arg(Arg::Time(old_expires_at))
         .arg(Arg::Text(new_key.id.clone()))
         .arg(Arg::Text(old_id.to_owned()));
-        if DB::execute(&mut tx, expire).await.map_err(|e| db_error("rotating an API key", &e))? == 0 {
+        if DB::execute(&mut tx, expire).await.map_err(|e| db_error("rotating an API key", e))? == 0 {
             return Ok(false);
         }
         let mut insert =
             Sql::dynamic(format!("INSERT INTO api_keys ({KEY_COLUMNS}) VALUES {}", values_placeholders(1, KEY_WIDTH)));
         insert.args = key_args(new_key);
-        DB::execute(&mut tx, insert).await.map_err(|e| key_exists(&e, &new_key.id, "rotating an API key"))?;
+        DB::execute(&mut tx, insert).await.map_err(|e| key_exists(e, &new_key.id, "rotating an API key"))?;
         Self::commit(tx).await?;
         Ok(true)
     }
@@ -161,7 +161,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
                     Arg::Time(e.created_at),
                 ]);
             }
-            DB::execute(&mut tx, sql).await.map_err(|e| db_error("recording analytics events", &e))?;
+            DB::execute(&mut tx, sql).await.map_err(|e| db_error("recording analytics events", e))?;
         }
         Self::commit(tx).await
     }

@@ -3,9 +3,9 @@
 use super::{Arg, SqlBackend, col, to_i64, to_u64};
 use crate::auth::{ApiKeyRecord, KeyRole, KeyStatus};
 use crate::content::GeneratedContent;
+use crate::content::Usage;
 use crate::error::{Error, Result};
 use crate::money::Usd;
-use crate::provider::Usage;
 use crate::storage::{UsageOutcome, UsageRecord};
 use serde::Serialize;
 
@@ -22,7 +22,7 @@ pub(crate) const CONTENT_SELECT: &str = "id, owner, content_type, platform, topi
 pub(crate) const CONTENT_WIDTH: usize = 20;
 
 fn json<T: Serialize>(field: &str, v: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| Error::storage(format!("cannot store `{field}` as JSON: {e}")))
+    serde_json::to_value(v).map_err(|e| Error::storage(format!("cannot store `{field}` as JSON: {e}")).with_source(e))
 }
 
 fn bad(field: &str, value: &str) -> Error {

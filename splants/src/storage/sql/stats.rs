@@ -57,7 +57,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         range(&mut sql, "created_at", "owner", q);
         sql.push(" GROUP BY content_type, platform, day_n");
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating content", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating content", e))?;
         let mut s = ContentStats::default();
         let mut by_type: BTreeMap<&'static str, (ContentType, u64, Usd)> = BTreeMap::new();
         let mut by_platform: HashMap<Platform, u64> = HashMap::new();
@@ -106,7 +106,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         sql.push(" GROUP BY e.event_name, COALESCE(e.platform, c.platform), c.content_type, hour_n");
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating engagement", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating engagement", e))?;
         let mut s = EngagementStats::default();
         let mut by_platform: BTreeMap<&'static str, (Platform, EngagementCounts)> = BTreeMap::new();
         let mut by_type: BTreeMap<&'static str, (ContentType, EngagementCounts)> = BTreeMap::new();
@@ -147,7 +147,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         );
         range(&mut sql, "created_at", "owner", q);
         let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating usage", &e))?;
+        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating usage", e))?;
         let Some(r) = rows.first() else { return Ok(UsageTotals::default()) };
         let int = |name: &str| col(DB::int(r, name)).map(to_u64);
         Ok(UsageTotals {

@@ -1,4 +1,5 @@
-//! The server section of [`crate::config::Config`] (feature `server`).
+//! The server section of [`crate::config::Config`] (feature `server`; defined here because the
+//! server imports `config`).
 
 use crate::error::{Error, Result};
 use crate::setting;

@@ -1,43 +1,12 @@
-//! The engine's own sections of [`crate::config::Config`]: generations whose caller left
+//! The engine's own sections of [`crate::config::Config`] (defined here because the engine
+//! imports `config`): generations whose caller left
 //! ([`CallsConfig`]) and batches ([`BatchConfig`]).
 
-use crate::error::{Error, Result};
+use crate::auth::CallerLeftPolicy;
+use crate::error::Result;
 use crate::setting;
-use serde::{Deserialize, Deserializer};
-use std::str::FromStr;
+use serde::Deserialize;
 use std::time::Duration;
-
-/// What happens to a generation whose caller goes away after the provider request was sent.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub enum CallerLeftPolicy {
-    /// The call completes in the background: the piece is analysed and stored (marked
-    /// `caller_left`) and the hold settled at the real cost. A sent request is billed whether or
-    /// not anyone waits for the answer, so this keeps what was paid for.
-    #[default]
-    Complete,
-    /// The call is aborted: nothing is stored, and the hold is settled at its worst-case
-    /// estimate because the provider may still bill the request (the cost of this choice: up to
-    /// the estimate per abandoned call, for a piece nobody can see).
-    Abort,
-}
-
-impl FromStr for CallerLeftPolicy {
-    type Err = Error;
-    /// `complete` or `abort`.
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim() {
-            "complete" | "" => Ok(CallerLeftPolicy::Complete),
-            "abort" => Ok(CallerLeftPolicy::Abort),
-            other => Err(Error::config("calls.on_caller_left", format!("`{other}` is not one of: complete, abort"))),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for CallerLeftPolicy {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(|e| serde::de::Error::custom(crate::provider::reason_of(e)))
-    }
-}
 
 /// Generations that outlive their caller, and how long shutdown waits for them.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

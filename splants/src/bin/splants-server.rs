@@ -1,6 +1,8 @@
 //! `splants-server`: the HTTP API of splants, configured from the environment.
 //!
-//! `cargo run --release --bin splants-server` listens on `HOST`:`PORT` (127.0.0.1:8080). The
+//! Installed by `cargo install splants --features server` (add `postgres` and `redis` to use
+//! them); from a clone, `cargo run --release -p splants --features server --bin splants-server`.
+//! It listens on `HOST`:`PORT` (127.0.0.1:8080). The
 //! original app's variables work unchanged (`API_KEY`, `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
 //! `MONTHLY_AI_BUDGET`, `DATABASE_URL`, `REDIS_URL`, `CACHE_ENABLED`, `ALLOWED_ORIGINS`,
 //! `WEBHOOK_*_URL`, `LOG_LEVEL`), a `.env` file included. SIGTERM/SIGINT stop it gracefully.

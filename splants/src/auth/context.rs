@@ -1,7 +1,44 @@
-//! Who is asking: the API key, its tier and budget, the tenant.
+//! Who is asking: the API key, its tier and budget, the tenant, and what happens to its call
+//! if it goes away.
 
+use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::ratelimit::Quota;
+use std::str::FromStr;
+
+/// What happens to a generation whose caller goes away after the provider request was sent.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum CallerLeftPolicy {
+    /// The call completes in the background: the piece is analysed and stored (marked
+    /// `caller_left`) and the hold settled at the real cost. A sent request is billed whether or
+    /// not anyone waits for the answer, so this keeps what was paid for.
+    #[default]
+    Complete,
+    /// The call is aborted: nothing is stored, and the hold is settled at its worst-case
+    /// estimate because the provider may still bill the request (the cost of this choice: up to
+    /// the estimate per abandoned call, for a piece nobody can see).
+    Abort,
+}
+
+impl<'de> serde::Deserialize<'de> for CallerLeftPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(d)?
+            .parse()
+            .map_err(|e| serde::de::Error::custom(crate::setting::reason_of(e)))
+    }
+}
+
+impl FromStr for CallerLeftPolicy {
+    type Err = Error;
+    /// `complete` or `abort`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "complete" | "" => Ok(CallerLeftPolicy::Complete),
+            "abort" => Ok(CallerLeftPolicy::Abort),
+            other => Err(Error::config("calls.on_caller_left", format!("`{other}` is not one of: complete, abort"))),
+        }
+    }
+}
 
 /// The caller of one engine operation.
 ///
@@ -39,7 +76,7 @@ pub struct RequestContext {
     pub budget_wait: Option<std::time::Duration>,
     /// What this call does if its caller goes away after the provider request was sent; `None`
     /// uses the engine's `on_caller_left` (`SPLANTS_ON_CALLER_LEFT`).
-    pub on_caller_left: Option<crate::engine::CallerLeftPolicy>,
+    pub on_caller_left: Option<CallerLeftPolicy>,
 }
 
 impl RequestContext {
@@ -98,7 +135,7 @@ impl RequestContext {
 
     /// Sets what this call does if its caller goes away after the request was sent.
     #[must_use]
-    pub fn on_caller_left(mut self, policy: crate::engine::CallerLeftPolicy) -> Self {
+    pub fn on_caller_left(mut self, policy: CallerLeftPolicy) -> Self {
         self.on_caller_left = Some(policy);
         self
     }
