@@ -76,6 +76,7 @@ impl Default for BudgetConfig {
 /// One scope's budget in the current period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct BudgetStatus {
     /// The scope (`global`, `key:<id>`, `tenant:<id>`).
     pub scope: String,

@@ -23,8 +23,11 @@ pub mod ratelimit;
 pub mod redis_conn;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod shapes;
 pub mod storage;
 pub mod template;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 
