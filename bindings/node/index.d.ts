@@ -2,47 +2,6 @@
    the declarations generated from the Rust source. Edit the header or the Rust, never index.d.ts. */
 /* eslint-disable */
 
-/** Kinds of copy (aliases such as `blog_post`, `social`, `newsletter`, `ad` are accepted too). */
-export type ContentType =
-  | 'blog'
-  | 'social_media'
-  | 'email'
-  | 'ad_copy'
-  | 'product_description'
-  | 'landing_page'
-  | 'press_release'
-  | 'video_script'
-
-/** Voices of the copy. */
-export type Tone =
-  | 'professional'
-  | 'casual'
-  | 'exciting'
-  | 'friendly'
-  | 'authoritative'
-  | 'humorous'
-  | 'persuasive'
-  | 'informative'
-  | 'inspirational'
-
-/** Where the copy is published (`x` is accepted for `twitter`, `wordpress` for `blog`). */
-export type Platform = 'twitter' | 'linkedin' | 'facebook' | 'instagram' | 'tiktok' | 'blog' | 'email' | 'generic'
-
-/** Every `code` an engine error carries (`Error::code()` in Rust). */
-export type ErrorCode =
-  | 'validation_error'
-  | 'unauthorized'
-  | 'not_found'
-  | 'budget_exceeded'
-  | 'rate_limited'
-  | 'provider_error'
-  | 'provider_timeout'
-  | 'content_generation_error'
-  | 'template_error'
-  | 'config_error'
-  | 'storage_error'
-  | 'internal'
-
 /**
  * What every rejected Promise (and a constructor throw) carries: an `Error` whose message is the
  * Rust error and its cause chain ("Caused by: ..."), with a stable `code` and structured `details`
@@ -162,349 +121,784 @@ export interface EngineOptions {
 }
 // </generated>
 
-/** Who is calling; every field is optional (camelCase or snake_case). */
-export interface RequestContext {
-  /** API key id (never the secret): turns on rate limits and owner scoping. */
-  keyId?: string
-  /** Rate-limit tier of the key (default tier when omitted). */
-  tier?: string
-  /** The key's own hourly quota, replacing its tier's. */
-  rateLimitPerHour?: number
-  /** The key's budget per period, in dollars. */
-  keyBudget?: number
-  /** Tenant: owns what it generates; its own budget scope. */
-  tenant?: string
-  /** The tenant's budget per period, in dollars. */
-  tenantBudget?: number
-  /** Correlation id for logs. */
-  requestId?: string
-}
-
-/** A brief (camelCase or the original API's snake_case keys). */
-export interface ContentRequest {
-  contentType: ContentType
-  topic: string
-  keywords?: string[]
-  tone?: Tone
-  targetAudience?: string
-  platform?: Platform
-  /** Target length in words. */
-  length?: number
-  seoOptimize?: boolean
-  includeHashtags?: boolean
-  /** BCP 47 tag such as `en`, `de`, `pt-BR`. */
-  language?: string
-  callToAction?: string
-}
-
-/** A brief as the engine echoes it back (snake_case, defaults filled in). */
-export interface StoredRequest {
-  content_type: ContentType
-  topic: string
-  keywords: string[]
-  tone: Tone
-  target_audience?: string
-  platform?: Platform
-  length?: number
-  seo_optimize: boolean
-  include_hashtags?: boolean
-  language?: string
-  call_to_action?: string
-}
-
-export interface Usage {
-  input_tokens: number
-  output_tokens: number
-  cached_tokens: number
-  cache_write_tokens: number
-  cache_write_long_tokens: number
-  reasoning_tokens: number
-}
-
-export interface Readability {
-  flesch_reading_ease: number
-  flesch_kincaid_grade: number
-  sentences: number
-  avg_words_per_sentence: number
-  avg_syllables_per_word: number
-}
-
-export interface ContentMetadata {
-  word_count: number
-  char_count: number
-  reading_time: number
-  platform_optimized: string
-  fits_platform: boolean
-  hashtags: string[]
-  keywords_used: string[]
-  keywords_missing: string[]
-  keyword_density: number
-  readability: Readability
-  title?: string
-  subject_line?: string
-  meta_description?: string
-  has_call_to_action: boolean
-  thread?: string[]
-  quality_breakdown: Record<string, number>
-  seo_breakdown: Record<string, number>
-  /** Set when the offline drafter (not AI) wrote the piece. */
-  notice?: string
-}
-
-/** A finished, scored, stored piece (the original API's response fields). */
-export interface GeneratedContent {
-  id: string
-  content: string
-  content_type: ContentType
-  platform: Platform
-  topic: string
-  /** 0..1 */
-  quality_score: number
-  /** 0..1 */
-  seo_score: number
-  metadata: ContentMetadata
-  /** Dollars (0 for cache hits and the offline drafter). */
-  cost_usd: number
-  usage: Usage
-  provider: string
-  model: string
-  cached: boolean
-  /** False when the provider was paid but the library could not store the piece. */
-  stored: boolean
-  /** True when the provider call completed after the caller had gone away: stored in the background, never received. */
-  caller_left: boolean
-  /** ISO 8601. */
-  created_at: string
-  request: StoredRequest
-  owner?: string
-  template?: { name: string; version: string }
-}
-
-export interface QuoteTarget {
-  provider: string
-  model: string
-  input_tokens: number
-  worst_case: number
-}
-
-/** The worst-case cost of a brief: what a generation reserves. */
-export interface Quote {
-  estimate: number
-  max_tokens: number
-  targets: QuoteTarget[]
-  free: boolean
-}
-
-export interface BatchItem {
-  index: number
-  status: 'success' | 'error'
-  data?: GeneratedContent
-  error?: { error: string; type: string; code: ErrorCode; details: Record<string, unknown> }
-}
-
-export interface BatchResult {
-  batch_id: string
-  total: number
-  successful: number
-  failed: number
-  results: BatchItem[]
-}
-
-/** Library filters (camelCase or snake_case); timestamps are ISO 8601 strings. */
-export interface ContentQuery {
-  contentType?: ContentType
-  platform?: Platform
-  since?: string
-  until?: string
-  /** Case-insensitive text in the topic or the copy. */
-  text?: string
-  minQuality?: number
-  /** `true`: only pieces completed after their caller had gone away; `false`: only the others. */
-  callerLeft?: boolean
-  /** 1..100 (default 20). */
-  limit?: number
-  /** `next_cursor` of the previous page. */
-  cursor?: string
-}
-
-export interface ContentPage {
-  items: GeneratedContent[]
-  next_cursor: string | null
-}
-
-export type EventName = 'impression' | 'view' | 'click' | 'share' | 'like' | 'comment' | 'conversion'
-
-export interface NewEvent {
-  eventName: EventName
-  contentId?: string
-  platform?: Platform
-  count?: number
-  /** Revenue in dollars. */
-  value?: number
-  /** ISO 8601 (now when omitted). */
-  occurredAt?: string
-}
-
-/** An analytics window, ISO 8601 strings (`startDate`/`endDate` are accepted too). */
-export interface DateRange {
-  since?: string
-  until?: string
-}
-
-export interface UsageTotals {
-  calls: number
-  failed_calls: number
-  cost: number
-  input_tokens: number
-  output_tokens: number
-  cached_tokens: number
-}
-
-export interface Overview {
-  total_content: number
-  total_cost: number
-  avg_quality: number
-  top_platforms: { platform: Platform; count: number }[]
-  by_content_type: { content_type: ContentType | null; count: number; cost: number }[]
-  cost_per_day: { date: string; count: number; cost: number }[]
-  ai_usage: UsageTotals
-  since: string
-  until: string
-}
-
-export interface EngagementCounts {
-  impressions: number
-  clicks: number
-  shares: number
-  likes: number
-  comments: number
-  conversions: number
-  revenue: number
-}
-
-export interface EngagementReport {
-  totals: EngagementCounts
-  engagement_rate: number
-  by_platform: (EngagementCounts & { platform: Platform; engagement_rate: number })[]
-  best_content_types: (EngagementCounts & { content_type: ContentType; engagement_rate: number })[]
-  best_posting_hours: (EngagementCounts & { hour: number; engagement_rate: number })[]
-  since: string
-  until: string
-}
-
-export type RoiPeriod = 'week' | 'month' | 'quarter' | 'year'
-
-export interface RoiReport {
-  time_period: RoiPeriod
-  pieces: number
-  ai_cost: number
-  freelance_cost: number
-  savings: number
-  roi: number | null
-  cost_per_piece: number | null
-  hours_saved: number
-  attributed_revenue: number
-  by_content_type: { content_type: ContentType; pieces: number; ai_cost: number; freelance_cost: number; hours_saved: number }[]
-  since: string
-  until: string
-}
-
-export interface BudgetStatus {
-  /** `global`, `key:<id>` or `tenant:<id>`. */
-  scope: string
-  limit: number | null
-  spent: number
-  reserved: number
-  remaining: number | null
-  in_flight: number
-  overshoot: number
-  overshoot_count: number
-  percent_used: number | null
-  period_start: string
-  period_end: string
-  remaining_days: number
-}
-
-export type VariableKind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'date'
-
-export interface TemplateVariable {
-  name: string
-  description?: string
-  kind?: VariableKind
-  required?: boolean
-  default?: unknown
-}
-
-/** A registered template, as `listTemplates` / `getTemplate` return it. */
-export interface Template {
-  name: string
-  version: string
-  description: string
-  content_type: ContentType
-  default_tone: Tone
-  default_length?: number
-  default_platform?: Platform
-  variables: Required<Omit<TemplateVariable, 'default'>>[] & { default?: unknown }[]
-  keywords: string[]
-  /** Jinja source of the topic, e.g. `Launch of {{ product_name }}`. */
-  topic: string
-  /** Jinja source of the writing instructions. */
-  prompt: string
-}
-
-/** A template to register (camelCase or snake_case keys). */
-export interface TemplateInput {
-  name: string
-  version: string
-  description?: string
-  contentType: ContentType
-  defaultTone?: Tone
-  defaultLength?: number
-  defaultPlatform?: Platform
-  variables?: TemplateVariable[]
-  keywords?: string[]
-  /** Jinja source of the topic, e.g. `Launch of {{ product_name }}`. */
-  topic: string
-  /** Jinja source of the writing instructions. */
-  prompt: string
-}
-
-/** Replaces a template's brief defaults for one generation. */
-export interface TemplateOverrides {
-  tone?: Tone
-  length?: number
-  platform?: Platform
-  keywords?: string[]
-  targetAudience?: string
-  callToAction?: string
-  language?: string
-  includeHashtags?: boolean
-  seoOptimize?: boolean
-}
-
-export interface ApiKeyInfo {
-  id: string
-  /** The stable identity (budget, quota, library, analytics); rotation keeps it. */
-  identity: string
-  name: string
-  prefix: string
-  role: 'admin' | 'user'
-  tier: string
-  rate_limit_per_hour: number | null
-  budget: number | null
-  tenant: string | null
-  status: 'active' | 'expiring' | 'revoked'
-  created_at: string
-  expires_at: string | null
-  last_used_at: string | null
-}
-
 /** What `verifyApiKey` resolves with: the key, and the context to pass to the other methods. */
 export interface VerifiedKey {
   key: ApiKeyInfo
   context: RequestContext
 }
 
+/** The window of `analyticsOverview` (ISO 8601 strings; `startDate` / `endDate` are accepted too). */
+export type DateRange = Omit<ReportRange, 'platform'>
+
+// <shapes generated from the core by splants::typescript::declarations() (ts-rs): do not edit>
+// Results are the core's JSON output (snake_case, as the HTTP API answers); arguments are
+// written in camelCase (snake_case keys are accepted too).
+
+/** What kind of copy to write. */
+export type ContentType = "blog" | "social_media" | "email" | "ad_copy" | "product_description" | "landing_page" | "press_release" | "video_script"
+
+/** The voice of the copy. */
+export type Tone = "professional" | "casual" | "exciting" | "friendly" | "authoritative" | "humorous" | "persuasive" | "informative" | "inspirational"
+
+/** Where the copy will be published; each has its own limits. */
+export type Platform = "twitter" | "linkedin" | "facebook" | "instagram" | "tiktok" | "blog" | "email" | "generic"
+
+/** Stable error codes; the string form is part of the public API (HTTP `code`, Node `code`). */
+export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "payload_too_large" | "method_not_allowed" | "internal"
+
+/**
+ * Who is calling, as the bindings take it: Python's `RequestContext(key_id=..., ...)` and
+ * Node's `{ keyId, ... }` context object are this shape, and `CallerContext::into_context`
+ * checks it, so the same bad value gets the same error in both.
+ *
+ * A key's own quota is `quota: [limit, period_seconds]` (`[100, 3600]`: 100 requests an hour),
+ * the one spelling both bindings read and write; `rate_limit_per_hour: n` (the name of the
+ * key record's field) is accepted as another way to write `quota: [n, 3600]` and is never
+ * written back. Budgets are dollars and must not be negative.
+ */
+export interface RequestContext {
+  /** The API key's id (never the secret): turns on rate limits and owner scoping. */
+  keyId?: string
+  /** The key's rate-limit tier (the default tier when omitted). */
+  tier?: string
+  /**
+   * The key's own quota, replacing its tier's: `[limit, period_seconds]`, e.g. `[100, 3600]`
+   * (a whole number of requests >= 1 per at most a day).
+   */
+  quota?: [limit: number, periodSeconds: number]
+  /** Another way to write `quota: [n, 3600]` (the key record's name); never written back. */
+  rateLimitPerHour?: number
+  /** The key's budget per period, in dollars (>= 0). */
+  keyBudget?: number
+  /**
+   * Tenant (a customer of the embedding application): owns what it generates, has its own
+   * budget scope.
+   */
+  tenant?: string
+  /** The tenant's budget per period, in dollars (>= 0). */
+  tenantBudget?: number
+  /** Correlation id for logs. */
+  requestId?: string
+}
+
+/** A content brief. JSON field names are the original app's. */
+export interface StoredRequest {
+  /** What kind of copy to write. */
+  content_type: ContentType
+  /** What it is about. */
+  topic: string
+  /** Keywords to work in (at most 20). */
+  keywords: Array<string>
+  /** Voice; professional when omitted. */
+  tone: Tone
+  /** Who it is for. */
+  target_audience?: string | null
+  /** Where it will be published; derived from the content type when omitted. */
+  platform?: Platform | null
+  /** Target length in words; a per-type default when omitted. */
+  length?: number | null
+  /** Optimise for search (keyword placement, headings, meta description). */
+  seo_optimize: boolean
+  /** Add hashtags; on by default for social posts only. */
+  include_hashtags?: boolean | null
+  /** Language to write in (BCP 47 tag such as `en`, `de`, `pt-BR`); English when omitted. */
+  language?: string | null
+  /** The action the reader should take (`Start your free trial`). */
+  call_to_action?: string | null
+}
+
+/**
+ * A content brief. JSON field names are the original app's.
+ *
+ * As an argument: camelCase keys; the fields the core fills in may be left out (`StoredRequest` is the result form).
+ */
+export interface ContentRequest {
+  /** What kind of copy to write. */
+  contentType: ContentType
+  /** What it is about. */
+  topic: string
+  /** Keywords to work in (at most 20). */
+  keywords?: Array<string>
+  /** Voice; professional when omitted. */
+  tone?: Tone
+  /** Who it is for. */
+  targetAudience?: string | null
+  /** Where it will be published; derived from the content type when omitted. */
+  platform?: Platform | null
+  /** Target length in words; a per-type default when omitted. */
+  length?: number | null
+  /** Optimise for search (keyword placement, headings, meta description). */
+  seoOptimize?: boolean
+  /** Add hashtags; on by default for social posts only. */
+  includeHashtags?: boolean | null
+  /** Language to write in (BCP 47 tag such as `en`, `de`, `pt-BR`); English when omitted. */
+  language?: string | null
+  /** The action the reader should take (`Start your free trial`). */
+  callToAction?: string | null
+}
+
+/** A finished, scored piece of copy. */
+export interface GeneratedContent {
+  /** Stable id (UUID v7, time-ordered). */
+  id: string
+  /** The copy. */
+  content: string
+  /** The content type asked for. */
+  content_type: ContentType
+  /** The platform it was fitted to. */
+  platform: Platform
+  /** The brief's topic. */
+  topic: string
+  /** Composite quality score in 0..=1 (formula in `crate::analysis`). */
+  quality_score: number
+  /** Composite SEO score in 0..=1 (formula in `crate::analysis`). */
+  seo_score: number
+  /** What the analysis measured. */
+  metadata: ContentMetadata
+  /** What the provider call cost, in dollars (0 for cache hits and the offline drafter). */
+  cost_usd: number
+  /** Tokens used by the provider call. */
+  usage: Usage
+  /** Provider that wrote it (`openai`, `anthropic`, `compatible`, `offline`). */
+  provider: string
+  /** Model that wrote it, as the provider reported it. */
+  model: string
+  /** Whether this answer came from the cache. */
+  cached: boolean
+  /**
+   * Whether the piece is in the library. A paid piece whose store failed (after retries) is
+   * still returned, with `false` here, rather than lost behind an error.
+   */
+  stored: boolean
+  /**
+   * Whether the provider call completed after its caller had gone away: the piece was stored
+   * in the background and nobody received it in a response. Find such pieces in the library
+   * with `ContentQuery::caller_left`.
+   */
+  caller_left: boolean
+  /** When it was generated. */
+  created_at: string
+  /** The brief it answers. */
+  request: StoredRequest
+  /** The API key id or tenant it belongs to, if any. */
+  owner?: string | null
+  /** The template it came from, if any. */
+  template?: TemplateRef | null
+}
+
+/** What the analysis measured in a piece (the original app's `ContentMetadata`, extended). */
+export interface ContentMetadata {
+  /** Words in the copy. */
+  word_count: number
+  /** Characters in the copy. */
+  char_count: number
+  /** Reading time in whole minutes (at least 1). */
+  reading_time: number
+  /** The platform the copy was fitted to. */
+  platform_optimized: string
+  /** Whether the copy (or each thread post) fits the platform's limits. */
+  fits_platform: boolean
+  /** Hashtags for the piece (with `#`). */
+  hashtags: Array<string>
+  /** Brief keywords found in the copy. */
+  keywords_used: Array<string>
+  /** Brief keywords not found in the copy. */
+  keywords_missing: Array<string>
+  /** Share of words that belong to keyword occurrences, in percent. */
+  keyword_density: number
+  /** Readability figures. */
+  readability: Readability
+  /** The first heading or title line, if any. */
+  title?: string | null
+  /** The email subject line, if any. */
+  subject_line?: string | null
+  /** A suggested meta description (about 155 characters) for web copy. */
+  meta_description?: string | null
+  /** Whether a call to action was found. */
+  has_call_to_action: boolean
+  /** The copy split into numbered posts, for platforms that need a thread. */
+  thread?: Array<string>
+  /** Each part of the quality score (name → 0..1), see `crate::analysis`. */
+  quality_breakdown: { [key in string]: number }
+  /** Each part of the SEO score (name → 0..1), see `crate::analysis`. */
+  seo_breakdown: { [key in string]: number }
+  /** A note for the reader, e.g. that the offline drafter (not AI) wrote the piece. */
+  notice?: string | null
+}
+
+/** Readability figures of a text. */
+export interface Readability {
+  /** Flesch reading ease (higher is easier; 60–70 is plain English). */
+  flesch_reading_ease: number
+  /** Flesch–Kincaid grade level. */
+  flesch_kincaid_grade: number
+  /** Number of sentences. */
+  sentences: number
+  /** Average words per sentence. */
+  avg_words_per_sentence: number
+  /** Average syllables per word. */
+  avg_syllables_per_word: number
+}
+
+/**
+ * Tokens a call used, normalised across providers.
+ *
+ * `input_tokens` counts only the prompt tokens billed at the plain input rate: it excludes
+ * cache reads and cache writes, which have their own fields (Anthropic reports it this way;
+ * OpenAI's `prompt_tokens` is converted by subtracting its cached and cache-write subsets).
+ * `output_tokens` includes reasoning/thinking tokens; `reasoning_tokens` is only a breakdown.
+ */
+export interface Usage {
+  /** Prompt tokens billed at the input rate (not read from or written to a cache). */
+  input_tokens: number
+  /** Output tokens, reasoning included. */
+  output_tokens: number
+  /** Prompt tokens read from the provider's prompt cache. */
+  cached_tokens: number
+  /** Prompt tokens written to the cache with the short retention (5 min / 30 min). */
+  cache_write_tokens: number
+  /** Prompt tokens written to the cache with the long retention (1 h / 12 h). */
+  cache_write_long_tokens: number
+  /** Reasoning or thinking tokens (already inside `output_tokens`). */
+  reasoning_tokens: number
+}
+
+/** The template a piece was generated from. */
+export interface TemplateRef {
+  /** Template name. */
+  name: string
+  /** Template version. */
+  version: string
+}
+
+/** The worst-case cost of a brief, computed without calling anyone. */
+export interface Quote {
+  /** The amount a generation reserves: the dearest target's worst case (0 when free). */
+  estimate: number
+  /** The output cap sent to the provider. */
+  max_tokens: number
+  /** Every (provider, model) the call may be billed under, with its own worst case. */
+  targets: Array<QuoteTarget>
+  /** Whether the provider costs nothing (offline drafter, free local model). */
+  free: boolean
+}
+
+/** One (provider, model) of a quote. */
+export interface QuoteTarget {
+  /** Provider. */
+  provider: string
+  /** Model. */
+  model: string
+  /** Upper bound on prompt tokens. */
+  input_tokens: number
+  /** Worst-case cost with `max_tokens` output tokens. */
+  worst_case: number
+}
+
+/** A batch's outcome (the original app's response shape). */
+export interface BatchResult {
+  /** Id of this batch. */
+  batch_id: string
+  /** Items asked for. */
+  total: number
+  /** Items generated. */
+  successful: number
+  /** Items that failed. */
+  failed: number
+  /** Per-item outcomes, in request order. */
+  results: Array<BatchItem>
+}
+
+/** One item of a batch, in request order. */
+export interface BatchItem {
+  /** Position in the request. */
+  index: number
+  /** Outcome. */
+  status: BatchStatus
+  /** The piece, on success. */
+  data?: GeneratedContent
+  /** The error, on failure. */
+  error?: BatchError
+}
+
+/** How one batch item ended. */
+export type BatchStatus = "success" | "error"
+
+/** A failed item's error, in the same shape as the HTTP error body. */
+export interface BatchError {
+  /** Message. */
+  error: string
+  /** The original app's error class name. */
+  type: string
+  /** Stable code. */
+  code: ErrorCode
+  /** Structured details. */
+  details: Record<string, unknown>
+}
+
+/** Filters and paging for the content library. */
+export interface ContentQuery {
+  /** Only this owner's pieces (the server sets it from the API key). */
+  owner?: string
+  /** Only this content type. */
+  contentType?: ContentType
+  /** Only this platform. */
+  platform?: Platform
+  /** Created at or after. */
+  since?: string
+  /** Created before. */
+  until?: string
+  /** Case-insensitive text to find in the topic or the copy. */
+  text?: string
+  /** Minimum quality score (0..=1). */
+  minQuality?: number
+  /**
+   * `Some(true)`: only pieces whose provider call completed after their caller had gone away
+   * (`GeneratedContent::caller_left`); `Some(false)`: only the others.
+   */
+  callerLeft?: boolean
+  /** Page size (1..=100, default 20). */
+  limit?: number
+  /** The `next_cursor` of the previous page. */
+  cursor?: string
+}
+
+/** One page of the library. */
+export interface ContentPage {
+  /** Pieces, newest first. */
+  items: Array<GeneratedContent>
+  /** Pass as `cursor` to get the next page; `None` on the last page. */
+  next_cursor: string | null
+}
+
+/** What happened to a published piece. */
+export type EventName = "impression" | "click" | "share" | "like" | "comment" | "conversion"
+
+/** An event to record (`POST /v1/analytics/events`). */
+export interface NewEvent {
+  /** What happened. */
+  eventName: EventName
+  /** The piece it happened to. */
+  contentId?: string
+  /** Where (defaults to the piece's platform). */
+  platform?: Platform
+  /** How many times (1 by default, 1..=`MAX_EVENT_COUNT`). */
+  count?: number
+  /** Revenue attributed, in dollars (conversions): 0..=`MAX_EVENT_VALUE` ($1,000,000). */
+  value?: number
+  /** When it happened (now by default); within years 1..=9999 (`crate::clock::check_time`). */
+  occurredAt?: string
+}
+
+/**
+ * The window (and platform) a binding asks a report for: `[since, until)`, each defaulting as
+ * the report says (the last 30 days). The original app's `start_date` / `end_date` are
+ * accepted for `since` / `until`.
+ */
+export interface ReportRange {
+  /** From (inclusive), ISO 8601. */
+  since?: string
+  /** Until (exclusive), ISO 8601. */
+  until?: string
+  /** Only events on this platform (the engagement report only). */
+  platform?: Platform
+}
+
+/** `GET /v1/analytics`: what was generated and what it cost (the original's fields first). */
+export interface Overview {
+  /** Pieces generated in the range. */
+  total_content: number
+  /** Their cost. */
+  total_cost: number
+  /** Average quality score (0 without pieces). */
+  avg_quality: number
+  /** Platforms with the most pieces (at most 5). */
+  top_platforms: Array<PlatformCount>
+  /** Pieces and cost per content type. */
+  by_content_type: Array<TypeStat>
+  /** Pieces and cost per day. */
+  cost_per_day: Array<DayStat>
+  /** Every provider call in the range (failed calls that may have been billed included). */
+  ai_usage: UsageTotals
+  /** Range start. */
+  since: string
+  /** Range end. */
+  until: string
+}
+
+/** Pieces on a platform. */
+export interface PlatformCount {
+  /** Platform. */
+  platform: Platform
+  /** Pieces. */
+  count: number
+}
+
+/** Pieces of one content type. */
+export interface TypeStat {
+  /** Type. */
+  content_type: ContentType | null
+  /** Pieces. */
+  count: number
+  /** Their cost. */
+  cost: number
+}
+
+/** Pieces and cost of one UTC day. */
+export interface DayStat {
+  /** Day. */
+  date: string
+  /** Pieces. */
+  count: number
+  /** Their cost. */
+  cost: number
+}
+
+/** Aggregates over usage records (every provider call). */
+export interface UsageTotals {
+  /** Calls. */
+  calls: number
+  /** Calls that failed. */
+  failed_calls: number
+  /** Spend counted against the budget. */
+  cost: number
+  /** Plain input tokens. */
+  input_tokens: number
+  /** Output tokens. */
+  output_tokens: number
+  /** Cache-read tokens. */
+  cached_tokens: number
+}
+
+/** `GET /v1/analytics/engagement`. */
+export interface EngagementReport {
+  /** All events. */
+  totals: EngagementCounts
+  /** Overall engagement rate. */
+  engagement_rate: number
+  /** Per platform. */
+  by_platform: Array<PlatformEngagement>
+  /** Content types, best first. */
+  best_content_types: Array<TypeRank>
+  /** Posting hours, best first (at most 5). */
+  best_posting_hours: Array<HourRank>
+  /** Range start. */
+  since: string
+  /** Range end. */
+  until: string
+}
+
+/** Event counts (sums of `count`) and revenue. */
+export interface EngagementCounts {
+  /** Impressions. */
+  impressions: number
+  /** Clicks. */
+  clicks: number
+  /** Shares. */
+  shares: number
+  /** Likes. */
+  likes: number
+  /** Comments. */
+  comments: number
+  /** Conversions. */
+  conversions: number
+  /** Revenue from events with a value. */
+  revenue: number
+}
+
+/** A platform's engagement. */
+export interface PlatformEngagement {
+  /** Platform. */
+  platform: Platform
+  /** Its engagement rate. */
+  engagement_rate: number
+  /** Impressions. */
+  impressions: number
+  /** Clicks. */
+  clicks: number
+  /** Shares. */
+  shares: number
+  /** Likes. */
+  likes: number
+  /** Comments. */
+  comments: number
+  /** Conversions. */
+  conversions: number
+  /** Revenue from events with a value. */
+  revenue: number
+}
+
+/** A content type ranked by engagement. */
+export interface TypeRank {
+  /** Type. */
+  content_type: ContentType
+  /** Its engagement rate. */
+  engagement_rate: number
+  /** Impressions. */
+  impressions: number
+  /** Clicks. */
+  clicks: number
+  /** Shares. */
+  shares: number
+  /** Likes. */
+  likes: number
+  /** Comments. */
+  comments: number
+  /** Conversions. */
+  conversions: number
+  /** Revenue from events with a value. */
+  revenue: number
+}
+
+/** A posting hour ranked by engagement. */
+export interface HourRank {
+  /** UTC hour (0..=23). */
+  hour: number
+  /** Its engagement rate. */
+  engagement_rate: number
+  /** Impressions. */
+  impressions: number
+  /** Clicks. */
+  clicks: number
+  /** Shares. */
+  shares: number
+  /** Likes. */
+  likes: number
+  /** Comments. */
+  comments: number
+  /** Conversions. */
+  conversions: number
+  /** Revenue from events with a value. */
+  revenue: number
+}
+
+/** A window for ROI, ending now. */
+export type RoiPeriod = "week" | "month" | "quarter" | "year"
+
+/** `GET /v1/analytics/roi`. */
+export interface RoiReport {
+  /** The period asked for. */
+  time_period: RoiPeriod
+  /** Pieces generated. */
+  pieces: number
+  /** AI spend: every provider call in the period. */
+  ai_cost: number
+  /** Freelance cost of the same pieces. */
+  freelance_cost: number
+  /** `freelance_cost − ai_cost`. */
+  savings: number
+  /** `savings / ai_cost`; none when the AI cost nothing. */
+  roi: number | null
+  /** AI spend per piece; none without pieces. */
+  cost_per_piece: number | null
+  /** Writer hours saved. */
+  hours_saved: number
+  /** Revenue attributed through conversion events. */
+  attributed_revenue: number
+  /** Per content type. */
+  by_content_type: Array<RoiTypeLine>
+  /** Range start. */
+  since: string
+  /** Range end. */
+  until: string
+}
+
+/** One content type's line in the ROI report. */
+export interface RoiTypeLine {
+  /** Type. */
+  content_type: ContentType
+  /** Pieces. */
+  pieces: number
+  /** Their AI cost (as stored with the pieces). */
+  ai_cost: number
+  /** What a freelancer would have charged. */
+  freelance_cost: number
+  /** Hours a writer would have spent. */
+  hours_saved: number
+}
+
+/** One scope's budget in the current period. */
+export interface BudgetStatus {
+  /** The scope (`global`, `key:<id>`, `tenant:<id>`). */
+  scope: string
+  /** The limit, if the scope has one. */
+  limit: number | null
+  /** Settled spend. */
+  spent: number
+  /** Held by calls in flight. */
+  reserved: number
+  /** `limit - spent - reserved` (never below zero), if limited. */
+  remaining: number | null
+  /** Calls in flight. */
+  in_flight: number
+  /** Total by which calls exceeded their estimates. */
+  overshoot: number
+  /** Calls that exceeded their estimates. */
+  overshoot_count: number
+  /** Settled spend as a percentage of the limit. */
+  percent_used: number | null
+  /** Period start. */
+  period_start: string
+  /** Period end (the budget resets then). */
+  period_end: string
+  /** Whole days left in the period. */
+  remaining_days: number
+}
+
+/**
+ * A reusable brief: Jinja sources for the topic and the writing instructions, typed
+ * variables, and defaults for the request it produces.
+ */
+export interface Template {
+  /** Identifier: 1 to 64 of `a-z`, `0-9`, `_`. */
+  name: string
+  /** Version of the template text (`1.0.0`), recorded with the content it produced. */
+  version: string
+  /** What the template is for. */
+  description: string
+  /** The kind of copy it writes. */
+  content_type: ContentType
+  /** Tone unless the caller overrides it. */
+  default_tone: Tone
+  /** Length in words unless overridden; within the content type's allowed range. */
+  default_length?: number | null
+  /** Platform unless overridden. */
+  default_platform?: Platform | null
+  /** The inputs the sources may use; every one they use must be declared. */
+  variables: Array<TemplateVariable>
+  /** Keywords for the request unless the caller gives their own. */
+  keywords: Array<string>
+  /** Jinja source of the request topic (`Launch of {{ product_name }}`). */
+  topic: string
+  /** Jinja source of the writing instructions handed to the model. */
+  prompt: string
+}
+
+/**
+ * A reusable brief: Jinja sources for the topic and the writing instructions, typed
+ * variables, and defaults for the request it produces.
+ *
+ * As an argument: camelCase keys; the fields the core fills in may be left out (`Template` is the result form).
+ */
+export interface TemplateInput {
+  /** Identifier: 1 to 64 of `a-z`, `0-9`, `_`. */
+  name: string
+  /** Version of the template text (`1.0.0`), recorded with the content it produced. */
+  version: string
+  /** What the template is for. */
+  description?: string
+  /** The kind of copy it writes. */
+  contentType: ContentType
+  /** Tone unless the caller overrides it. */
+  defaultTone?: Tone
+  /** Length in words unless overridden; within the content type's allowed range. */
+  defaultLength?: number | null
+  /** Platform unless overridden. */
+  defaultPlatform?: Platform | null
+  /** The inputs the sources may use; every one they use must be declared. */
+  variables?: Array<TemplateVariableInput>
+  /** Keywords for the request unless the caller gives their own. */
+  keywords?: Array<string>
+  /** Jinja source of the request topic (`Launch of {{ product_name }}`). */
+  topic: string
+  /** Jinja source of the writing instructions handed to the model. */
+  prompt: string
+}
+
+/** One input a template declares; only declared variables may be passed or used. */
+export interface TemplateVariable {
+  /** Identifier used in the Jinja sources (`product_name`). */
+  name: string
+  /** What to pass, shown to users listing templates. */
+  description: string
+  /** The value's type; `string` when omitted. */
+  kind: VariableKind
+  /** Whether a value must be given (or come from `default`); `true` when omitted. */
+  required: boolean
+  /** Value used when none is given; must match `kind`. */
+  default?: unknown
+}
+
+/**
+ * One input a template declares; only declared variables may be passed or used.
+ *
+ * As an argument: camelCase keys; the fields the core fills in may be left out (`TemplateVariable` is the result form).
+ */
+export interface TemplateVariableInput {
+  /** Identifier used in the Jinja sources (`product_name`). */
+  name: string
+  /** What to pass, shown to users listing templates. */
+  description?: string
+  /** The value's type; `string` when omitted. */
+  kind?: VariableKind
+  /** Whether a value must be given (or come from `default`); `true` when omitted. */
+  required?: boolean
+  /** Value used when none is given; must match `kind`. */
+  default?: unknown
+}
+
+/** The type a variable's value must have; checked on every render. */
+export type VariableKind = "string" | "integer" | "number" | "boolean" | "list" | "date"
+
+/** Caller choices that win over a template's defaults; every field is optional. */
+export interface TemplateOverrides {
+  /** Tone instead of the template's `default_tone`. */
+  tone?: Tone
+  /** Length in words instead of the template's `default_length`. */
+  length?: number
+  /** Platform instead of the template's `default_platform`. */
+  platform?: Platform
+  /** Keywords that replace (not extend) the template's keywords. */
+  keywords?: Array<string>
+  /** Who the copy is for. */
+  targetAudience?: string
+  /** The action the reader should take. */
+  callToAction?: string
+  /** Language to write in (BCP 47 tag). */
+  language?: string
+  /** Whether to add hashtags. */
+  includeHashtags?: boolean
+  /** Whether to optimise for search; on when omitted. */
+  seoOptimize?: boolean
+}
+
+/** A key as shown to people: everything but the hash. */
+export interface ApiKeyInfo {
+  /** Public id of this secret (what `rotate-key` and `DELETE /v1/admin/keys/{id}` take). */
+  id: string
+  /** The stable identity its budget, quota, library and analytics belong to; rotation keeps it. */
+  identity: string
+  /** Label. */
+  name: string
+  /** The secret's visible prefix. */
+  prefix: string
+  /** Role. */
+  role: KeyRole
+  /** Tier. */
+  tier: string
+  /** Own hourly quota. */
+  rate_limit_per_hour: number | null
+  /** Own budget. */
+  budget: number | null
+  /** Tenant. */
+  tenant: string | null
+  /** State. */
+  status: KeyStatus
+  /** Created. */
+  created_at: string
+  /** Expiry. */
+  expires_at: string | null
+  /** Last use. */
+  last_used_at: string | null
+}
+
+/** What a key may do. */
+export type KeyRole = "admin" | "user"
+
+/** A key's state. */
+export type KeyStatus = "active" | "expiring" | "revoked"
+
+// </shapes>
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -556,7 +950,7 @@ export declare class ContentEngine {
   /** What was generated and spent in `[since, until)` (default: the last 30 days). */
   analyticsOverview(range?: DateRange, context?: RequestContext): Promise<Overview>
   /** Engagement by platform, content type and posting hour (default: the last 30 days). */
-  engagement(range?: DateRange & { platform?: Platform }, context?: RequestContext): Promise<EngagementReport>
+  engagement(range?: ReportRange, context?: RequestContext): Promise<EngagementReport>
   /** AI cost against freelance rates over the last `period` (default `month`). */
   roi(period?: RoiPeriod, context?: RequestContext): Promise<RoiReport>
   /**

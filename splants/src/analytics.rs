@@ -26,5 +26,5 @@ pub use report::{
 };
 pub use types::{
     AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventKind, MAX_EVENT_COUNT,
-    MAX_EVENT_VALUE, NewEvent, PlatformStat, RoiPeriod, RoiRates, StatsQuery, TypeStat, UsageTotals,
+    MAX_EVENT_VALUE, NewEvent, PlatformStat, ReportRange, RoiPeriod, RoiRates, StatsQuery, TypeStat, UsageTotals,
 };

@@ -50,6 +50,7 @@ pub const DEFAULT_ALERT_THRESHOLDS: [u8; 4] = [50, 80, 95, 100];
 /// One scope's budget in the current period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct BudgetStatus {
     /// The scope (`global`, `key:<id>`, `tenant:<id>`).
     pub scope: String,

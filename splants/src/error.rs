@@ -28,6 +28,7 @@ pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync>;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum ErrorCode {
     /// A field is missing, malformed or out of range.
     ValidationError,

@@ -25,8 +25,11 @@ pub mod secret;
 #[cfg(feature = "server")]
 pub mod server;
 mod setting;
+pub mod shapes;
 pub mod storage;
 pub mod template;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 

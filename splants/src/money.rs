@@ -140,6 +140,21 @@ impl<'de> Deserialize<'de> for Usd {
     }
 }
 
+/// Dollars are a JSON number (see the `Serialize` impl).
+#[cfg(feature = "typescript")]
+impl ts_rs::TS for Usd {
+    type WithoutGenerics = Usd;
+    type OptionInnerType = Usd;
+
+    fn name(_: &ts_rs::Config) -> String {
+        "number".to_owned()
+    }
+
+    fn inline(cfg: &ts_rs::Config) -> String {
+        Self::name(cfg)
+    }
+}
+
 #[cfg(feature = "server")]
 impl utoipa::PartialSchema for Usd {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

@@ -6,14 +6,15 @@
 
 use crate::bridge::{JsonArg, Promise, promise, promise_void, settle, to_js_error};
 use crate::keys::snake_case_keys;
-use crate::options::{CallerContext, Range, config_from_options, object_or_empty, parse};
+use crate::options::{caller_context, config_from_options, context_object, object_or_empty};
 use napi::bindgen_prelude::PromiseRaw;
 use napi::{Env, Unknown};
 use napi_derive::napi;
 use serde::Serialize;
 use serde_json::Value;
-use splants::analytics::{NewEvent, RoiPeriod};
+use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
 use splants::config::Config;
+use splants::shapes::{from_value, from_value_in};
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{ContentRequest, Error, Result, Template};
@@ -46,11 +47,12 @@ fn request(value: Option<Value>) -> Result<ContentRequest> {
     ContentRequest::from_value(snake_case_keys(required(value, "request")?, &[])?)
 }
 
-/// The key a `verifyApiKey` call found, and the context to pass to the other methods.
+/// The key a `verifyApiKey` call found, and the context to pass to the other methods (written
+/// in camelCase, as a caller passes it).
 #[derive(Serialize)]
 struct VerifiedKey {
     key: splants::auth::ApiKeyInfo,
-    context: CallerContext,
+    context: Value,
 }
 
 /// Turns marketing briefs into finished, scored copy within a budget that is never overspent.
@@ -108,7 +110,7 @@ impl ContentEngine {
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
             let req = self::request(request.value()?)?;
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.generate(req, &ctx).await
         })
     }
@@ -133,7 +135,7 @@ impl ContentEngine {
                 return Err(Error::validation("requests", "must be an array of requests"));
             };
             let items = items.into_iter().map(|item| snake_case_keys(item, &[])).collect::<Result<Vec<_>>>()?;
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.generate_batch_json(items, &ctx).await
         })
     }
@@ -163,8 +165,8 @@ impl ContentEngine {
                 Some(Value::Object(map)) => map,
                 Some(_) => return Err(Error::validation("variables", "must be an object of variable values")),
             };
-            let overrides: TemplateOverrides = parse(object_or_empty(overrides.value()?, &[])?)?;
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let overrides: TemplateOverrides = from_value_in(object_or_empty(overrides.value()?, &[])?, "overrides")?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.generate_from_template(&name, &variables, &overrides, &ctx).await
         })
     }
@@ -195,7 +197,7 @@ impl ContentEngine {
         let context = JsonArg::new(env, context, "context");
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.get_content(&id, &ctx).await
         })
     }
@@ -216,8 +218,8 @@ impl ContentEngine {
         let context = JsonArg::new(env, context, "context");
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
-            let query: ContentQuery = parse(object_or_empty(query.value()?, &[])?)?;
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let query: ContentQuery = from_value(object_or_empty(query.value()?, &[])?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.list_content(query, &ctx).await
         })
     }
@@ -233,7 +235,7 @@ impl ContentEngine {
         let context = JsonArg::new(env, context, "context");
         let inner = Arc::clone(&self.inner);
         promise_void(env, move || async move {
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.delete_content(&id, &ctx).await
         })
     }
@@ -254,8 +256,9 @@ impl ContentEngine {
         let context = JsonArg::new(env, context, "context");
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
-            let events: Vec<NewEvent> = parse(snake_case_keys(required(events.value()?, "events")?, &[])?)?;
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let events: Vec<NewEvent> =
+                from_value_in(snake_case_keys(required(events.value()?, "events")?, &[])?, "events")?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.record_events(events, &ctx).await
         })
     }
@@ -276,11 +279,9 @@ impl ContentEngine {
         let context = JsonArg::new(env, context, "context");
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
-            let range: Range = parse(object_or_empty(range.value()?, &[])?)?;
-            if range.platform.is_some() {
-                return Err(Error::validation("platform", "is not a filter of the overview (use engagement)"));
-            }
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let range: ReportRange =
+                from_value::<ReportRange>(object_or_empty(range.value()?, &[])?)?.without_platform()?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.analytics_overview(range.since, range.until, &ctx).await
         })
     }
@@ -288,7 +289,7 @@ impl ContentEngine {
     /// Engagement by platform, content type and posting hour (default: the last 30 days).
     #[napi(
         catch_unwind,
-        ts_args_type = "range?: DateRange & { platform?: Platform }, context?: RequestContext",
+        ts_args_type = "range?: ReportRange, context?: RequestContext",
         ts_return_type = "Promise<EngagementReport>"
     )]
     pub fn engagement<'env>(
@@ -301,8 +302,8 @@ impl ContentEngine {
         let context = JsonArg::new(env, context, "context");
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
-            let range: Range = parse(object_or_empty(range.value()?, &[])?)?;
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let range: ReportRange = from_value(object_or_empty(range.value()?, &[])?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.engagement(range.since, range.until, range.platform, &ctx).await
         })
     }
@@ -323,7 +324,7 @@ impl ContentEngine {
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
             let period: RoiPeriod = period.as_deref().unwrap_or("month").parse()?;
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.roi(period, &ctx).await
         })
     }
@@ -335,7 +336,7 @@ impl ContentEngine {
         let context = JsonArg::new(env, context, "context");
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
-            let ctx = CallerContext::from_arg(context.value()?)?;
+            let ctx = caller_context(context.value()?)?;
             inner.get().await?.budget_status(&ctx).await
         })
     }
@@ -367,7 +368,8 @@ impl ContentEngine {
         let template = JsonArg::new(env, template, "template");
         let inner = Arc::clone(&self.inner);
         promise_void(env, move || async move {
-            let template: Template = parse(snake_case_keys(required(template.value()?, "template")?, &["default"])?)?;
+            let template: Template =
+                from_value(snake_case_keys(required(template.value()?, "template")?, &["default"])?)?;
             inner.get().await?.templates().register(template)
         })
     }
@@ -379,7 +381,7 @@ impl ContentEngine {
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move {
             let key = inner.get().await?.keys().verify(&secret).await?;
-            let context = CallerContext::from_context(key.context());
+            let context = context_object(&key.context())?;
             Ok(VerifiedKey { key, context })
         })
     }

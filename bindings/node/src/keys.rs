@@ -1,4 +1,4 @@
-//! Request objects written in JavaScript's camelCase or the original app's snake_case.
+//! Objects written in JavaScript's camelCase or the original app's snake_case.
 
 use serde_json::{Map, Value};
 use splants::{Error, Result};
@@ -44,6 +44,19 @@ fn convert(value: Value, opaque: &[&str], path: &str) -> Result<Value> {
             .collect::<Result<Vec<_>>>()
             .map(Value::Array),
         other => Ok(other),
+    }
+}
+
+/// Renames every object key in `value` to camelCase, recursively: the core's JSON of an
+/// argument shape as JavaScript writes it (`key_budget` → `keyBudget`), so that it can be passed
+/// back (the request context `verifyApiKey` returns).
+pub fn camel_case_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (crate::options::camel_case(&k), camel_case_keys(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_case_keys).collect()),
+        other => other,
     }
 }
 
@@ -98,6 +111,14 @@ mod tests {
                 "variables": {"productName": "X"}
             })
         );
+    }
+
+    #[test]
+    fn camel_case_keys_undo_snake_case_keys() {
+        let snake = json!({"key_id": "k", "quota": [1, 2], "nested": [{"min_quality": 0.5}]});
+        let camel = camel_case_keys(snake.clone());
+        assert_eq!(camel, json!({"keyId": "k", "quota": [1, 2], "nested": [{"minQuality": 0.5}]}));
+        assert_eq!(snake_case_keys(camel, &[]).unwrap(), snake);
     }
 
     #[test]

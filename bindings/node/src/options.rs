@@ -1,35 +1,18 @@
-//! JavaScript option objects into the crate's `Config`, `RequestContext` and query types.
+//! JavaScript argument objects into the crate's `Config` and `RequestContext`.
 //!
 //! Every input arrives as a `serde_json::Value`, has its keys turned to snake_case by
-//! [`snake_case_keys`], and is deserialized into a typed struct that rejects unknown fields, so
-//! a typo is an error naming the field instead of a setting silently ignored.
+//! [`snake_case_keys`], and is parsed by the core into a typed shape that rejects unknown
+//! fields ([`splants::shapes`]), so a typo is an error naming the field instead of a setting
+//! silently ignored, and the same bad value gets the same error as in Python.
 
+use crate::keys::camel_case_keys;
 use crate::keys::snake_case_keys;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use splants::config::Config;
 #[cfg(test)]
 use splants::config::SettingType;
-use splants::ratelimit::Quota;
-use splants::{Error, RequestContext, Result, Usd};
-use std::time::Duration;
-
-/// Deserializes `value` into `T`; the error names the offending field (`tone`, `keywords[2]`).
-pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let reason = e.inner().to_string();
-        let missing_or_unknown = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|p| reason.strip_prefix(p).and_then(|r| r.split('`').next()).map(str::to_owned));
-        match (path.as_str(), missing_or_unknown) {
-            ("." | "?", Some(name)) => Error::validation(name, reason),
-            ("." | "?", None) => Error::validation("body", reason),
-            _ => Error::validation(path, reason),
-        }
-    })
-}
+use splants::shapes::{CallerContext, from_value};
+use splants::{Error, RequestContext, Result};
 
 /// Converts an optional argument, `{}` when it was left out.
 pub fn object_or_empty(value: Option<Value>, opaque: &[&str]) -> Result<Value> {
@@ -37,7 +20,7 @@ pub fn object_or_empty(value: Option<Value>, opaque: &[&str]) -> Result<Value> {
 }
 
 /// `monthly_budget` → `monthlyBudget`: option names in errors as JavaScript callers write them.
-fn camel_case(name: &str) -> String {
+pub(crate) fn camel_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut upper = false;
     for c in name.chars() {
@@ -130,90 +113,26 @@ pub fn engine_options_ts() -> String {
     out
 }
 
-/// Who is calling: the optional context object of every method. Read with snake_case keys
-/// (after [`snake_case_keys`]); written back in camelCase by `verifyApiKey`.
-#[derive(Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all(serialize = "camelCase"))]
-pub struct CallerContext {
-    /// API key id (never the secret).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_id: Option<String>,
-    /// Rate-limit tier of the key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tier: Option<String>,
-    /// The key's own hourly quota, replacing its tier's.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rate_limit_per_hour: Option<u32>,
-    /// The key's budget per period, in dollars.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_budget: Option<Usd>,
-    /// Tenant (a customer of the embedding application).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tenant: Option<String>,
-    /// The tenant's budget per period, in dollars.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tenant_budget: Option<Usd>,
-    /// Correlation id for logs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<String>,
+/// The optional context argument of every method (camelCase or snake_case keys), checked by the
+/// core's [`CallerContext`]; anonymous when left out.
+pub fn caller_context(value: Option<Value>) -> Result<RequestContext> {
+    CallerContext::from_value(object_or_empty(value, &[])?)?.into_context()
 }
 
-impl CallerContext {
-    /// Parses the optional context argument (anonymous when left out).
-    pub fn from_arg(value: Option<Value>) -> Result<RequestContext> {
-        let ctx: CallerContext = parse(object_or_empty(value, &[])?)?;
-        let quota = ctx
-            .rate_limit_per_hour
-            .map(|n| {
-                Quota::new(n, Duration::from_secs(3600))
-                    .map_err(|_| Error::validation("rate_limit_per_hour", "must be at least 1"))
-            })
-            .transpose()?;
-        Ok(RequestContext {
-            key_id: ctx.key_id,
-            tier: ctx.tier,
-            quota,
-            key_budget: ctx.key_budget,
-            tenant: ctx.tenant,
-            tenant_budget: ctx.tenant_budget,
-            request_id: ctx.request_id,
-            ..RequestContext::default()
-        })
-    }
-
-    /// The JavaScript form of an engine context (what `verifyApiKey` hands back).
-    pub fn from_context(ctx: RequestContext) -> Self {
-        CallerContext {
-            key_id: ctx.key_id,
-            tier: ctx.tier,
-            rate_limit_per_hour: ctx.quota.filter(|q| q.period() == Duration::from_secs(3600)).map(|q| q.limit()),
-            key_budget: ctx.key_budget,
-            tenant: ctx.tenant,
-            tenant_budget: ctx.tenant_budget,
-            request_id: ctx.request_id,
-        }
-    }
-}
-
-/// The date range (and platform) of the analytics methods; the original app's
-/// `start_date` / `end_date` are accepted for `since` / `until`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Range {
-    /// From (inclusive), ISO 8601.
-    #[serde(alias = "start_date")]
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
-    /// Until (exclusive), ISO 8601.
-    #[serde(alias = "end_date")]
-    pub until: Option<chrono::DateTime<chrono::Utc>>,
-    /// Only this platform (engagement only).
-    pub platform: Option<splants::Platform>,
+/// An engine context as JavaScript writes it (camelCase keys), what `verifyApiKey` hands back;
+/// [`caller_context`] reads it again.
+pub fn context_object(ctx: &RequestContext) -> Result<Value> {
+    serde_json::to_value(CallerContext::from_context(ctx))
+        .map(camel_case_keys)
+        .map_err(|e| Error::internal(format!("could not write the context: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use splants::Usd;
+    use std::time::Duration;
 
     fn field_of(e: Error) -> String {
         match e {
@@ -299,23 +218,24 @@ mod tests {
 
     #[test]
     fn context_round_trips_in_both_spellings() {
-        let ctx = CallerContext::from_arg(Some(
-            json!({"keyId": "k1", "tier": "free", "key_budget": 1.5, "rateLimitPerHour": 7}),
-        ))
-        .unwrap();
+        let ctx =
+            caller_context(Some(json!({"keyId": "k1", "tier": "free", "key_budget": 1.5, "rateLimitPerHour": 7})))
+                .unwrap();
         assert_eq!(ctx.key_id.as_deref(), Some("k1"));
         assert_eq!(ctx.key_budget, Usd::from_dollars(1.5));
         assert_eq!(ctx.quota.map(|q| q.limit()), Some(7));
-        let back = serde_json::to_value(CallerContext::from_context(ctx)).unwrap();
-        assert_eq!(back, json!({"keyId": "k1", "tier": "free", "keyBudget": 1.5, "rateLimitPerHour": 7}));
-        assert_eq!(CallerContext::from_arg(None).unwrap(), RequestContext::anonymous());
-        assert_eq!(field_of(CallerContext::from_arg(Some(json!({"keyid": "x"}))).unwrap_err()), "keyid");
+        let back = context_object(&ctx).unwrap();
+        assert_eq!(back, json!({"keyId": "k1", "tier": "free", "keyBudget": 1.5, "quota": [7.0, 3600.0]}));
+        assert_eq!(caller_context(Some(back)).unwrap(), ctx);
+        assert_eq!(caller_context(None).unwrap(), RequestContext::anonymous());
+        assert_eq!(field_of(caller_context(Some(json!({"keyid": "x"}))).unwrap_err()), "keyid");
+        assert_eq!(field_of(caller_context(Some(json!({"keyBudget": -1}))).unwrap_err()), "key_budget");
     }
 
     #[test]
     fn library_query_takes_caller_left_in_both_spellings() {
         use splants::storage::ContentQuery;
-        let query = |v: Value| object_or_empty(Some(v), &[]).and_then(parse::<ContentQuery>);
+        let query = |v: Value| object_or_empty(Some(v), &[]).and_then(from_value::<ContentQuery>);
         assert_eq!(query(json!({"callerLeft": true})).unwrap().caller_left, Some(true));
         assert_eq!(query(json!({"caller_left": false})).unwrap().caller_left, Some(false));
         assert_eq!(query(json!({})).unwrap().caller_left, None);

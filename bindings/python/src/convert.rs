@@ -115,33 +115,23 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
-/// Parses a Python value into a serde type through JSON; errors name the field as a JSON body
-/// would (`tone`, `keywords[2]`), prefixed by `field` when given.
-pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, field: &str) -> Result<T, Error> {
-    let value = to_json(obj, field)?;
-    from_json(value, field)
+/// Parses the Python argument called `arg` into a core shape through JSON, as the core parses
+/// every binding's argument ([`splants::shapes::from_value_in`]): errors name the field inside
+/// it (`events[0].event_name`, `overrides.tone`).
+pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, arg: &str) -> Result<T, Error> {
+    splants::shapes::from_value_in(to_json(obj, arg)?, arg)
 }
 
-/// Deserializes JSON into `T`, naming the offending field.
-pub(crate) fn from_json<T: DeserializeOwned>(value: Value, field: &str) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let inner = e.inner().to_string();
-        let path = e.path().to_string();
-        let name = match (path.as_str(), field) {
-            ("." | "?", "") => inner
-                .strip_prefix("missing field `")
-                .or_else(|| inner.strip_prefix("unknown field `"))
-                .and_then(|r| r.split('`').next())
-                .unwrap_or("value")
-                .to_owned(),
-            ("." | "?", f) => f.to_owned(),
-            (p, "") => p.to_owned(),
-            (p, f) if p.starts_with('[') => format!("{f}{p}"),
-            (p, f) => format!("{f}.{p}"),
-        };
-        let reason = if inner.starts_with("missing field `") { "is required".to_owned() } else { inner };
-        Error::validation(name, reason)
-    })
+/// The given keyword arguments (`None` left out) as one JSON object, the shape the core parses
+/// with [`splants::shapes::from_value`]; a value that is not JSON-like is an error of its keyword.
+pub(crate) fn keyword_object(fields: &[(&str, Option<&Bound<'_, PyAny>>)]) -> Result<Value, Error> {
+    let mut map = Map::new();
+    for (name, value) in fields {
+        if let Some(v) = value.filter(|v| !v.is_none()) {
+            map.insert((*name).to_owned(), to_json(v, name)?);
+        }
+    }
+    Ok(Value::Object(map))
 }
 
 /// Converts JSON to plain Python values (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`).

@@ -4,16 +4,15 @@
 //! call on the tokio runtime without the GIL; the result is converted on delivery.
 
 use crate::config::config_from_kwargs;
-use crate::convert::{from_json, from_py, to_json};
+use crate::convert::{from_py, keyword_object, to_json};
 use crate::errors::IntoPyResult;
 use crate::inflight::{block_on, spawn};
 use crate::request::{RequestContext, context_from_py, request_from_py};
-use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySequence};
 use serde_json::{Map, Value};
-use splants::analytics::{NewEvent, RoiPeriod};
-use splants::content::Platform;
+use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
+use splants::shapes::from_value;
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{Error, Template};
@@ -35,14 +34,6 @@ fn json_items(obj: &Bound<'_, PyAny>, field: &str) -> Result<Vec<Value>, Error> 
         out.push(to_json(&item, &format!("{field}[{i}]"))?);
     }
     Ok(out)
-}
-
-/// An optional datetime argument (aware `datetime` or ISO 8601 text).
-fn instant(obj: Option<&Bound<'_, PyAny>>, field: &str) -> Result<Option<DateTime<Utc>>, Error> {
-    match obj.filter(|o| !o.is_none()) {
-        None => Ok(None),
-        Some(o) => from_json(to_json(o, field)?, field).map(Some),
-    }
 }
 
 #[pymethods]
@@ -163,13 +154,14 @@ impl ContentEngine {
     }
 
     #[pyo3(signature = (
-        *, content_type = None, platform = None, since = None, until = None, text = None,
+        *, owner = None, content_type = None, platform = None, since = None, until = None, text = None,
         min_quality = None, caller_left = None, limit = None, cursor = None, context = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn list_content<'py>(
         &self,
         py: Python<'py>,
+        owner: Option<&Bound<'py, PyAny>>,
         content_type: Option<&Bound<'py, PyAny>>,
         platform: Option<&Bound<'py, PyAny>>,
         since: Option<&Bound<'py, PyAny>>,
@@ -181,8 +173,8 @@ impl ContentEngine {
         cursor: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, RequestContext>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut map = Map::new();
         let fields = [
+            ("owner", owner),
             ("content_type", content_type),
             ("platform", platform),
             ("since", since),
@@ -193,12 +185,7 @@ impl ContentEngine {
             ("limit", limit),
             ("cursor", cursor),
         ];
-        for (name, value) in fields {
-            if let Some(v) = value.filter(|v| !v.is_none()) {
-                map.insert(name.to_owned(), to_json(v, name).py_err(py)?);
-            }
-        }
-        let query: ContentQuery = from_json(Value::Object(map), "").py_err(py)?;
+        let query: ContentQuery = keyword_object(&fields).and_then(from_value).py_err(py)?;
         let ctx = context_from_py(context);
         let engine = self.0.clone();
         spawn(py, async move { engine.list_content(query, &ctx).await })
@@ -237,11 +224,11 @@ impl ContentEngine {
         until: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, RequestContext>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let since = instant(since, "since").py_err(py)?;
-        let until = instant(until, "until").py_err(py)?;
+        let range: ReportRange =
+            keyword_object(&[("since", since), ("until", until)]).and_then(from_value).py_err(py)?;
         let ctx = context_from_py(context);
         let engine = self.0.clone();
-        spawn(py, async move { engine.analytics_overview(since, until, &ctx).await })
+        spawn(py, async move { engine.analytics_overview(range.since, range.until, &ctx).await })
     }
 
     #[pyo3(signature = (since = None, until = None, platform = None, context = None))]
@@ -253,15 +240,12 @@ impl ContentEngine {
         platform: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, RequestContext>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let since = instant(since, "since").py_err(py)?;
-        let until = instant(until, "until").py_err(py)?;
-        let platform: Option<Platform> = match platform.filter(|p| !p.is_none()) {
-            None => None,
-            Some(p) => Some(from_py(p, "platform").py_err(py)?),
-        };
+        let range: ReportRange = keyword_object(&[("since", since), ("until", until), ("platform", platform)])
+            .and_then(from_value)
+            .py_err(py)?;
         let ctx = context_from_py(context);
         let engine = self.0.clone();
-        spawn(py, async move { engine.engagement(since, until, platform, &ctx).await })
+        spawn(py, async move { engine.engagement(range.since, range.until, range.platform, &ctx).await })
     }
 
     #[pyo3(signature = (period = "month", context = None))]
@@ -301,7 +285,7 @@ impl ContentEngine {
     fn register_template<'py>(&self, py: Python<'py>, template: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let template: Template = match template.cast::<crate::records::Template>() {
             Ok(t) => t.get().0.clone(),
-            Err(_) => from_py(template, "").py_err(py)?,
+            Err(_) => to_json(template, "").and_then(from_value).py_err(py)?,
         };
         let engine = self.0.clone();
         spawn(py, async move {

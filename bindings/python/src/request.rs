@@ -1,14 +1,13 @@
 //! Inputs: the brief (`ContentRequest`) and the caller (`RequestContext`).
 
-use crate::convert::to_json;
-use crate::errors::{IntoPyResult, validation};
+use crate::convert::{keyword_object, to_json};
+use crate::errors::IntoPyResult;
 use crate::records::repr;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use splants::Usd;
-use splants::ratelimit::Quota;
-use std::time::Duration;
+use splants::shapes::CallerContext;
 
 /// A content brief, validated when it is made (the engine validates dicts the same way).
 #[pyclass(frozen, module = "splants._splants")]
@@ -55,7 +54,6 @@ impl ContentRequest {
         language: Option<&Bound<'_, PyAny>>,
         call_to_action: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut map = Map::new();
         let fields = [
             ("content_type", Some(content_type)),
             ("topic", Some(topic)),
@@ -69,12 +67,7 @@ impl ContentRequest {
             ("language", language),
             ("call_to_action", call_to_action),
         ];
-        for (name, value) in fields {
-            if let Some(v) = value.filter(|v| !v.is_none()) {
-                map.insert(name.to_owned(), to_json(v, name).py_err(py)?);
-            }
-        }
-        ContentRequest::parse(Value::Object(map)).py_err(py)
+        ContentRequest::parse(keyword_object(&fields).py_err(py)?).py_err(py)
     }
 
     /// Makes a brief from a dict in the original app's JSON shape (e.g. a pydantic
@@ -144,26 +137,17 @@ impl ContentRequest {
 }
 
 /// Who is asking: API key id, tier, budgets, tenant. With no key the call is not rate limited.
+/// The keyword arguments are the fields of the core's [`CallerContext`], which checks them.
 #[pyclass(frozen, module = "splants._splants")]
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RequestContext(pub(crate) splants::RequestContext);
-
-fn dollars(py: Python<'_>, field: &str, value: Option<f64>) -> PyResult<Option<Usd>> {
-    value
-        .map(|d| {
-            Usd::from_dollars(d)
-                .filter(|u| !u.is_negative())
-                .ok_or_else(|| validation(py, field, format!("{d} is not a dollar amount >= 0")))
-        })
-        .transpose()
-}
 
 #[pymethods]
 impl RequestContext {
     #[new]
     #[pyo3(signature = (
         *, key_id = None, tier = None, tenant = None, key_budget = None, tenant_budget = None,
-        request_id = None, quota = None
+        request_id = None, quota = None, rate_limit_per_hour = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -174,25 +158,12 @@ impl RequestContext {
         key_budget: Option<f64>,
         tenant_budget: Option<f64>,
         request_id: Option<String>,
-        quota: Option<(u32, f64)>,
+        quota: Option<(f64, f64)>,
+        rate_limit_per_hour: Option<f64>,
     ) -> PyResult<Self> {
-        let quota = quota
-            .map(|(limit, period)| {
-                let period = Duration::try_from_secs_f64(period)
-                    .map_err(|_| validation(py, "quota", format!("period {period} is not a number of seconds")))?;
-                Quota::new(limit, period).map_err(|e| validation(py, "quota", e.to_string()))
-            })
-            .transpose()?;
-        Ok(RequestContext(splants::RequestContext {
-            key_id,
-            tier,
-            quota,
-            key_budget: dollars(py, "key_budget", key_budget)?,
-            tenant,
-            tenant_budget: dollars(py, "tenant_budget", tenant_budget)?,
-            request_id,
-            ..splants::RequestContext::default()
-        }))
+        let caller =
+            CallerContext { key_id, tier, quota, rate_limit_per_hour, key_budget, tenant, tenant_budget, request_id };
+        caller.into_context().map(RequestContext).py_err(py)
     }
 
     #[getter]
@@ -229,21 +200,18 @@ impl RequestContext {
         self.0.owner().map(str::to_owned)
     }
 
-    /// The context's fields as a dict.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("key_id", self.key_id())?;
-        d.set_item("tier", self.tier())?;
-        d.set_item("tenant", self.tenant())?;
-        d.set_item("key_budget", self.key_budget())?;
-        d.set_item("tenant_budget", self.tenant_budget())?;
-        d.set_item("request_id", self.request_id())?;
-        d.set_item("quota", self.quota())?;
+    /// The context's fields as a dict (every field the context is written back with, `None`
+    /// when unset), accepted again as keyword arguments.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(slf.py());
+        for name in CallerContext::FIELDS {
+            d.set_item(*name, slf.getattr(*name)?)?;
+        }
         Ok(d)
     }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let d = self.to_dict(py)?;
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let d = Self::to_dict(slf)?;
         Ok(format!("RequestContext({})", d.repr()?))
     }
 

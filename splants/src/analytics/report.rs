@@ -14,6 +14,7 @@ pub fn engagement_rate(c: &EngagementCounts) -> f64 {
 /// Pieces on a platform.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct PlatformCount {
     /// Platform.
     pub platform: Platform,
@@ -24,6 +25,7 @@ pub struct PlatformCount {
 /// `GET /v1/analytics`: what was generated and what it cost (the original's fields first).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Overview {
     /// Pieces generated in the range.
     pub total_content: u64,
@@ -71,6 +73,7 @@ impl Overview {
 /// A content type ranked by engagement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TypeRank {
     /// Type.
     pub content_type: ContentType,
@@ -84,6 +87,7 @@ pub struct TypeRank {
 /// A posting hour ranked by engagement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct HourRank {
     /// UTC hour (0..=23).
     pub hour: u8,
@@ -97,6 +101,7 @@ pub struct HourRank {
 /// A platform's engagement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct PlatformEngagement {
     /// Platform.
     pub platform: Platform,
@@ -110,6 +115,7 @@ pub struct PlatformEngagement {
 /// `GET /v1/analytics/engagement`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct EngagementReport {
     /// All events.
     pub totals: EngagementCounts,
@@ -175,6 +181,7 @@ impl EngagementReport {
 /// One content type's line in the ROI report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct RoiTypeLine {
     /// Type.
     pub content_type: ContentType,
@@ -191,6 +198,7 @@ pub struct RoiTypeLine {
 /// `GET /v1/analytics/roi`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct RoiReport {
     /// The period asked for.
     pub time_period: RoiPeriod,

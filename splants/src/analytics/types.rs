@@ -12,6 +12,7 @@ use std::str::FromStr;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "EventName"))]
 pub enum EventKind {
     /// Seen.
     #[serde(alias = "view")]
@@ -85,6 +86,7 @@ pub const MAX_EVENT_VALUE: Usd = Usd::from_nanos(1_000_000_000_000_000);
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 pub struct NewEvent {
     /// What happened.
     pub event_name: EventKind,
@@ -183,6 +185,7 @@ pub struct StatsQuery {
 /// Pieces of one content type.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TypeStat {
     /// Type.
     pub content_type: Option<ContentType>,
@@ -195,6 +198,7 @@ pub struct TypeStat {
 /// Pieces on one platform.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct PlatformStat {
     /// Platform.
     pub platform: Platform,
@@ -205,6 +209,7 @@ pub struct PlatformStat {
 /// Pieces and cost of one UTC day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct DayStat {
     /// Day.
     pub date: NaiveDate,
@@ -234,6 +239,7 @@ pub struct ContentStats {
 /// Aggregates over usage records (every provider call).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct UsageTotals {
     /// Calls.
     pub calls: u64,
@@ -252,6 +258,7 @@ pub struct UsageTotals {
 /// Event counts (sums of `count`) and revenue.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct EngagementCounts {
     /// Impressions.
     pub impressions: u64,
@@ -303,10 +310,39 @@ pub struct EngagementStats {
     pub by_hour: Vec<(u8, EngagementCounts)>,
 }
 
+/// The window (and platform) a binding asks a report for: `[since, until)`, each defaulting as
+/// the report says (the last 30 days). The original app's `start_date` / `end_date` are
+/// accepted for `since` / `until`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
+pub struct ReportRange {
+    /// From (inclusive), ISO 8601.
+    #[serde(default, alias = "start_date", skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// Until (exclusive), ISO 8601.
+    #[serde(default, alias = "end_date", skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Only events on this platform (the engagement report only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+}
+
+impl ReportRange {
+    /// The range of a report without a platform filter (the overview): refuses a platform.
+    pub fn without_platform(self) -> Result<Self> {
+        if self.platform.is_some() {
+            return Err(Error::validation("platform", "is not a filter of the overview (use engagement)"));
+        }
+        Ok(self)
+    }
+}
+
 /// A window for ROI, ending now.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum RoiPeriod {
     /// The last 7 days.
     Week,

@@ -28,6 +28,7 @@ const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum KeyRole {
     /// Everything, including managing keys.
     Admin,
@@ -58,6 +59,7 @@ impl KeyRole {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum KeyStatus {
     /// In use.
     Active,
@@ -140,6 +142,7 @@ impl ApiKeyRecord {
 /// A key as shown to people: everything but the hash.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ApiKeyInfo {
     /// Public id of this secret (what `rotate-key` and `DELETE /v1/admin/keys/{id}` take).
     pub id: String,

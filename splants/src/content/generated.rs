@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 /// Readability figures of a text.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Readability {
     /// Flesch reading ease (higher is easier; 60–70 is plain English).
     pub flesch_reading_ease: f64,
@@ -27,6 +28,7 @@ pub struct Readability {
 /// What the analysis measured in a piece (the original app's `ContentMetadata`, extended).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ContentMetadata {
     /// Words in the copy.
     pub word_count: usize,
@@ -74,6 +76,7 @@ pub struct ContentMetadata {
 /// The template a piece was generated from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TemplateRef {
     /// Template name.
     pub name: String,
@@ -84,6 +87,7 @@ pub struct TemplateRef {
 /// A finished, scored piece of copy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct GeneratedContent {
     /// Stable id (UUID v7, time-ordered).
     pub id: String,

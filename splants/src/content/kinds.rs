@@ -32,9 +32,10 @@ macro_rules! string_enum {
     ) => {
         $(#[$meta])*
         #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
         #[non_exhaustive]
         pub enum $name {
-            $( $(#[$vmeta])* $variant ),+
+            $( $(#[$vmeta])* #[cfg_attr(feature = "typescript", ts(rename = $text))] $variant ),+
         }
 
         impl $name {

@@ -28,6 +28,7 @@ pub const CHARS_PER_WORD: u32 = 6;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "StoredRequest"))]
 pub struct ContentRequest {
     /// What kind of copy to write.
     pub content_type: ContentType,

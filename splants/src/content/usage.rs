@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// `output_tokens` includes reasoning/thinking tokens; `reasoning_tokens` is only a breakdown.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Usage {
     /// Prompt tokens billed at the input rate (not read from or written to a cache).
     pub input_tokens: u64,

@@ -10,6 +10,7 @@ use serde::Serialize;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum BatchStatus {
     /// Generated.
     Success,
@@ -20,6 +21,7 @@ pub enum BatchStatus {
 /// A failed item's error, in the same shape as the HTTP error body.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct BatchError {
     /// Message.
     pub error: String,
@@ -30,6 +32,7 @@ pub struct BatchError {
     pub code: ErrorCode,
     /// Structured details.
     #[cfg_attr(feature = "server", schema(value_type = Object))]
+    #[cfg_attr(feature = "typescript", ts(type = "Record<string, unknown>"))]
     pub details: serde_json::Value,
 }
 
@@ -42,6 +45,7 @@ impl From<&Error> for BatchError {
 /// One item of a batch, in request order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct BatchItem {
     /// Position in the request.
     pub index: usize,
@@ -49,15 +53,18 @@ pub struct BatchItem {
     pub status: BatchStatus,
     /// The piece, on success.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub data: Option<GeneratedContent>,
     /// The error, on failure.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub error: Option<BatchError>,
 }
 
 /// A batch's outcome (the original app's response shape).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct BatchResult {
     /// Id of this batch.
     pub batch_id: String,

@@ -35,6 +35,7 @@ pub(crate) struct Job {
 /// The worst-case cost of a brief, computed without calling anyone.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Quote {
     /// The amount a generation reserves: the dearest target's worst case (0 when free).
     pub estimate: Usd,
@@ -49,6 +50,7 @@ pub struct Quote {
 /// One (provider, model) of a quote.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct QuoteTarget {
     /// Provider.
     pub provider: String,

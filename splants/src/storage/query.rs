@@ -13,6 +13,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// Filters and paging for the content library.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 pub struct ContentQuery {
     /// Only this owner's pieces (the server sets it from the API key).
     #[serde(default)]
@@ -50,6 +51,7 @@ pub struct ContentQuery {
 /// One page of the library.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ContentPage {
     /// Pieces, newest first.
     pub items: Vec<GeneratedContent>,

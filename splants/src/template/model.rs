@@ -42,6 +42,7 @@ const RESERVED_NAMES: &[&str] = &[
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum VariableKind {
     /// Any text (a JSON string).
     #[default]
@@ -98,6 +99,7 @@ fn yes() -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TemplateVariable {
     /// Identifier used in the Jinja sources (`product_name`).
     pub name: String,
@@ -113,6 +115,7 @@ pub struct TemplateVariable {
     /// Value used when none is given; must match `kind`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "typescript", ts(optional, type = "unknown"))]
     pub default: Option<serde_json::Value>,
 }
 
@@ -156,6 +159,7 @@ impl TemplateVariable {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Template {
     /// Identifier: 1 to 64 of `a-z`, `0-9`, `_`.
     pub name: String,

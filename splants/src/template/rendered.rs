@@ -9,6 +9,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 pub struct TemplateOverrides {
     /// Tone instead of the template's `default_tone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

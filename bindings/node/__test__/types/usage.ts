@@ -5,10 +5,13 @@ import type {
   BatchResult,
   BudgetStatus,
   ContentPage,
+  ContentRequest,
   ErrorCode,
   GeneratedContent,
+  PlatformCount,
   Quote,
   RequestContext,
+  StoredRequest,
   SplantsError,
   Template,
   VerifiedKey,
@@ -78,6 +81,28 @@ export async function usage(): Promise<void> {
   const verified: VerifiedKey = await engine.verifyApiKey('secret')
   await engine.generate({ contentType: 'blog', topic: 'x' }, verified.context)
 
+  // Declared from the core's shapes (these failed to type-check against the hand-written header).
+  const keyQuota: RequestContext = { keyId: 'k2', quota: [100, 3600], tenant: 'acme', tenantBudget: 5 }
+  const hourly: RequestContext = { keyId: 'k3', rateLimitPerHour: 5 }
+  const ownQuota: [limit: number, periodSeconds: number] | undefined = verified.context.quota
+  void hourly
+  void ownQuota
+  const acme: ContentPage = await engine.listContent({ owner: 'acme', callerLeft: false }, keyQuota)
+  const top: PlatformCount[] = overview.top_platforms
+  const dayCost: number = overview.cost_per_day[0].cost
+  const hourRate: number = engagement.best_posting_hours[0].engagement_rate
+  const clicks: number = engagement.by_platform[0].clicks
+  const echoed: StoredRequest = piece.request
+  const brief: ContentRequest = { contentType: echoed.content_type, topic: echoed.topic, seoOptimize: echoed.seo_optimize }
+  const keyRate: number | null = verified.key.rate_limit_per_hour
+  void acme
+  void top
+  void dayCost
+  void hourRate
+  void clicks
+  void brief
+  void keyRate
+
   try {
     await engine.generate({ contentType: 'blog', topic: '' })
   } catch (err) {
@@ -102,4 +127,10 @@ export async function usage(): Promise<void> {
   // @ts-expect-error: not an error code
   const wrong: ErrorCode = 'oops'
   void wrong
+  // @ts-expect-error: a quota is [limit, periodSeconds]
+  await engine.budgetStatus({ keyId: 'k', quota: [100] })
+  // @ts-expect-error: the overview has no platform filter (engagement has)
+  await engine.analyticsOverview({ platform: 'twitter' })
+  // @ts-expect-error: arguments are camelCase in TypeScript
+  await engine.listContent({ min_quality: 0.5 })
 }

@@ -29,6 +29,19 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 from . import _splants
+from ._shapes import (
+    DayStat,
+    EngagementCounts,
+    HourRank,
+    NewEvent,
+    PlatformCount,
+    PlatformEngagement,
+    RoiTypeLine,
+    TemplateOverrides,
+    TypeRank,
+    TypeStat,
+    UsageTotals,
+)
 from ._splants import (
     AIProviderError,
     AIProviderTimeoutError,
@@ -85,11 +98,17 @@ __all__ = [
     "ContentMetadata",
     "ContentPage",
     "ContentRequest",
+    "DayStat",
+    "EngagementCounts",
     "EngagementReport",
     "GeneratedContent",
+    "HourRank",
     "InternalError",
+    "NewEvent",
     "NotFoundError",
     "Overview",
+    "PlatformCount",
+    "PlatformEngagement",
     "Quote",
     "QuoteTarget",
     "RateLimitError",
@@ -97,13 +116,18 @@ __all__ = [
     "RequestContext",
     "RequestLike",
     "RoiReport",
+    "RoiTypeLine",
     "SplantsError",
     "StorageError",
     "Template",
     "TemplateError",
+    "TemplateOverrides",
     "TemplateRef",
     "TemplateVariable",
+    "TypeRank",
+    "TypeStat",
     "Usage",
+    "UsageTotals",
     "ValidationError",
 ]
 
@@ -191,7 +215,7 @@ class ContentEngine:
         self,
         template_name: str,
         variables: Mapping[str, Any] | None = None,
-        overrides: Mapping[str, Any] | None = None,
+        overrides: TemplateOverrides | Mapping[str, Any] | None = None,
         context: RequestContext | None = None,
     ) -> GeneratedContent:
         """Renders template ``template_name`` with ``variables`` and generates from it;
@@ -209,6 +233,7 @@ class ContentEngine:
     async def list_content(
         self,
         *,
+        owner: str | None = None,
         content_type: str | None = None,
         platform: str | None = None,
         since: Any = None,
@@ -221,10 +246,12 @@ class ContentEngine:
         context: RequestContext | None = None,
     ) -> ContentPage:
         """A page of the library, newest first; pass ``page.next_cursor`` as ``cursor``.
+        ``owner`` lists one key's or tenant's pieces (a context with an owner sees only its own).
         ``since`` / ``until`` are aware ``datetime`` objects or ISO 8601 strings.
         ``caller_left=True`` lists only pieces completed after their caller had gone away
         (stored in the background, never received); ``False`` only the others."""
         return await self._engine.list_content(
+            owner=owner,
             content_type=content_type,
             platform=platform,
             since=since,
@@ -242,7 +269,7 @@ class ContentEngine:
         await self._engine.delete_content(content_id, context)
 
     async def record_events(
-        self, events: Sequence[Mapping[str, Any]], context: RequestContext | None = None
+        self, events: Sequence[NewEvent | Mapping[str, Any]], context: RequestContext | None = None
     ) -> int:
         """Records engagement events (all or none); returns how many were stored."""
         return await self._engine.record_events(events, context)

@@ -1,4 +1,5 @@
-# Hand-written stubs of the Rust extension module, checked by `python -m mypy.stubtest`.
+# Hand-written stubs of the Rust extension module, checked by `python -m mypy.stubtest`, and
+# against the core's shapes by tests/test_shapes.py (every field of a core shape is declared).
 import datetime
 import os
 from typing import Any, Awaitable, Mapping, Sequence, Union, final
@@ -6,6 +7,20 @@ from typing import Any, Awaitable, Mapping, Sequence, Union, final
 from typing_extensions import Unpack
 
 from splants._options import EngineOptions
+
+from splants._shapes import (
+    DayStat,
+    EngagementCounts,
+    HourRank,
+    NewEvent,
+    PlatformCount,
+    PlatformEngagement,
+    RoiTypeLine,
+    TemplateOverrides,
+    TypeRank,
+    TypeStat,
+    UsageTotals,
+)
 
 __all__ = [
     "AIProviderError",
@@ -139,7 +154,8 @@ class RequestContext:
         key_budget: float | None = None,
         tenant_budget: float | None = None,
         request_id: str | None = None,
-        quota: tuple[int, float] | None = None,
+        quota: tuple[float, float] | None = None,
+        rate_limit_per_hour: float | None = None,
     ) -> RequestContext: ...
     @property
     def key_id(self) -> str | None: ...
@@ -401,13 +417,13 @@ class Overview:
     @property
     def avg_quality(self) -> float: ...
     @property
-    def top_platforms(self) -> list[dict[str, Any]]: ...
+    def top_platforms(self) -> list[PlatformCount]: ...
     @property
-    def by_content_type(self) -> list[dict[str, Any]]: ...
+    def by_content_type(self) -> list[TypeStat]: ...
     @property
-    def cost_per_day(self) -> list[dict[str, Any]]: ...
+    def cost_per_day(self) -> list[DayStat]: ...
     @property
-    def ai_usage(self) -> dict[str, Any]: ...
+    def ai_usage(self) -> UsageTotals: ...
     @property
     def since(self) -> datetime.datetime: ...
     @property
@@ -418,15 +434,15 @@ class EngagementReport:
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, value: object, /) -> bool: ...
     @property
-    def totals(self) -> dict[str, Any]: ...
+    def totals(self) -> EngagementCounts: ...
     @property
     def engagement_rate(self) -> float: ...
     @property
-    def by_platform(self) -> list[dict[str, Any]]: ...
+    def by_platform(self) -> list[PlatformEngagement]: ...
     @property
-    def best_content_types(self) -> list[dict[str, Any]]: ...
+    def best_content_types(self) -> list[TypeRank]: ...
     @property
-    def best_posting_hours(self) -> list[dict[str, Any]]: ...
+    def best_posting_hours(self) -> list[HourRank]: ...
     @property
     def since(self) -> datetime.datetime: ...
     @property
@@ -455,7 +471,7 @@ class RoiReport:
     @property
     def attributed_revenue(self) -> float: ...
     @property
-    def by_content_type(self) -> list[dict[str, Any]]: ...
+    def by_content_type(self) -> list[RoiTypeLine]: ...
     @property
     def since(self) -> datetime.datetime: ...
     @property
@@ -523,7 +539,7 @@ class ContentEngine:
         self,
         template_name: str,
         variables: Mapping[str, Any] | None = None,
-        overrides: Mapping[str, Any] | None = None,
+        overrides: TemplateOverrides | Mapping[str, Any] | None = None,
         context: RequestContext | None = None,
     ) -> Awaitable[GeneratedContent]: ...
     def quote(self, request: _Request) -> Awaitable[Quote]: ...
@@ -531,6 +547,7 @@ class ContentEngine:
     def list_content(
         self,
         *,
+        owner: str | None = None,
         content_type: str | None = None,
         platform: str | None = None,
         since: Any = None,
@@ -544,7 +561,7 @@ class ContentEngine:
     ) -> Awaitable[ContentPage]: ...
     def delete_content(self, content_id: str, context: RequestContext | None = None) -> Awaitable[None]: ...
     def record_events(
-        self, events: Sequence[Mapping[str, Any]], context: RequestContext | None = None
+        self, events: Sequence[NewEvent | Mapping[str, Any]], context: RequestContext | None = None
     ) -> Awaitable[int]: ...
     def analytics_overview(
         self, since: Any = None, until: Any = None, context: RequestContext | None = None
