@@ -117,10 +117,7 @@ async fn app(store: Store) -> App {
     };
     builder = match url {
         None => builder.in_memory(),
-        Some(url) => {
-            let (storage, ledger) = splants::storage::open(&url, &config).await.unwrap();
-            builder.storage(storage).ledger(ledger)
-        }
+        Some(url) => builder.stores(splants::storage::open(&url, &config).await.unwrap()),
     };
     let engine = builder.build().await.unwrap();
     let router = router(engine, ServerOptions::from_config(&config));
@@ -556,7 +553,12 @@ fn assert_no_internal_detail(what: &str, text: &str) {
 async fn storage_failures_answer_a_generic_5xx_with_the_request_id() {
     let flaky = Arc::new(common::flaky::FlakyStorage::everything(LEAKY));
     let config = config();
-    let engine = ContentEngine::builder().config(config.clone()).storage(flaky.clone()).build().await.unwrap();
+    let engine = ContentEngine::builder()
+        .config(config.clone())
+        .stores(common::flaky::FlakyStorage::stores(&flaky))
+        .build()
+        .await
+        .unwrap();
     let app = App {
         router: router(engine, ServerOptions::from_config(&config)),
         piece: String::new(),
@@ -603,14 +605,8 @@ async fn health_of_a_closed_sqlite_pool_shows_no_internal_detail() {
     let dir = tempfile::tempdir().unwrap();
     let config = config();
     let url = format!("sqlite://{}", dir.path().join("closed.db").display());
-    let sqlite = Arc::new(splants::storage::SqliteStorage::connect(&url, &config).await.unwrap());
-    let engine = ContentEngine::builder()
-        .config(config.clone())
-        .storage(sqlite.clone())
-        .ledger(sqlite.clone())
-        .build()
-        .await
-        .unwrap();
+    let sqlite = splants::storage::SqliteStorage::connect(&url, &config).await.unwrap();
+    let engine = ContentEngine::builder().config(config.clone()).stores(sqlite.stores()).build().await.unwrap();
     let app = App {
         router: router(engine, ServerOptions::from_config(&config)),
         piece: String::new(),

@@ -17,12 +17,17 @@
 //! Verified keys are remembered for [`VERIFY_CACHE_TTL`] so each request need not read the
 //! database; a revocation through this process takes effect at once, through another process
 //! within that time.
+//!
+//! Key records live in a [`KeyStore`]: [`MemoryKeyStore`] here, the SQL backends in
+//! `crate::storage`.
 
 mod keys;
+mod store;
 
 pub use keys::{
     ApiKeyInfo, ApiKeyRecord, IssuedKey, KeyManager, KeyRole, KeyStatus, NewKey, RotatedKey, VERIFY_CACHE_TTL,
 };
+pub use store::{KeyStore, MemoryKeyStore};
 
 use sha2::{Digest, Sha256};
 

@@ -1,13 +1,12 @@
 use super::*;
 use crate::Error;
 use crate::clock::FakeClock;
-use crate::storage::{MemoryStorage, Storage};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn manager() -> (KeyManager, FakeClock, Arc<MemoryStorage>) {
+fn manager() -> (KeyManager, FakeClock, Arc<MemoryKeyStore>) {
     let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
-    let storage = Arc::new(MemoryStorage::new());
+    let storage = Arc::new(MemoryKeyStore::new());
     (KeyManager::new(storage.clone(), Arc::new(clock.clone()), "standard"), clock, storage)
 }
 

@@ -1,22 +1,20 @@
-//! `open`: the storage and budget ledger a `DATABASE_URL` names.
+//! `open`: the stores a `DATABASE_URL` names.
 
-use super::{MemoryStorage, Storage};
-use crate::budget::{BudgetLedger, MemoryLedger};
+use super::Stores;
 use crate::config::Config;
 use crate::error::{Error, Result, redact};
-use std::sync::Arc;
 
-/// Opens the store and budget ledger at `url` (usually [`Config::database_url`]):
-/// `sqlite://path` (feature `sqlite`, the default), `postgres://…` or `postgresql://…`
-/// (feature `postgres`), `memory://` (both in process memory, nothing kept).
+/// Opens every store at `url` (usually [`Config::database_url`]): `sqlite://path` (feature
+/// `sqlite`, the default), `postgres://…` or `postgresql://…` (feature `postgres`),
+/// `memory://` ([`Stores::memory`], nothing kept).
 ///
-/// The SQL backends return one object as both, so content and budget live in one database.
-/// A scheme whose feature is off is a config error on `DATABASE_URL` naming the feature; an
+/// A SQL backend is every store at once, so content, usage, keys, events and budget live in one
+/// database. A scheme whose feature is off is a config error on `DATABASE_URL` naming the feature; an
 /// unreachable database is a `storage_error` within `config.db_acquire_timeout`.
-pub async fn open(url: &str, config: &Config) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
+pub async fn open(url: &str, config: &Config) -> Result<Stores> {
     let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
     match scheme.as_str() {
-        "memory" => Ok((Arc::new(MemoryStorage::new()), Arc::new(MemoryLedger::new()))),
+        "memory" => Ok(Stores::memory()),
         "sqlite" => open_sqlite(url, config).await,
         "postgres" | "postgresql" => open_postgres(url, config).await,
         _ => Err(Error::config(
@@ -27,24 +25,22 @@ pub async fn open(url: &str, config: &Config) -> Result<(Arc<dyn Storage>, Arc<d
 }
 
 #[cfg(feature = "sqlite")]
-async fn open_sqlite(url: &str, config: &Config) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
-    let store = Arc::new(super::SqliteStorage::connect(url, config).await?);
-    Ok((store.clone(), store))
+async fn open_sqlite(url: &str, config: &Config) -> Result<Stores> {
+    Ok(super::SqliteStorage::connect(url, config).await?.stores())
 }
 
 #[cfg(not(feature = "sqlite"))]
-async fn open_sqlite(_url: &str, _config: &Config) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
+async fn open_sqlite(_url: &str, _config: &Config) -> Result<Stores> {
     Err(Error::config("DATABASE_URL", "a sqlite:// URL needs splants built with the `sqlite` feature"))
 }
 
 #[cfg(feature = "postgres")]
-async fn open_postgres(url: &str, config: &Config) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
-    let store = Arc::new(super::PostgresStorage::connect(url, config).await?);
-    Ok((store.clone(), store))
+async fn open_postgres(url: &str, config: &Config) -> Result<Stores> {
+    Ok(super::PostgresStorage::connect(url, config).await?.stores())
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn open_postgres(_url: &str, _config: &Config) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
+async fn open_postgres(_url: &str, _config: &Config) -> Result<Stores> {
     Err(Error::config("DATABASE_URL", "a postgres:// URL needs splants built with the `postgres` feature"))
 }
 
@@ -52,7 +48,7 @@ async fn open_postgres(_url: &str, _config: &Config) -> Result<(Arc<dyn Storage>
 mod tests {
     use super::*;
 
-    fn config_field(r: Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)>) -> (String, String) {
+    fn config_field(r: Result<Stores>) -> (String, String) {
         match r {
             Err(Error::Config { field, reason }) => (field, reason),
             Err(other) => panic!("expected a config error, got {other:?}"),
@@ -62,8 +58,8 @@ mod tests {
 
     #[tokio::test]
     async fn memory_and_unknown_schemes() {
-        let (s, _) = open("memory://", &Config::default()).await.unwrap();
-        assert_eq!(s.backend(), "memory");
+        let s = open("memory://", &Config::default()).await.unwrap();
+        assert_eq!(s.backend.name(), "memory");
         let (field, reason) = config_field(open("mysql://u:hunter2@db/x", &Config::default()).await);
         assert_eq!(field, "DATABASE_URL");
         assert!(reason.contains("postgres://") && !reason.contains("hunter2"), "{reason}");
