@@ -2,7 +2,7 @@
 //!
 //! Backends aggregate in the database ([`ContentStats`], [`EngagementStats`],
 //! [`UsageTotals`]); this module turns the aggregates into reports. Events are kept by an
-//! [`EventStore`]; pieces and usage by the content and usage stores of `crate::storage`.
+//! [`EventStore`]; pieces and usage by the content and usage stores of the storage module.
 //!
 //! - **Engagement rate** = (clicks + shares + likes + comments) / impressions (0 without
 //!   impressions). Best content types and posting hours are ranked by it (ties: more

@@ -18,8 +18,8 @@
 //! database; a revocation through this process takes effect at once, through another process
 //! within that time.
 //!
-//! Key records live in a [`KeyStore`]: [`MemoryKeyStore`] here, the SQL backends in
-//! `crate::storage`.
+//! Key records live in a [`KeyStore`]: [`MemoryKeyStore`] keeps them in memory, and the SQLite
+//! and Postgres backends implement it too (auth itself depends on no backend).
 
 mod keys;
 mod store;
