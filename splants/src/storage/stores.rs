@@ -26,7 +26,7 @@ use std::sync::Arc;
 /// publishing brings, `schedules: Arc<dyn ScheduleStore>`) is a new field here, filled by
 /// [`open`](super::open) and [`Stores::memory`], without breaking code that reads or replaces
 /// the others.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Stores {
     /// The content library.
@@ -42,6 +42,13 @@ pub struct Stores {
     pub ledger: Arc<dyn BudgetLedger>,
     /// The database behind them, for health probes.
     pub backend: Arc<dyn Backend>,
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The backend's name only: a SQL backend is every field, and its pools say nothing useful.
+        f.debug_struct("Stores").field("backend", &self.backend.name()).finish_non_exhaustive()
+    }
 }
 
 impl Stores {
