@@ -21,7 +21,7 @@ use splants::budget::{BudgetLedger, BudgetPeriod, ReservationId, ReserveRequest,
 use splants::config::Config;
 use splants::content::ContentMetadata;
 use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider};
-use splants::storage::{ContentQuery, MemoryStorage, PostgresStorage, SqliteStorage, Storage};
+use splants::storage::{ContentQuery, ContentStore, MemoryStorage, PostgresStorage, SqliteStorage};
 use splants::{ContentEngine, ContentRequest, ContentType, GeneratedContent, Platform, RequestContext, Usd};
 use sqlx::Connection;
 use std::sync::Arc;
@@ -138,7 +138,7 @@ fn reserve_settle(c: &mut Criterion, rt: &tokio::runtime::Runtime, sqlite_url: &
     g.measurement_time(Duration::from_secs(8));
     g.sample_size(20);
     for (name, url) in [("memory", "memory://"), ("sqlite", sqlite_url), ("postgres", pg_url)] {
-        let (_, ledger) = rt.block_on(splants::storage::open(&config(url).storage)).unwrap();
+        let ledger = rt.block_on(splants::storage::open(&config(url).storage)).unwrap().ledger;
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.to_async(rt).iter(|| {
                 let ledger = Arc::clone(&ledger);
@@ -226,7 +226,7 @@ fn library(c: &mut Criterion, rt: &tokio::runtime::Runtime, dir: &std::path::Pat
     let all = pieces(Utc::now() - Span::days(30));
     let memory = MemoryStorage::new();
     let sqlite_url = format!("sqlite://{}", dir.join("library.db").display());
-    let stores: Vec<(&str, Arc<dyn Storage>)> = rt.block_on(async {
+    let stores: Vec<(&str, Arc<dyn ContentStore>)> = rt.block_on(async {
         for p in &all {
             memory.save_content(p).await.unwrap();
         }
@@ -234,7 +234,11 @@ fn library(c: &mut Criterion, rt: &tokio::runtime::Runtime, dir: &std::path::Pat
         sqlite.save_content_batch(&all).await.unwrap();
         let pg = PostgresStorage::connect(pg_url, &config(pg_url).storage.pool).await.unwrap();
         pg.save_content_batch(&all).await.unwrap();
-        vec![("memory", Arc::new(memory) as Arc<dyn Storage>), ("sqlite", Arc::new(sqlite)), ("postgres", Arc::new(pg))]
+        vec![
+            ("memory", Arc::new(memory) as Arc<dyn ContentStore>),
+            ("sqlite", sqlite.stores().content),
+            ("postgres", pg.stores().content),
+        ]
     });
     let filtered = ContentQuery {
         owner: Some("tenant-3".into()),

@@ -75,6 +75,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let library = engine.list_content(Default::default(), &ctx).await?;
-    println!("Library ({} backend): {} pieces on the first page", engine.storage().backend(), library.items.len());
+    println!("Library ({} backend): {} pieces on the first page", engine.stores().backend.name(), library.items.len());
     Ok(())
 }

@@ -8,7 +8,7 @@ use splants::{ContentEngine, ContentRequest, ContentType, Platform, RequestConte
 #[tokio::main]
 async fn main() -> splants::Result<()> {
     // From the environment (OPENAI_API_KEY, MONTHLY_AI_BUDGET, DATABASE_URL, … and a .env file);
-    // or explicitly: ContentEngine::builder().config(config).provider(p).storage(s).build().await?
+    // or explicitly: ContentEngine::builder().config(config).provider(p).stores(s).build().await?
     let engine = ContentEngine::builder().in_memory().build().await?;
 
     let brief = ContentRequest::new(ContentType::SocialMedia, "Spring sale")

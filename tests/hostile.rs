@@ -118,9 +118,7 @@ async fn app(store: Store) -> App {
     builder = match url {
         None => builder.in_memory(),
         Some(url) => {
-            let (storage, ledger) =
-                splants::storage::open(&StorageConfig { url, ..config.storage.clone() }).await.unwrap();
-            builder.storage(storage).ledger(ledger)
+            builder.stores(splants::storage::open(&StorageConfig { url, ..config.storage.clone() }).await.unwrap())
         }
     };
     let engine = builder.build().await.unwrap();
@@ -557,7 +555,12 @@ fn assert_no_internal_detail(what: &str, text: &str) {
 async fn storage_failures_answer_a_generic_5xx_with_the_request_id() {
     let flaky = Arc::new(common::flaky::FlakyStorage::everything(LEAKY));
     let config = config();
-    let engine = ContentEngine::builder().config(config.clone()).storage(flaky.clone()).build().await.unwrap();
+    let engine = ContentEngine::builder()
+        .config(config.clone())
+        .stores(common::flaky::FlakyStorage::stores(&flaky))
+        .build()
+        .await
+        .unwrap();
     let app = App { router: router(engine, config.server.clone()), piece: String::new(), _dir: None, _schema: None };
     flaky.down.store(true, Ordering::SeqCst);
     for (method, uri, body) in [
@@ -599,14 +602,8 @@ async fn health_of_a_closed_sqlite_pool_shows_no_internal_detail() {
     let dir = tempfile::tempdir().unwrap();
     let config = config();
     let url = format!("sqlite://{}", dir.path().join("closed.db").display());
-    let sqlite = Arc::new(splants::storage::SqliteStorage::connect(&url, &config.storage.pool).await.unwrap());
-    let engine = ContentEngine::builder()
-        .config(config.clone())
-        .storage(sqlite.clone())
-        .ledger(sqlite.clone())
-        .build()
-        .await
-        .unwrap();
+    let sqlite = splants::storage::SqliteStorage::connect(&url, &config.storage.pool).await.unwrap();
+    let engine = ContentEngine::builder().config(config.clone()).stores(sqlite.stores()).build().await.unwrap();
     let app = App { router: router(engine, config.server.clone()), piece: String::new(), _dir: None, _schema: None };
     sqlite.close().await;
     let (st, h) = app.send_as("", "GET", "/health", b"").await;

@@ -528,7 +528,7 @@ async fn metrics_reflect_traffic() {
 #[tokio::test]
 async fn readiness_follows_the_database() {
     let flaky = std::sync::Arc::new(common::flaky::FlakyStorage::library("connection refused"));
-    let s = start_with(base_config(), Some(flaky.clone())).await;
+    let s = start_with(base_config(), Some(common::flaky::FlakyStorage::stores(&flaky))).await;
     assert_eq!(s.client.get(s.url("/health/ready")).send().await.unwrap().status(), 200);
     flaky.down.store(true, std::sync::atomic::Ordering::SeqCst);
     let (st, _, e) = json(s.client.get(s.url("/health/ready")).send().await.unwrap()).await;
@@ -651,7 +651,7 @@ async fn openapi_describes_exactly_the_served_routes() {
 async fn a_paid_piece_is_returned_marked_unstored_when_the_library_is_down() {
     let upstream = openai_upstream(BLOG, 0).await;
     let flaky = std::sync::Arc::new(common::flaky::FlakyStorage::library("connection refused"));
-    let s = start_with(openai_config(&upstream), Some(flaky.clone())).await;
+    let s = start_with(openai_config(&upstream), Some(common::flaky::FlakyStorage::stores(&flaky))).await;
     flaky.down.store(true, std::sync::atomic::Ordering::SeqCst);
     let (st, _, body) =
         json(s.post("/v1/content/generate", ADMIN_KEY, json!({"content_type": "blog", "topic": "spring"})).await).await;
@@ -734,7 +734,7 @@ async fn the_library_filters_pieces_whose_caller_left() {
         piece["created_at"] = json!(format!("2026-11-25T12:00:0{seconds}Z"));
         piece["caller_left"] = json!(true);
         let piece: splants::GeneratedContent = serde_json::from_value(piece).unwrap();
-        s.engine.storage().save_content(&piece).await.unwrap();
+        s.engine.stores().content.save_content(&piece).await.unwrap();
         left.push(piece.id);
     }
     let ids = |items: &[Value]| items.iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();

@@ -1,7 +1,8 @@
 //! Analytics: overview, engagement and ROI, computed from stored pieces, usage and events.
 //!
 //! Backends aggregate in the database ([`ContentStats`], [`EngagementStats`],
-//! [`UsageTotals`]); this module turns the aggregates into reports.
+//! [`UsageTotals`]); this module turns the aggregates into reports. Events are kept by an
+//! [`EventStore`]; pieces and usage by the content and usage stores of the storage module.
 //!
 //! - **Engagement rate** = (clicks + shares + likes + comments) / impressions (0 without
 //!   impressions). Best content types and posting hours are ranked by it (ties: more
@@ -18,12 +19,14 @@
 mod config;
 mod report;
 pub use config::AnalyticsConfig;
+mod store;
 mod types;
 
 pub use report::{
     EngagementReport, HourRank, Overview, PlatformCount, PlatformEngagement, RoiReport, RoiTypeLine, TypeRank,
     engagement_rate,
 };
+pub use store::EventStore;
 pub use types::{
     AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventKind, MAX_EVENT_COUNT,
     MAX_EVENT_VALUE, NewEvent, PlatformStat, ReportRange, RoiPeriod, RoiRates, StatsQuery, TypeStat, UsageTotals,

@@ -20,16 +20,21 @@
 //! Verified keys are remembered for [`VERIFY_CACHE_TTL`] so each request need not read the
 //! database; a revocation through this process takes effect at once, through another process
 //! within that time.
+//!
+//! Key records live in a [`KeyStore`]: [`MemoryKeyStore`] keeps them in memory, and the SQLite
+//! and Postgres backends implement it too (auth itself depends on no backend).
 
 mod config;
 mod context;
 mod keys;
 pub use config::{AuthConfig, PLACEHOLDER_API_KEY};
+mod store;
 
 pub use context::{CallerLeftPolicy, RequestContext};
 pub use keys::{
     ApiKeyInfo, ApiKeyRecord, IssuedKey, KeyManager, KeyRole, KeyStatus, NewKey, RotatedKey, VERIFY_CACHE_TTL,
 };
+pub use store::{KeyStore, MemoryKeyStore};
 
 use sha2::{Digest, Sha256};
 

@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventSink};
 use crate::provider::{PriceTable, Provider};
 use crate::ratelimit::RateLimiter;
-use crate::storage::{ContentPage, ContentQuery, Storage};
+use crate::storage::{ContentPage, ContentQuery, Stores};
 use crate::template::{TemplateOverrides, TemplateRegistry};
 use pipeline::Job;
 use std::sync::Arc;
@@ -47,7 +47,7 @@ pub(crate) struct EngineInner {
     pub(crate) budget: BudgetGuard,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) cache: Option<ContentCache>,
-    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) stores: Stores,
     pub(crate) templates: TemplateRegistry,
     pub(crate) clock: SharedClock,
     pub(crate) events: EventSink,
@@ -171,7 +171,7 @@ impl ContentEngine {
         if !lookup_id(id) {
             return Err(Error::not_found("content", id));
         }
-        self.inner.storage.get_content(id, ctx.owner()).await?.ok_or_else(|| Error::not_found("content", id))
+        self.inner.stores.content.get_content(id, ctx.owner()).await?.ok_or_else(|| Error::not_found("content", id))
     }
 
     /// A page of the library; the caller's owner (if any) always restricts the query.
@@ -179,13 +179,13 @@ impl ContentEngine {
         if let Some(owner) = ctx.owner() {
             query.owner = Some(owner.to_owned());
         }
-        self.inner.storage.list_content(&query).await
+        self.inner.stores.content.list_content(&query).await
     }
 
     /// Deletes a stored piece (the caller's own, when the caller has an owner); an id with
     /// control characters is not found, as in [`ContentEngine::get_content`].
     pub async fn delete_content(&self, id: &str, ctx: &RequestContext) -> Result<()> {
-        if lookup_id(id) && self.inner.storage.delete_content(id, ctx.owner()).await? {
+        if lookup_id(id) && self.inner.stores.content.delete_content(id, ctx.owner()).await? {
             Ok(())
         } else {
             Err(Error::not_found("content", id))
@@ -210,7 +210,7 @@ impl ContentEngine {
             let mut platform = e.platform;
             if let Some(id) = &e.content_id {
                 if !known.contains_key(id) {
-                    let piece = self.inner.storage.get_content(id, ctx.owner()).await?;
+                    let piece = self.inner.stores.content.get_content(id, ctx.owner()).await?;
                     known.insert(id.clone(), piece.map(|p| p.platform));
                 }
                 match known.get(id) {
@@ -232,7 +232,7 @@ impl ContentEngine {
                 created_at: crate::storage::truncate_micros(now),
             });
         }
-        self.inner.storage.record_events(&rows).await?;
+        self.inner.stores.events.record_events(&rows).await?;
         Ok(rows.len())
     }
 
@@ -273,8 +273,8 @@ impl ContentEngine {
         ctx: &RequestContext,
     ) -> Result<Overview> {
         let q = self.stats_query(since, until, ctx)?;
-        let stats = self.inner.storage.content_stats(&q).await?;
-        let usage = self.inner.storage.usage_totals(&q).await?;
+        let stats = self.inner.stores.content.content_stats(&q).await?;
+        let usage = self.inner.stores.usage.usage_totals(&q).await?;
         Ok(Overview::new(stats, usage, q.since, q.until))
     }
 
@@ -290,7 +290,7 @@ impl ContentEngine {
     ) -> Result<EngagementReport> {
         let mut q = self.stats_query(since, until, ctx)?;
         q.platform = platform;
-        let stats = self.inner.storage.engagement_stats(&q).await?;
+        let stats = self.inner.stores.events.engagement_stats(&q).await?;
         Ok(EngagementReport::new(stats, q.since, q.until))
     }
 
@@ -299,9 +299,9 @@ impl ContentEngine {
         let until = self.until_now();
         let since = until.checked_sub_signed(chrono::Duration::days(period.days())).unwrap_or(earliest_time());
         let q = self.stats_query(Some(since.max(earliest_time())), Some(until), ctx)?;
-        let stats = self.inner.storage.content_stats(&q).await?;
-        let usage = self.inner.storage.usage_totals(&q).await?;
-        let revenue = self.inner.storage.engagement_stats(&q).await?.totals.revenue;
+        let stats = self.inner.stores.content.content_stats(&q).await?;
+        let usage = self.inner.stores.usage.usage_totals(&q).await?;
+        let revenue = self.inner.stores.events.engagement_stats(&q).await?.totals.revenue;
         Ok(RoiReport::new(
             period,
             &stats,
@@ -339,9 +339,10 @@ impl ContentEngine {
         &self.inner.config
     }
 
-    /// The storage backend.
-    pub fn storage(&self) -> &Arc<dyn Storage> {
-        &self.inner.storage
+    /// The stores the engine was built with (library, usage, keys, events, budget ledger, and
+    /// the backend behind them for health checks).
+    pub fn stores(&self) -> &Stores {
+        &self.inner.stores
     }
 
     /// The provider (or provider chain).

@@ -1,14 +1,17 @@
-//! Memory storage that fails on command, for the tests of a database that goes down.
+//! Memory stores that fail on command, for the tests of a database that goes down.
 
 use async_trait::async_trait;
-use splants::analytics::{AnalyticsEvent, ContentStats, EngagementStats, StatsQuery, UsageTotals};
-use splants::auth::{ApiKeyRecord, KeyStatus};
-use splants::storage::{ContentPage, ContentQuery, MemoryStorage, Storage, UsageRecord};
+use splants::analytics::{AnalyticsEvent, ContentStats, EngagementStats, EventStore, StatsQuery, UsageTotals};
+use splants::storage::{
+    Backend, ContentPage, ContentQuery, ContentStore, MemoryStorage, Stores, UsageRecord, UsageStore,
+};
 use splants::{Error, GeneratedContent, Result};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// While `down` is set, the library calls (and `ping`) fail with `message`; with `reports` the
-/// usage and analytics calls fail too. Keys keep working, as a cache in front of them would.
+/// usage and analytics calls fail too. Keys keep working, as a cache in front of them would
+/// (they are not in here: [`FlakyStorage::stores`] keeps them in memory).
 #[derive(Debug, Default)]
 pub struct FlakyStorage {
     pub down: AtomicBool,
@@ -28,6 +31,16 @@ impl FlakyStorage {
         FlakyStorage { message, reports: true, ..FlakyStorage::default() }
     }
 
+    /// Memory stores with this one as the library, usage, events and backend.
+    pub fn stores(flaky: &Arc<FlakyStorage>) -> Stores {
+        let mut stores = Stores::memory();
+        stores.content = flaky.clone();
+        stores.usage = flaky.clone();
+        stores.events = flaky.clone();
+        stores.backend = flaky.clone();
+        stores
+    }
+
     fn check(&self) -> Result<()> {
         if self.down.load(Ordering::SeqCst) { Err(Error::storage(self.message)) } else { Ok(()) }
     }
@@ -38,13 +51,17 @@ impl FlakyStorage {
 }
 
 #[async_trait]
-impl Storage for FlakyStorage {
-    fn backend(&self) -> &'static str {
+impl Backend for FlakyStorage {
+    fn name(&self) -> &'static str {
         "flaky"
     }
     async fn ping(&self) -> Result<()> {
         self.check()
     }
+}
+
+#[async_trait]
+impl ContentStore for FlakyStorage {
     async fn save_content(&self, c: &GeneratedContent) -> Result<()> {
         self.check()?;
         self.inner.save_content(c).await
@@ -61,6 +78,14 @@ impl Storage for FlakyStorage {
         self.check()?;
         self.inner.delete_content(id, owner).await
     }
+    async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
+        self.check_reports()?;
+        self.inner.content_stats(q).await
+    }
+}
+
+#[async_trait]
+impl UsageStore for FlakyStorage {
     async fn record_usage(&self, r: &UsageRecord) -> Result<()> {
         self.check_reports()?;
         self.inner.record_usage(r).await
@@ -77,34 +102,13 @@ impl Storage for FlakyStorage {
         self.check_reports()?;
         self.inner.usage_totals(q).await
     }
-    async fn insert_key(&self, k: &ApiKeyRecord) -> Result<()> {
-        self.inner.insert_key(k).await
-    }
-    async fn keys_by_prefix(&self, p: &str) -> Result<Vec<ApiKeyRecord>> {
-        self.inner.keys_by_prefix(p).await
-    }
-    async fn get_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
-        self.inner.get_key(id).await
-    }
-    async fn list_keys(&self) -> Result<Vec<ApiKeyRecord>> {
-        self.inner.list_keys().await
-    }
-    async fn set_key_status(&self, id: &str, s: KeyStatus, e: Option<chrono::DateTime<chrono::Utc>>) -> Result<bool> {
-        self.inner.set_key_status(id, s, e).await
-    }
-    async fn touch_key(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-        self.inner.touch_key(id, at).await
-    }
-    async fn rotate_key(&self, old: &str, exp: chrono::DateTime<chrono::Utc>, new: &ApiKeyRecord) -> Result<bool> {
-        self.inner.rotate_key(old, exp, new).await
-    }
+}
+
+#[async_trait]
+impl EventStore for FlakyStorage {
     async fn record_events(&self, e: &[AnalyticsEvent]) -> Result<()> {
         self.check_reports()?;
         self.inner.record_events(e).await
-    }
-    async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
-        self.check_reports()?;
-        self.inner.content_stats(q).await
     }
     async fn engagement_stats(&self, q: &StatsQuery) -> Result<EngagementStats> {
         self.check_reports()?;

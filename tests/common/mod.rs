@@ -8,7 +8,7 @@ use splants::Secret;
 use splants::clock::FakeClock;
 use splants::config::{Config, ProviderKind};
 use splants::server::{router, serve};
-use splants::storage::Storage;
+use splants::storage::Stores;
 use splants::{ContentEngine, Usd};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -44,12 +44,12 @@ pub async fn start(config: Config) -> TestServer {
     start_with(config, None).await
 }
 
-pub async fn start_with(config: Config, storage: Option<Arc<dyn Storage>>) -> TestServer {
+pub async fn start_with(config: Config, stores: Option<Stores>) -> TestServer {
     let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
     let options = config.server.clone();
     let mut builder = ContentEngine::builder().config(config).clock(Arc::new(clock.clone())).in_memory();
-    if let Some(s) = storage {
-        builder = builder.storage(s);
+    if let Some(s) = stores {
+        builder = builder.stores(s);
     }
     let engine = builder.build().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

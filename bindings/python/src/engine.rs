@@ -74,7 +74,7 @@ impl ContentEngine {
     /// The storage backend (`memory`, `sqlite`, `postgres`).
     #[getter]
     fn storage_backend(&self) -> &'static str {
-        self.0.storage().backend()
+        self.0.stores().backend.name()
     }
 
     /// Checks an API key (as sent in `X-API-Key`) against the engine's key store and returns
@@ -299,7 +299,7 @@ impl ContentEngine {
             "ContentEngine(provider={:?}, model={:?}, storage={:?})",
             self.0.provider().name(),
             self.0.provider().default_model(),
-            self.0.storage().backend()
+            self.0.stores().backend.name()
         )
     }
 }

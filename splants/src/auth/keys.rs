@@ -1,7 +1,7 @@
 //! Key records and the manager that issues, verifies, rotates and revokes them.
 
 use super::{
-    DEFAULT_ROTATION_GRACE, MAX_ROTATION_GRACE, ROTATIONS_PER_HOUR, hash_secret, hashes_equal, lookup_prefix,
+    DEFAULT_ROTATION_GRACE, KeyStore, MAX_ROTATION_GRACE, ROTATIONS_PER_HOUR, hash_secret, hashes_equal, lookup_prefix,
     new_secret,
 };
 use crate::auth::RequestContext;
@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::ratelimit::{MemoryRateLimiter, NamedQuota, Quota, RateLimiter};
 use crate::secret::Secret;
-use crate::storage::Storage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -285,10 +284,10 @@ struct Verified {
     record: ApiKeyRecord,
 }
 
-/// Issues and checks API keys against a [`Storage`].
+/// Issues and checks API keys against a [`KeyStore`].
 #[derive(Clone, Debug)]
 pub struct KeyManager {
-    storage: Arc<dyn Storage>,
+    store: Arc<dyn KeyStore>,
     clock: SharedClock,
     limiter: Arc<dyn RateLimiter>,
     default_tier: String,
@@ -297,12 +296,12 @@ pub struct KeyManager {
 }
 
 impl KeyManager {
-    /// A manager over `storage`; keys created without a tier get `default_tier`. Rotations
+    /// A manager over `store`; keys created without a tier get `default_tier`. Rotations
     /// asked for by non-admin keys are counted in this process; see
     /// [`KeyManager::with_rate_limiter`] to share the count.
-    pub fn new(storage: Arc<dyn Storage>, clock: SharedClock, default_tier: impl Into<String>) -> Self {
+    pub fn new(store: Arc<dyn KeyStore>, clock: SharedClock, default_tier: impl Into<String>) -> Self {
         KeyManager {
-            storage,
+            store,
             limiter: Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))),
             clock,
             default_tier: default_tier.into(),
@@ -362,7 +361,7 @@ impl KeyManager {
     pub async fn create(&self, new: NewKey) -> Result<IssuedKey> {
         let secret = new_secret()?;
         let record = self.record(&secret, &new, self.clock.now())?;
-        self.storage.insert_key(&record).await?;
+        self.store.insert_key(&record).await?;
         tracing::info!(key_id = %record.id, role = record.role.as_str(), "API key created");
         Ok(IssuedKey { info: ApiKeyInfo::from(&record), secret: Secret::new(secret) })
     }
@@ -377,7 +376,7 @@ impl KeyManager {
         }
         let hash = hash_secret(text);
         let existing =
-            self.storage.keys_by_prefix(&lookup_prefix(text)).await?.into_iter().find(|k| hashes_equal(&k.hash, &hash));
+            self.store.keys_by_prefix(&lookup_prefix(text)).await?.into_iter().find(|k| hashes_equal(&k.hash, &hash));
         let current = match existing {
             Some(k) => {
                 if k.status == KeyStatus::Revoked || k.expires_at.is_some_and(|e| e <= self.clock.now()) {
@@ -390,15 +389,15 @@ impl KeyManager {
                 new.role = KeyRole::Admin;
                 let mut record = self.record(text, &new, self.clock.now())?;
                 record.bootstrap = true;
-                self.storage.insert_key(&record).await?;
+                self.store.insert_key(&record).await?;
                 tracing::info!(key_id = %record.id, "imported API_KEY as an admin key");
                 record.id
             }
         };
         let mut retired = false;
-        for old in self.storage.list_keys().await? {
+        for old in self.store.list_keys().await? {
             if old.bootstrap && old.id != current && old.status != KeyStatus::Revoked {
-                self.storage.set_key_status(&old.id, KeyStatus::Revoked, None).await?;
+                self.store.set_key_status(&old.id, KeyStatus::Revoked, None).await?;
                 tracing::warn!(key_id = %old.id, "API_KEY changed: revoked the previous bootstrap key");
                 retired = true;
             }
@@ -423,7 +422,7 @@ impl KeyManager {
             Some(v) => v.record,
             None => {
                 let found = self
-                    .storage
+                    .store
                     .keys_by_prefix(&lookup_prefix(secret))
                     .await?
                     .into_iter()
@@ -442,7 +441,7 @@ impl KeyManager {
         let due = self.touched.get(&record.id).is_none_or(|t| now - t >= TOUCH_EVERY);
         if due {
             self.touched.insert(record.id.clone(), now);
-            if let Err(e) = self.storage.touch_key(&record.id, now).await {
+            if let Err(e) = self.store.touch_key(&record.id, now).await {
                 tracing::warn!(key_id = %record.id, error = %e, "could not record key use");
             }
         }
@@ -484,7 +483,7 @@ impl KeyManager {
         };
         let mut record = self.record(&secret, &new, now)?;
         record.identity = old.stable_identity().to_owned();
-        if !self.storage.rotate_key(id, old_expires, &record).await? {
+        if !self.store.rotate_key(id, old_expires, &record).await? {
             return Err(Error::validation("key_id", format!("key `{id}` was changed meanwhile; try again")));
         }
         self.verified.invalidate_all();
@@ -498,7 +497,7 @@ impl KeyManager {
 
     /// Key `id`, if it can be rotated at `now`: it exists, is active and has not expired.
     async fn rotatable(&self, id: &str, now: DateTime<Utc>) -> Result<ApiKeyRecord> {
-        let old = self.storage.get_key(id).await?.ok_or_else(|| Error::not_found("api_key", id))?;
+        let old = self.store.get_key(id).await?.ok_or_else(|| Error::not_found("api_key", id))?;
         if old.status != KeyStatus::Active {
             return Err(Error::validation(
                 "key_id",
@@ -544,7 +543,7 @@ impl KeyManager {
 
     /// Revokes key `id` at once.
     pub async fn revoke(&self, id: &str) -> Result<()> {
-        if !self.storage.set_key_status(id, KeyStatus::Revoked, None).await? {
+        if !self.store.set_key_status(id, KeyStatus::Revoked, None).await? {
             return Err(Error::not_found("api_key", id));
         }
         self.verified.invalidate_all();
@@ -554,11 +553,11 @@ impl KeyManager {
 
     /// Every key, without secrets or hashes.
     pub async fn list(&self) -> Result<Vec<ApiKeyInfo>> {
-        Ok(self.storage.list_keys().await?.iter().map(ApiKeyInfo::from).collect())
+        Ok(self.store.list_keys().await?.iter().map(ApiKeyInfo::from).collect())
     }
 
     /// One key, without its hash.
     pub async fn get(&self, id: &str) -> Result<ApiKeyInfo> {
-        self.storage.get_key(id).await?.map(|r| ApiKeyInfo::from(&r)).ok_or_else(|| Error::not_found("api_key", id))
+        self.store.get_key(id).await?.map(|r| ApiKeyInfo::from(&r)).ok_or_else(|| Error::not_found("api_key", id))
     }
 }

@@ -1,14 +1,13 @@
 use super::*;
 use crate::Error;
 use crate::clock::FakeClock;
-use crate::storage::{MemoryStorage, Storage};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn manager() -> (KeyManager, FakeClock, Arc<MemoryStorage>) {
+fn manager() -> (KeyManager, FakeClock, Arc<MemoryKeyStore>) {
     let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
-    let storage = Arc::new(MemoryStorage::new());
-    (KeyManager::new(storage.clone(), Arc::new(clock.clone()), "standard"), clock, storage)
+    let store = Arc::new(MemoryKeyStore::new());
+    (KeyManager::new(store.clone(), Arc::new(clock.clone()), "standard"), clock, store)
 }
 
 fn unauthorized(r: crate::Result<ApiKeyInfo>) -> String {
@@ -20,19 +19,19 @@ fn unauthorized(r: crate::Result<ApiKeyInfo>) -> String {
 
 #[tokio::test]
 async fn create_verify_and_store_only_the_hash() {
-    let (m, _, storage) = manager();
+    let (m, _, store) = manager();
     let mut new = NewKey::named("ci");
     new.tier = Some("premium".into());
     let issued = m.create(new).await.unwrap();
     let secret = issued.secret.expose().to_owned();
     assert_eq!(issued.info.tier, "premium");
-    let stored = storage.get_key(&issued.info.id).await.unwrap().unwrap();
+    let stored = store.get_key(&issued.info.id).await.unwrap().unwrap();
     assert_ne!(stored.hash, secret);
     assert_eq!(stored.hash, hash_secret(&secret));
     assert!(!format!("{stored:?}").contains(&secret));
     let info = m.verify(&secret).await.unwrap();
     assert_eq!(info.id, issued.info.id);
-    assert!(storage.get_key(&info.id).await.unwrap().unwrap().last_used_at.is_some());
+    assert!(store.get_key(&info.id).await.unwrap().unwrap().last_used_at.is_some());
     let ctx = info.context();
     assert_eq!((ctx.key_id.as_deref(), ctx.tier.as_deref()), (Some(issued.info.id.as_str()), Some("premium")));
     assert_eq!(unauthorized(m.verify("spl_wrong").await), "invalid API key");
@@ -77,11 +76,11 @@ async fn revoke_takes_effect_at_once() {
 
 #[tokio::test]
 async fn bootstrap_imports_api_key_once() {
-    let (m, _, storage) = manager();
+    let (m, _, store) = manager();
     let secret = crate::secret::Secret::new("my-old-fastapi-key");
     let id = m.bootstrap(&secret).await.unwrap();
     assert_eq!(m.bootstrap(&secret).await.unwrap(), id);
-    assert_eq!(storage.list_keys().await.unwrap().len(), 1);
+    assert_eq!(store.list_keys().await.unwrap().len(), 1);
     let info = m.verify("my-old-fastapi-key").await.unwrap();
     assert_eq!(info.role, KeyRole::Admin);
 }
@@ -184,10 +183,10 @@ async fn a_users_rotation_is_rate_limited_and_its_grace_capped() {
 
 #[tokio::test]
 async fn changing_api_key_revokes_the_previous_bootstrap_key() {
-    let (m, _, storage) = manager();
+    let (m, _, store) = manager();
     let a = crate::secret::Secret::new("first-api-key");
     let a_id = m.bootstrap(&a).await.unwrap();
-    assert!(storage.get_key(&a_id).await.unwrap().unwrap().bootstrap, "marked, not only named");
+    assert!(store.get_key(&a_id).await.unwrap().unwrap().bootstrap, "marked, not only named");
     let user = m.create(NewKey::named("bootstrap (API_KEY)")).await.unwrap();
     let b = crate::secret::Secret::new("second-api-key");
     let b_id = m.bootstrap(&b).await.unwrap();
@@ -197,7 +196,7 @@ async fn changing_api_key_revokes_the_previous_bootstrap_key() {
     m.verify(user.secret.expose()).await.unwrap();
     // A replacement issued by rotating the bootstrap key is an ordinary key: it survives.
     let rotated = m.rotate(&b_id, None).await.unwrap();
-    assert!(!storage.get_key(&rotated.new_key.info.id).await.unwrap().unwrap().bootstrap);
+    assert!(!store.get_key(&rotated.new_key.info.id).await.unwrap().unwrap().bootstrap);
     m.bootstrap(&crate::secret::Secret::new("third-api-key")).await.unwrap();
     assert_eq!(unauthorized(m.verify("second-api-key").await), "API key revoked");
     m.verify(rotated.new_key.secret.expose()).await.unwrap();

@@ -51,7 +51,7 @@ async fn run(config: Config) -> splants::Result<()> {
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| splants::Error::config("HOST/PORT", format!("cannot listen on {addr}: {e}")))?;
-    tracing::info!(address = %addr, provider = engine.provider().name(), storage = engine.storage().backend(), "splants-server listening");
+    tracing::info!(address = %addr, provider = engine.provider().name(), storage = engine.stores().backend.name(), "splants-server listening");
     serve(listener, router(engine.clone(), options), shutdown_signal()).await?;
     // Generations whose callers left are still being paid for: let them land first.
     engine.shutdown(grace).await;

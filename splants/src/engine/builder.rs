@@ -2,7 +2,7 @@
 
 use super::{ContentEngine, EngineInner};
 use crate::auth::KeyManager;
-use crate::budget::{BudgetConfig, BudgetGuard, BudgetLedger, MemoryLedger};
+use crate::budget::{BudgetConfig, BudgetGuard};
 use crate::cache::ContentCache;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
@@ -13,7 +13,7 @@ use crate::provider::{
 };
 use crate::provider::{ProviderConfig, ProviderKind};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
-use crate::storage::{MemoryStorage, Storage};
+use crate::storage::Stores;
 use crate::template::TemplateRegistry;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +24,7 @@ use std::time::Duration;
 pub struct ContentEngineBuilder {
     config: Option<Config>,
     provider: Option<Arc<dyn Provider>>,
-    storage: Option<Arc<dyn Storage>>,
-    ledger: Option<Arc<dyn BudgetLedger>>,
+    stores: Option<Stores>,
     limiter: Option<Arc<dyn RateLimiter>>,
     clock: Option<SharedClock>,
     templates: Option<TemplateRegistry>,
@@ -56,23 +55,16 @@ impl ContentEngineBuilder {
         self
     }
 
-    /// Uses this storage backend. Without it (and without [`ContentEngineBuilder::ledger`])
-    /// both are opened from `DATABASE_URL` (see [`crate::storage::open`]); given alone, the
-    /// ledger stays in memory.
-    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
-        self.storage = Some(storage);
+    /// Uses these stores (library, usage, keys, events, budget ledger). Without them every
+    /// store is opened from `DATABASE_URL` (see [`crate::storage::open`]).
+    pub fn stores(mut self, stores: Stores) -> Self {
+        self.stores = Some(stores);
         self
     }
 
-    /// Uses this budget ledger.
-    pub fn ledger(mut self, ledger: Arc<dyn BudgetLedger>) -> Self {
-        self.ledger = Some(ledger);
-        self
-    }
-
-    /// Keeps the library and the budget ledger in memory (nothing touches the disk).
+    /// Keeps every store in memory (nothing touches the disk): [`Stores::memory`].
     pub fn in_memory(self) -> Self {
-        self.storage(Arc::new(MemoryStorage::new())).ledger(Arc::new(MemoryLedger::new()))
+        self.stores(Stores::memory())
     }
 
     /// Uses this rate limiter (it wins over the Redis limiter a `REDIS_URL` would give).
@@ -155,12 +147,9 @@ impl ContentEngineBuilder {
                 prices.require(&target.model)?;
             }
         }
-        let (storage, ledger): (Arc<dyn Storage>, Arc<dyn BudgetLedger>) = match (self.storage, self.ledger) {
-            (None, None) => crate::storage::open(&config.storage).await?,
-            (storage, ledger) => (
-                storage.unwrap_or_else(|| Arc::new(MemoryStorage::new())),
-                ledger.unwrap_or_else(|| Arc::new(MemoryLedger::new())),
-            ),
+        let stores = match self.stores {
+            Some(stores) => stores,
+            None => crate::storage::open(&config.storage).await?,
         };
         let templates = match self.templates {
             Some(t) => t,
@@ -174,7 +163,7 @@ impl ContentEngineBuilder {
         };
         let budget_config =
             BudgetConfig { lease: config.budget.lease.max(lease_for(&config.provider)), ..config.budget.clone() };
-        let budget = BudgetGuard::new(ledger, Arc::clone(&clock), budget_config, events.clone());
+        let budget = BudgetGuard::new(Arc::clone(&stores.ledger), Arc::clone(&clock), budget_config, events.clone());
         let cache = config.cache.enabled.then(|| ContentCache::new(config.cache.capacity, config.cache.ttl));
         #[cfg(feature = "redis")]
         let redis = match (self.redis, &config.redis.url) {
@@ -200,8 +189,9 @@ impl ContentEngineBuilder {
                 "REDIS_URL is set but splants was built without the `redis` feature: rate limits and the cache stay in this process"
             );
         }
-        let keys = KeyManager::new(Arc::clone(&storage), Arc::clone(&clock), config.rate_limits.default_tier.clone())
-            .with_rate_limiter(Arc::clone(&limiter));
+        let keys =
+            KeyManager::new(Arc::clone(&stores.keys), Arc::clone(&clock), config.rate_limits.default_tier.clone())
+                .with_rate_limiter(Arc::clone(&limiter));
         if let Some(secret) = &config.auth.api_key {
             if config.api_key_configured() {
                 keys.bootstrap(secret).await?;
@@ -212,7 +202,7 @@ impl ContentEngineBuilder {
         tracing::info!(
             provider = provider.name(),
             model = provider.default_model(),
-            storage = storage.backend(),
+            storage = stores.backend.name(),
             budget = ?config.budget.global_limit.map(|b| b.to_string()),
             cache = config.cache.enabled,
             shared_cache = cache.as_ref().is_some_and(ContentCache::is_shared),
@@ -220,7 +210,7 @@ impl ContentEngineBuilder {
         );
         #[cfg(feature = "webhooks")]
         let webhooks = {
-            let reports = Arc::new(super::reports::StoredReports(Arc::clone(&storage)));
+            let reports = Arc::new(super::reports::StoredReports(stores.clone()));
             let mut dispatcher =
                 crate::webhook::WebhookDispatcher::new(config.webhooks.clone(), reports, Arc::clone(&clock));
             if let Some(resolver) = self.webhook_resolver {
@@ -236,7 +226,7 @@ impl ContentEngineBuilder {
                 budget,
                 limiter,
                 cache,
-                storage,
+                stores,
                 templates,
                 clock,
                 events,

@@ -446,7 +446,7 @@ impl EngineInner {
         let mut pause = Duration::from_millis(50);
         let mut attempt = 1;
         loop {
-            match self.storage.save_content(content).await {
+            match self.stores.content.save_content(content).await {
                 Ok(()) => return Ok(()),
                 Err(e) if attempt >= tries => {
                     tracing::error!(content_id = %content.id, cost = %content.cost_usd, error = %e,
@@ -493,7 +493,7 @@ impl EngineInner {
     }
 
     async fn save_usage(&self, record: UsageRecord) {
-        if let Err(e) = self.storage.record_usage(&record).await {
+        if let Err(e) = self.stores.usage.record_usage(&record).await {
             tracing::error!(error = %e, cost = %record.cost, "could not record provider usage (the budget ledger still counts it)");
         }
     }

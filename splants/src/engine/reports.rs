@@ -2,14 +2,13 @@
 
 use crate::analytics::{Overview, StatsQuery};
 use crate::error::Result;
-use crate::storage::Storage;
+use crate::storage::Stores;
 use crate::webhook::ReportSource;
 use chrono::NaiveDate;
-use std::sync::Arc;
 
 /// Reads the daily overview straight from the store the engine writes, so the webhook task
 /// needs no handle to the engine (and does not keep it alive).
-pub(crate) struct StoredReports(pub(crate) Arc<dyn Storage>);
+pub(crate) struct StoredReports(pub(crate) Stores);
 
 #[async_trait::async_trait]
 impl ReportSource for StoredReports {
@@ -17,8 +16,8 @@ impl ReportSource for StoredReports {
         let since = day.and_time(chrono::NaiveTime::MIN).and_utc();
         let until = since + chrono::Duration::days(1);
         let q = StatsQuery { owner: None, since, until, platform: None };
-        let stats = self.0.content_stats(&q).await?;
-        let usage = self.0.usage_totals(&q).await?;
+        let stats = self.0.content.content_stats(&q).await?;
+        let usage = self.0.usage.usage_totals(&q).await?;
         Ok(Overview::new(stats, usage, q.since, q.until))
     }
 }

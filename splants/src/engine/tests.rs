@@ -158,7 +158,8 @@ async fn generates_scores_stores_and_records_usage() {
     let u = global(&engine).await;
     assert_eq!((u.spent, u.reserved), (Usd::from_nanos(3_800_000), Usd::ZERO));
     let usage = engine
-        .storage()
+        .stores()
+        .usage
         .list_usage(piece.created_at, piece.created_at + chrono::Duration::seconds(1), None)
         .await
         .unwrap();

@@ -1,12 +1,11 @@
-//! Storage in process memory, for tests and embedding without a database.
+//! Pieces, usage and events in process memory, for tests and embedding without a database.
 
 use super::query::{ContentPage, ContentQuery, Cursor};
-use super::{Storage, UsageOutcome, UsageRecord};
+use super::{Backend, ContentStore, UsageOutcome, UsageRecord, UsageStore};
 use crate::analytics::{
-    AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, PlatformStat, StatsQuery, TypeStat,
-    UsageTotals,
+    AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventStore, PlatformStat, StatsQuery,
+    TypeStat, UsageTotals,
 };
-use crate::auth::{ApiKeyRecord, KeyStatus};
 use crate::content::{ContentType, GeneratedContent, Platform};
 use crate::error::{Error, Result};
 use crate::money::Usd;
@@ -23,7 +22,6 @@ struct Inner {
     by_order: BTreeMap<OrderKey, GeneratedContent>,
     by_id: HashMap<String, OrderKey>,
     usage: Vec<UsageRecord>,
-    keys: BTreeMap<String, ApiKeyRecord>,
     events: Vec<AnalyticsEvent>,
 }
 
@@ -31,7 +29,9 @@ fn in_range(q: &StatsQuery, t: DateTime<Utc>, owner: Option<&str>) -> bool {
     t >= q.since && t < q.until && q.owner.as_deref().is_none_or(|o| owner == Some(o))
 }
 
-/// Keeps everything in memory; nothing survives the process.
+/// Keeps pieces, usage records and events in memory (a [`ContentStore`], [`UsageStore`] and
+/// [`EventStore`] in one, since engagement reads the pieces it is about); nothing survives the
+/// process. Keys live in [`crate::auth::MemoryKeyStore`], spend in [`crate::budget::MemoryLedger`].
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     inner: RwLock<Inner>,
@@ -49,15 +49,18 @@ fn owned_by(item: &GeneratedContent, owner: Option<&str>) -> bool {
 }
 
 #[async_trait]
-impl Storage for MemoryStorage {
-    fn backend(&self) -> &'static str {
+impl Backend for MemoryStorage {
+    fn name(&self) -> &'static str {
         "memory"
     }
 
     async fn ping(&self) -> Result<()> {
         Ok(())
     }
+}
 
+#[async_trait]
+impl ContentStore for MemoryStorage {
     async fn save_content(&self, content: &GeneratedContent) -> Result<()> {
         let mut inner = self.inner.write();
         if inner.by_id.contains_key(&content.id) {
@@ -104,6 +107,37 @@ impl Storage for MemoryStorage {
         Ok(true)
     }
 
+    async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
+        let inner = self.inner.read();
+        let mut s = ContentStats::default();
+        let mut by_type: BTreeMap<&'static str, (ContentType, u64, Usd)> = BTreeMap::new();
+        let mut by_platform: HashMap<Platform, u64> = HashMap::new();
+        let mut by_day: BTreeMap<NaiveDate, (u64, Usd)> = BTreeMap::new();
+        for c in inner.by_order.values().filter(|c| in_range(q, c.created_at, c.owner.as_deref())) {
+            s.total_content += 1;
+            s.total_cost += c.cost_usd;
+            s.quality_sum += c.quality_score;
+            let t = by_type.entry(c.content_type.as_str()).or_insert((c.content_type, 0, Usd::ZERO));
+            t.1 += 1;
+            t.2 += c.cost_usd;
+            *by_platform.entry(c.platform).or_default() += 1;
+            let d = by_day.entry(c.created_at.date_naive()).or_default();
+            d.0 += 1;
+            d.1 += c.cost_usd;
+        }
+        s.by_type =
+            by_type.into_values().map(|(ct, count, cost)| TypeStat { content_type: Some(ct), count, cost }).collect();
+        let mut platforms: Vec<PlatformStat> =
+            by_platform.into_iter().map(|(platform, count)| PlatformStat { platform, count }).collect();
+        platforms.sort_by(|a, b| b.count.cmp(&a.count).then(a.platform.as_str().cmp(b.platform.as_str())));
+        s.by_platform = platforms;
+        s.by_day = by_day.into_iter().map(|(date, (count, cost))| DayStat { date, count, cost }).collect();
+        Ok(s)
+    }
+}
+
+#[async_trait]
+impl UsageStore for MemoryStorage {
     async fn record_usage(&self, record: &UsageRecord) -> Result<()> {
         self.inner.write().usage.push(record.clone());
         Ok(())
@@ -142,95 +176,13 @@ impl Storage for MemoryStorage {
         }
         Ok(t)
     }
+}
 
-    async fn insert_key(&self, key: &ApiKeyRecord) -> Result<()> {
-        let mut inner = self.inner.write();
-        if inner.keys.contains_key(&key.id) || inner.keys.values().any(|k| k.hash == key.hash) {
-            return Err(Error::storage(format!("API key `{}` already exists", key.id)));
-        }
-        inner.keys.insert(key.id.clone(), key.clone());
-        Ok(())
-    }
-
-    async fn keys_by_prefix(&self, prefix: &str) -> Result<Vec<ApiKeyRecord>> {
-        Ok(self.inner.read().keys.values().filter(|k| k.prefix == prefix).cloned().collect())
-    }
-
-    async fn get_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
-        Ok(self.inner.read().keys.get(id).cloned())
-    }
-
-    async fn list_keys(&self) -> Result<Vec<ApiKeyRecord>> {
-        let mut keys: Vec<ApiKeyRecord> = self.inner.read().keys.values().cloned().collect();
-        keys.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        Ok(keys)
-    }
-
-    async fn set_key_status(&self, id: &str, status: KeyStatus, expires_at: Option<DateTime<Utc>>) -> Result<bool> {
-        let mut inner = self.inner.write();
-        let Some(k) = inner.keys.get_mut(id) else { return Ok(false) };
-        k.status = status;
-        if expires_at.is_some() {
-            k.expires_at = expires_at;
-        }
-        Ok(true)
-    }
-
-    async fn touch_key(&self, id: &str, at: DateTime<Utc>) -> Result<()> {
-        if let Some(k) = self.inner.write().keys.get_mut(id) {
-            k.last_used_at = Some(at);
-        }
-        Ok(())
-    }
-
-    async fn rotate_key(&self, old_id: &str, old_expires_at: DateTime<Utc>, new_key: &ApiKeyRecord) -> Result<bool> {
-        let mut inner = self.inner.write();
-        if inner.keys.get(old_id).is_none_or(|k| k.status != KeyStatus::Active) {
-            return Ok(false);
-        }
-        if inner.keys.contains_key(&new_key.id) || inner.keys.values().any(|k| k.hash == new_key.hash) {
-            return Err(Error::storage(format!("API key `{}` already exists", new_key.id)));
-        }
-        inner.keys.insert(new_key.id.clone(), new_key.clone());
-        if let Some(old) = inner.keys.get_mut(old_id) {
-            old.status = KeyStatus::Expiring;
-            old.expires_at = Some(old_expires_at);
-            old.rotated_to = Some(new_key.id.clone());
-        }
-        Ok(true)
-    }
-
+#[async_trait]
+impl EventStore for MemoryStorage {
     async fn record_events(&self, events: &[AnalyticsEvent]) -> Result<()> {
         self.inner.write().events.extend_from_slice(events);
         Ok(())
-    }
-
-    async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
-        let inner = self.inner.read();
-        let mut s = ContentStats::default();
-        let mut by_type: BTreeMap<&'static str, (ContentType, u64, Usd)> = BTreeMap::new();
-        let mut by_platform: HashMap<Platform, u64> = HashMap::new();
-        let mut by_day: BTreeMap<NaiveDate, (u64, Usd)> = BTreeMap::new();
-        for c in inner.by_order.values().filter(|c| in_range(q, c.created_at, c.owner.as_deref())) {
-            s.total_content += 1;
-            s.total_cost += c.cost_usd;
-            s.quality_sum += c.quality_score;
-            let t = by_type.entry(c.content_type.as_str()).or_insert((c.content_type, 0, Usd::ZERO));
-            t.1 += 1;
-            t.2 += c.cost_usd;
-            *by_platform.entry(c.platform).or_default() += 1;
-            let d = by_day.entry(c.created_at.date_naive()).or_default();
-            d.0 += 1;
-            d.1 += c.cost_usd;
-        }
-        s.by_type =
-            by_type.into_values().map(|(ct, count, cost)| TypeStat { content_type: Some(ct), count, cost }).collect();
-        let mut platforms: Vec<PlatformStat> =
-            by_platform.into_iter().map(|(platform, count)| PlatformStat { platform, count }).collect();
-        platforms.sort_by(|a, b| b.count.cmp(&a.count).then(a.platform.as_str().cmp(b.platform.as_str())));
-        s.by_platform = platforms;
-        s.by_day = by_day.into_iter().map(|(date, (count, cost))| DayStat { date, count, cost }).collect();
-        Ok(s)
     }
 
     async fn engagement_stats(&self, q: &StatsQuery) -> Result<EngagementStats> {

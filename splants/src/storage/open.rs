@@ -1,23 +1,20 @@
-//! `open`: the storage and budget ledger a `DATABASE_URL` names.
+//! `open`: the stores a `DATABASE_URL` names.
 
-use super::StorageConfig;
-use super::{MemoryStorage, Storage};
-use crate::budget::{BudgetLedger, MemoryLedger};
+use super::{StorageConfig, Stores};
 use crate::error::{Error, Result, redact};
-use std::sync::Arc;
 
-/// Opens the store and budget ledger at `config.url` (`DATABASE_URL`):
-/// `sqlite://path` (feature `sqlite`, the default), `postgres://…` or `postgresql://…`
-/// (feature `postgres`), `memory://` (both in process memory, nothing kept).
+/// Opens every store at `config.url` (`DATABASE_URL`): `sqlite://path` (feature `sqlite`, the
+/// default), `postgres://…` or `postgresql://…` (feature `postgres`), `memory://`
+/// ([`Stores::memory`], nothing kept).
 ///
-/// The SQL backends return one object as both, so content and budget live in one database.
-/// A scheme whose feature is off is a config error on `DATABASE_URL` naming the feature; an
-/// unreachable database is a `storage_error` within `config.pool.acquire_timeout`.
-pub async fn open(config: &StorageConfig) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
+/// A SQL backend is every store at once, so content, usage, keys, events and budget live in one
+/// database. A scheme whose feature is off is a config error on `DATABASE_URL` naming the
+/// feature; an unreachable database is a `storage_error` within `config.pool.acquire_timeout`.
+pub async fn open(config: &StorageConfig) -> Result<Stores> {
     let url = config.url.as_str();
     let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
     match scheme.as_str() {
-        "memory" => Ok((Arc::new(MemoryStorage::new()), Arc::new(MemoryLedger::new()))),
+        "memory" => Ok(Stores::memory()),
         "sqlite" => open_sqlite(url, config).await,
         "postgres" | "postgresql" => open_postgres(url, config).await,
         _ => Err(Error::config(
@@ -28,24 +25,22 @@ pub async fn open(config: &StorageConfig) -> Result<(Arc<dyn Storage>, Arc<dyn B
 }
 
 #[cfg(feature = "sqlite")]
-async fn open_sqlite(url: &str, config: &StorageConfig) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
-    let store = Arc::new(super::SqliteStorage::connect(url, &config.pool).await?);
-    Ok((store.clone(), store))
+async fn open_sqlite(url: &str, config: &StorageConfig) -> Result<Stores> {
+    Ok(super::SqliteStorage::connect(url, &config.pool).await?.stores())
 }
 
 #[cfg(not(feature = "sqlite"))]
-async fn open_sqlite(_url: &str, _config: &StorageConfig) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
+async fn open_sqlite(_url: &str, _config: &StorageConfig) -> Result<Stores> {
     Err(Error::config("DATABASE_URL", "a sqlite:// URL needs splants built with the `sqlite` feature"))
 }
 
 #[cfg(feature = "postgres")]
-async fn open_postgres(url: &str, config: &StorageConfig) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
-    let store = Arc::new(super::PostgresStorage::connect(url, &config.pool).await?);
-    Ok((store.clone(), store))
+async fn open_postgres(url: &str, config: &StorageConfig) -> Result<Stores> {
+    Ok(super::PostgresStorage::connect(url, &config.pool).await?.stores())
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn open_postgres(_url: &str, _config: &StorageConfig) -> Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)> {
+async fn open_postgres(_url: &str, _config: &StorageConfig) -> Result<Stores> {
     Err(Error::config("DATABASE_URL", "a postgres:// URL needs splants built with the `postgres` feature"))
 }
 
@@ -57,7 +52,7 @@ mod tests {
         StorageConfig { url: url.to_owned(), ..StorageConfig::default() }
     }
 
-    fn config_field(r: Result<(Arc<dyn Storage>, Arc<dyn BudgetLedger>)>) -> (String, String) {
+    fn config_field(r: Result<Stores>) -> (String, String) {
         match r {
             Err(Error::Config { field, reason }) => (field, reason),
             Err(other) => panic!("expected a config error, got {other:?}"),
@@ -67,8 +62,8 @@ mod tests {
 
     #[tokio::test]
     async fn memory_and_unknown_schemes() {
-        let (s, _) = open(&at("memory://")).await.unwrap();
-        assert_eq!(s.backend(), "memory");
+        let s = open(&at("memory://")).await.unwrap();
+        assert_eq!(s.backend.name(), "memory");
         let (field, reason) = config_field(open(&at("mysql://u:hunter2@db/x")).await);
         assert_eq!(field, "DATABASE_URL");
         assert!(reason.contains("postgres://") && !reason.contains("hunter2"), "{reason}");

@@ -9,8 +9,8 @@
 //! `storage_error` after the acquire plus the statement timeout, client side. Migrations run at connect under sqlx's advisory lock, so
 //! processes starting together apply them once.
 
-use super::PoolConfig;
-use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors, sql_backend_traits};
+use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors};
+use super::{PoolConfig, Stores};
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result, redact};
 use async_trait::async_trait;
@@ -18,10 +18,12 @@ use futures::future::BoxFuture;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow, Postgres};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Pool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Content library, usage, API keys, analytics and the budget ledger in PostgreSQL.
+/// Content library, usage, API keys, analytics and the budget ledger in PostgreSQL: every
+/// store of [`PostgresStorage::stores`] is this one database.
 ///
 /// ```no_run
 /// # async fn demo() -> splants::Result<()> {
@@ -32,12 +34,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// ```
 #[derive(Debug)]
 pub struct PostgresStorage {
-    store: SqlStore<Postgres>,
+    store: Arc<SqlStore<Postgres>>,
     target: String,
 }
 
 #[async_trait]
 impl SqlBackend for Postgres {
+    const BACKEND: &'static str = "postgres";
     const FOR_UPDATE_SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
 
     fn day_of(c: &str) -> String {
@@ -103,8 +106,13 @@ impl PostgresStorage {
             .connect_with(opts)
             .await
             .map_err(|e| fail("cannot open a pool to", e))?;
-        let store = SqlStore::new(pool.clone(), pool).with_deadline(call_deadline(limits));
+        let store = Arc::new(SqlStore::new(pool.clone(), pool).with_deadline(call_deadline(limits)));
         Ok(PostgresStorage { store, target })
+    }
+
+    /// Every store, each backed by this database (they share its pool and call deadline).
+    pub fn stores(&self) -> Stores {
+        Stores::all_in(Arc::clone(&self.store))
     }
 
     /// `host:port/database` of the server (no credentials).
@@ -136,5 +144,3 @@ fn migrate(conn: &mut PgConnection) -> BoxFuture<'_, std::result::Result<(), sql
     // `run_direct` is what `run` calls after acquiring; sqlx keeps it public for this case.
     Box::pin(MIGRATOR.run_direct(None, conn, false))
 }
-
-sql_backend_traits!(PostgresStorage, "postgres");

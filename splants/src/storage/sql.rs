@@ -3,20 +3,24 @@
 //!
 //! The SQL text is common to both databases (`$N` placeholders work in SQLite through sqlx);
 //! where the dialects differ (row locks, date arithmetic, how a write transaction begins) the
-//! backend says so through [`SqlBackend`]. Each backend type wraps a [`SqlStore`] and gets its
-//! `Storage` and `BudgetLedger` implementations from [`sql_backend_traits!`].
+//! backend says so through [`SqlBackend`]. [`SqlStore`] implements every store trait once, for
+//! both databases, one file per concern (`content`, `usage`, `keys`, `events`, `ledger`); each
+//! call runs within the store's client-side deadline ([`SqlStore::bounded`]). The backend types
+//! (`SqliteStorage`, `PostgresStorage`) open a `SqlStore` and hand it out as every store of a
+//! `Stores`.
 
 mod content;
-mod delegate;
+mod events;
+mod keys;
 mod ledger;
-mod records;
 mod rows;
-mod stats;
 mod time;
+mod usage;
 
-pub(crate) use delegate::sql_backend_traits;
 pub(crate) use time::DbTime;
 
+use super::Backend;
+use crate::analytics::StatsQuery;
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -96,6 +100,9 @@ impl Sql {
 /// The few things the SQL layer needs from a database that sqlx does not make uniform.
 #[async_trait]
 pub(crate) trait SqlBackend: Database {
+    /// The backend name health checks report (`sqlite`, `postgres`).
+    const BACKEND: &'static str;
+
     /// Appended to a `SELECT` that must lock its rows until the transaction ends, skipping rows
     /// another transaction holds ("" where a write transaction is exclusive anyway, as SQLite's
     /// `BEGIN IMMEDIATE`).
@@ -221,6 +228,20 @@ pub(crate) fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
+/// `WHERE <time> >= $1 AND <time> < $2 [AND <owner> = $3]`.
+pub(crate) fn range(sql: &mut Sql, time: &str, owner_col: &str, q: &StatsQuery) {
+    sql.clause(&format!(" WHERE {time} >= "), Arg::Time(q.since));
+    sql.clause(&format!(" AND {time} < "), Arg::Time(q.until));
+    if let Some(o) = &q.owner {
+        sql.clause(&format!(" AND {owner_col} = "), Arg::Text(o.clone()));
+    }
+}
+
+/// A stored enum value read back; one this version does not know is a storage error.
+pub(crate) fn parse<T: std::str::FromStr>(field: &str, s: &str) -> Result<T> {
+    s.parse().map_err(|_| Error::storage(format!("stored `{field}` value `{s}` is not known to this version")))
+}
+
 /// A pool idle timeout: `None` for zero (never close idle connections).
 pub(crate) fn idle(d: std::time::Duration) -> Option<std::time::Duration> {
     (!d.is_zero()).then_some(d)
@@ -316,17 +337,26 @@ impl<DB: SqlBackend> SqlStore<DB> {
         tx.commit().await.map_err(|e| db_error("committing a transaction", e))
     }
 
-    /// Checks the database answers.
-    pub(crate) async fn ping(&self) -> Result<()> {
-        let mut c = self.reader().await?;
-        DB::fetch(&mut c, Sql::new("SELECT 1")).await.map_err(|e| db_error("pinging the database", e))?;
-        Ok(())
-    }
-
     /// Closes every connection (waits for those in use to come back).
     pub(crate) async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+#[async_trait]
+impl<DB: SqlBackend> Backend for SqlStore<DB> {
+    fn name(&self) -> &'static str {
+        DB::BACKEND
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.bounded("ping", async {
+            let mut c = self.reader().await?;
+            DB::fetch(&mut c, Sql::new("SELECT 1")).await.map_err(|e| db_error("pinging the database", e))?;
+            Ok(())
+        })
+        .await
     }
 }
 

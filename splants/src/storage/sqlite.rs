@@ -6,8 +6,8 @@
 //! the same file — queue for the lock instead of failing with `SQLITE_BUSY`. Reads use their
 //! own pool and see every committed write.
 
-use super::PoolConfig;
-use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors, sql_backend_traits};
+use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors};
+use super::{PoolConfig, Stores};
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result, redact};
 use async_trait::async_trait;
@@ -18,27 +18,31 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Pool, Transaction};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Content library, usage, API keys, analytics and the budget ledger in a SQLite file.
+/// Content library, usage, API keys, analytics and the budget ledger in a SQLite file: every
+/// store of [`SqliteStorage::stores`] is this one database.
 ///
 /// ```no_run
 /// # async fn demo() -> splants::Result<()> {
 /// use splants::storage::PoolConfig;
 /// use splants::storage::SqliteStorage;
-/// let store = SqliteStorage::connect("sqlite://splants.db", &PoolConfig::default()).await?;
+/// let sqlite = SqliteStorage::connect("sqlite://splants.db", &PoolConfig::default()).await?;
+/// let engine = splants::ContentEngine::builder().stores(sqlite.stores()).build().await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct SqliteStorage {
-    store: SqlStore<Sqlite>,
+    store: Arc<SqlStore<Sqlite>>,
     path: PathBuf,
 }
 
 #[async_trait]
 impl SqlBackend for Sqlite {
+    const BACKEND: &'static str = "sqlite";
     const FOR_UPDATE_SKIP_LOCKED: &'static str = "";
 
     fn day_of(c: &str) -> String {
@@ -122,7 +126,7 @@ impl SqliteStorage {
             .connect_with(opts)
             .await
             .map_err(|e| db_error(&format!("opening SQLite database `{}`", path.display()), e))?;
-        Ok(SqliteStorage { store: SqlStore::new(read, write), path })
+        Ok(SqliteStorage { store: Arc::new(SqlStore::new(read, write)), path })
     }
 
     async fn open_writer(
@@ -151,6 +155,11 @@ impl SqliteStorage {
         Ok(pool)
     }
 
+    /// Every store, each backed by this database (they share its pools).
+    pub fn stores(&self) -> Stores {
+        Stores::all_in(Arc::clone(&self.store))
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -174,5 +183,3 @@ fn migrate(conn: &mut SqliteConnection) -> BoxFuture<'_, std::result::Result<(),
     // `run_direct` is what `run` calls after acquiring; sqlx keeps it public for this case.
     Box::pin(MIGRATOR.run_direct(None, conn, false))
 }
-
-sql_backend_traits!(SqliteStorage, "sqlite");

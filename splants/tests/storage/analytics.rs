@@ -2,8 +2,8 @@
 
 use crate::support::{Kind, at, conformance, piece, store};
 use chrono::{DateTime, Duration, Utc};
-use splants::analytics::{AnalyticsEvent, ContentStats, EventKind, StatsQuery};
-use splants::storage::{MemoryStorage, Storage};
+use splants::analytics::{AnalyticsEvent, ContentStats, EventKind, EventStore, StatsQuery};
+use splants::storage::{ContentStore, MemoryStorage};
 use splants::{ContentType, GeneratedContent, Platform, Usd};
 
 conformance!(aggregates_equal_the_reference);
@@ -67,13 +67,14 @@ fn assert_stats_eq(got: &ContentStats, want: &ContentStats, what: &str) {
 }
 
 async fn aggregates_equal_the_reference(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (s, _db) = store(kind).await;
     let reference = MemoryStorage::new();
     let pieces = pieces();
     let events = events(&pieces);
-    for store in [s.as_ref(), &reference as &dyn Storage] {
+    let under_test: (&dyn ContentStore, &dyn EventStore) = (s.content.as_ref(), s.events.as_ref());
+    for (library, store) in [under_test, (&reference, &reference)] {
         for p in &pieces {
-            store.save_content(p).await.unwrap();
+            library.save_content(p).await.unwrap();
         }
         store.record_events(&events[..150]).await.unwrap();
         store.record_events(&events[150..]).await.unwrap();
@@ -91,8 +92,8 @@ async fn aggregates_equal_the_reference(kind: Kind) {
     ];
     for q in &queries {
         let what = format!("{q:?}");
-        assert_stats_eq(&s.content_stats(q).await.unwrap(), &reference.content_stats(q).await.unwrap(), &what);
-        assert_eq!(s.engagement_stats(q).await.unwrap(), reference.engagement_stats(q).await.unwrap(), "{what}");
+        assert_stats_eq(&s.content.content_stats(q).await.unwrap(), &reference.content_stats(q).await.unwrap(), &what);
+        assert_eq!(s.events.engagement_stats(q).await.unwrap(), reference.engagement_stats(q).await.unwrap(), "{what}");
     }
     // The reference itself covers what it should.
     let all = reference.content_stats(&queries[0]).await.unwrap();
@@ -105,6 +106,6 @@ async fn aggregates_equal_the_reference(kind: Kind) {
     let total: u64 = events.iter().filter(|e| e.event_name == EventKind::Impression).map(|e| u64::from(e.count)).sum();
     assert_eq!(e.totals.impressions, total);
     assert!(e.by_hour.len() > 5 && !e.by_platform.is_empty() && !e.by_content_type.is_empty());
-    let none = s.engagement_stats(&queries[6]).await.unwrap();
+    let none = s.events.engagement_stats(&queries[6]).await.unwrap();
     assert_eq!(none.totals.impressions, 0);
 }

@@ -2,7 +2,7 @@
 
 use crate::support::{Kind, at, conformance, piece, sql_backends, store};
 use chrono::{DateTime, Duration, Utc};
-use splants::storage::{ContentQuery, Cursor, Storage};
+use splants::storage::{ContentQuery, ContentStore, Cursor};
 use splants::{ContentType, Error, ErrorCode, GeneratedContent, Platform};
 
 conformance!(
@@ -15,7 +15,8 @@ conformance!(
 sql_backends!(pieces_stored_before_caller_left_read_back_as_received);
 
 async fn pieces_read_back_equal_with_owner_scoping(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let s = &stores.content;
     let t = at(2026, 11, 25, 12, 0, 0) + Duration::microseconds(123_456);
     let mut a = piece("p-a", t);
     a.owner = Some("acme".into());
@@ -84,7 +85,7 @@ fn expected(all: &[GeneratedContent], q: &ContentQuery) -> Vec<GeneratedContent>
 }
 
 /// Every page of `q`, checking that only the last page lacks a cursor.
-async fn all_pages(s: &dyn Storage, q: &ContentQuery) -> Vec<GeneratedContent> {
+async fn all_pages(s: &dyn ContentStore, q: &ContentQuery) -> Vec<GeneratedContent> {
     let mut q = q.clone();
     let mut out = Vec::new();
     loop {
@@ -98,7 +99,7 @@ async fn all_pages(s: &dyn Storage, q: &ContentQuery) -> Vec<GeneratedContent> {
     }
 }
 
-async fn load(s: &dyn Storage) -> Vec<GeneratedContent> {
+async fn load(s: &dyn ContentStore) -> Vec<GeneratedContent> {
     let all = dataset();
     let mut shuffled = all.clone();
     fastrand::Rng::with_seed(3).shuffle(&mut shuffled);
@@ -109,7 +110,8 @@ async fn load(s: &dyn Storage) -> Vec<GeneratedContent> {
 }
 
 async fn every_list_filter_matches_the_reference(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let s = &stores.content;
     let all = load(s.as_ref()).await;
     let q = ContentQuery::default;
     let text = |t: &str| ContentQuery { text: Some(t.into()), ..q() };
@@ -174,7 +176,8 @@ async fn every_list_filter_matches_the_reference(kind: Kind) {
 }
 
 async fn pages_have_no_gaps_or_duplicates_under_equal_timestamps(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let s = &stores.content;
     // 23 pieces at one instant, 7 a second later: pages of 4 cut through the tie.
     let t = base() + Duration::microseconds(7);
     let mut all = Vec::new();
@@ -210,7 +213,8 @@ async fn pages_have_no_gaps_or_duplicates_under_equal_timestamps(kind: Kind) {
 }
 
 async fn bad_cursors_and_filters_are_validation_errors(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let s = &stores.content;
     let all = load(s.as_ref()).await;
     let field = |e: Error| match e {
         Error::Validation { field, .. } => field,
@@ -238,7 +242,8 @@ async fn bad_cursors_and_filters_are_validation_errors(kind: Kind) {
 /// split between two owners: each reads back as stored, and each filter value pages through
 /// exactly its own pieces.
 async fn pieces_whose_caller_left_round_trip_and_filter_both_ways(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let s = &stores.content;
     let all: Vec<GeneratedContent> = (0..25_usize)
         .map(|i| {
             let mut p = piece(&format!("cl-{:02}", (i * 7) % 25), base() + Duration::minutes((i / 3) as i64));
@@ -365,7 +370,7 @@ async fn pieces_stored_before_caller_left_read_back_as_received(kind: Kind) {
         }
         Kind::Memory => unreachable!("SQL backends only"),
     }
-    let (s, _) = db.open().await;
+    let s = db.open().await.content;
     assert!(!old.caller_left);
     assert_eq!(s.get_content("p-old", None).await.unwrap(), Some(old.clone()));
     let mut late = piece("p-late", base() + Duration::seconds(1));

@@ -45,7 +45,8 @@ async fn two_engines_with_separate_pools_never_overspend(kind: Kind) {
     // Every paid piece was stored, with one usage row per provider call.
     assert_eq!(library_size(&engines[0]).await, ok);
     let calls = engines[0]
-        .storage()
+        .stores()
+        .usage
         .list_usage(crate::support::at(2026, 1, 1, 0, 0, 0), crate::support::at(2027, 1, 1, 0, 0, 0), None)
         .await
         .unwrap();
@@ -83,7 +84,7 @@ async fn processes_starting_together_migrate_once(kind: Kind) {
     for o in opens {
         o.await.unwrap().unwrap();
     }
-    let (s, _) = db.open().await;
+    let s = db.open().await.content;
     s.save_content(&piece("m-1", crate::support::at(2026, 11, 25, 0, 0, 0))).await.unwrap();
     assert!(s.get_content("m-1", None).await.unwrap().is_some());
 }
@@ -100,17 +101,12 @@ async fn batch_store_is_all_or_nothing_and_a_closed_pool_is_a_storage_error(kind
             s.save_content_batch(&batch).await.unwrap();
             let err = s.save_content_batch(&clash).await.unwrap_err();
             assert_eq!(err.code(), ErrorCode::StorageError);
-            assert!(
-                splants::storage::Storage::get_content(&s, "b-new", None).await.unwrap().is_none(),
-                "nothing half-written"
-            );
-            let page =
-                splants::storage::Storage::list_content(&s, &ContentQuery { limit: Some(100), ..Default::default() })
-                    .await
-                    .unwrap();
+            let library = s.stores().content;
+            assert!(library.get_content("b-new", None).await.unwrap().is_none(), "nothing half-written");
+            let page = library.list_content(&ContentQuery { limit: Some(100), ..Default::default() }).await.unwrap();
             assert_eq!(page.items.len(), 100);
             s.close().await;
-            let err = splants::storage::Storage::get_content(&s, "b-001", None).await.unwrap_err();
+            let err = library.get_content("b-001", None).await.unwrap_err();
             assert_eq!(err.code(), ErrorCode::StorageError);
             assert!(err.to_string().contains("closed"), "{err}");
         }};

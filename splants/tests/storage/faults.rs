@@ -3,8 +3,7 @@
 
 use crate::support::pg;
 use splants::Error;
-use splants::storage::PoolConfig;
-use splants::storage::{PostgresStorage, Storage};
+use splants::storage::{PoolConfig, PostgresStorage, Stores};
 use splants_testkit::{FaultProxy, Mode};
 use std::time::{Duration, Instant};
 
@@ -27,21 +26,21 @@ fn config() -> PoolConfig {
 }
 
 /// A fresh schema on the test server, reached through a fault proxy.
-async fn behind_proxy() -> (PostgresStorage, FaultProxy, pg::Schema) {
+async fn behind_proxy() -> (Stores, FaultProxy, pg::Schema) {
     let schema = pg::Schema::create().await;
     let direct = schema.url();
     let target = direct.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap();
     let proxy = FaultProxy::start(tokio::net::lookup_host(target).await.unwrap().next().unwrap()).await.unwrap();
     let url = direct.replacen(target, &proxy.addr().to_string(), 1);
-    let store = PostgresStorage::connect(&url, &config()).await.unwrap();
+    let store = PostgresStorage::connect(&url, &config()).await.unwrap().stores();
     assert!(proxy.connections() >= 1, "the store connected through the proxy");
     (store, proxy, schema)
 }
 
 /// One query, then time for sqlx's ping on release: the pool then holds an idle, tested
 /// connection, so the next call's statement goes out on a live connection.
-async fn warm(store: &PostgresStorage) {
-    assert!(store.get_content("missing", None).await.unwrap().is_none());
+async fn warm(store: &Stores) {
+    assert!(store.content.get_content("missing", None).await.unwrap().is_none());
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
@@ -64,15 +63,21 @@ async fn a_blackholed_connection_is_a_storage_error_within_the_timeouts() {
     warm(&store).await;
     proxy.set(Mode::Blackhole);
     // The pool's open connection now never gets an answer.
-    expect_storage_error("a query on an open connection", TIMEOUT_SETTING, store.get_content("missing", None)).await;
+    expect_storage_error("a query on an open connection", TIMEOUT_SETTING, store.content.get_content("missing", None))
+        .await;
     // A new connection is accepted but its handshake is never answered.
     proxy.reset_all().await;
-    expect_storage_error("a query needing a new connection", TIMEOUT_SETTING, store.get_content("missing", None)).await;
+    expect_storage_error(
+        "a query needing a new connection",
+        TIMEOUT_SETTING,
+        store.content.get_content("missing", None),
+    )
+    .await;
     proxy.set(Mode::Pass);
     proxy.reset_all().await;
     let mut ok = false;
     for _ in 0..3 {
-        ok |= store.get_content("missing", None).await.is_ok();
+        ok |= store.content.get_content("missing", None).await.is_ok();
     }
     assert!(ok, "the store works again once the network does");
 }
@@ -82,15 +87,17 @@ async fn a_reset_connection_is_a_storage_error_and_the_pool_recovers() {
     let (store, proxy, _schema) = behind_proxy().await;
     warm(&store).await;
     proxy.reset_all().await;
-    let first = tokio::time::timeout(HANG, store.get_content("missing", None)).await.expect("hung after a reset");
+    let first =
+        tokio::time::timeout(HANG, store.content.get_content("missing", None)).await.expect("hung after a reset");
     if let Err(e) = &first {
         assert!(matches!(e, Error::Storage { .. }), "{e:?}");
     }
-    assert!(store.get_content("missing", None).await.unwrap().is_none(), "a fresh connection works");
+    assert!(store.content.get_content("missing", None).await.unwrap().is_none(), "a fresh connection works");
     proxy.set(Mode::Refuse);
     proxy.reset_all().await;
-    expect_storage_error("a query on a connection that was reset", "", store.get_content("missing", None)).await;
-    expect_storage_error("a query while connections are refused", "", store.get_content("missing", None)).await;
+    expect_storage_error("a query on a connection that was reset", "", store.content.get_content("missing", None))
+        .await;
+    expect_storage_error("a query while connections are refused", "", store.content.get_content("missing", None)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +106,7 @@ async fn a_statement_in_flight_when_the_network_dies_is_a_storage_error_within_t
     warm(&store).await;
     proxy.set(Mode::Stall);
     let sent = proxy.bytes_up();
-    let call = tokio::spawn(async move { store.get_content("missing", None).await });
+    let call = tokio::spawn(async move { store.content.get_content("missing", None).await });
     for _ in 0..500 {
         if proxy.bytes_up() > sent {
             break;
@@ -120,7 +127,7 @@ async fn a_settle_through_a_stalled_database_still_lands() {
     use splants::Usd;
     use splants::budget::{BudgetConfig, BudgetGuard, BudgetLedger, ReserveOptions, Scope};
     let (store, proxy, _schema) = behind_proxy().await;
-    let ledger: std::sync::Arc<dyn BudgetLedger> = std::sync::Arc::new(store);
+    let ledger: std::sync::Arc<dyn BudgetLedger> = store.ledger;
     let guard = BudgetGuard::new(
         ledger,
         std::sync::Arc::new(splants::clock::SystemClock),

@@ -186,8 +186,7 @@ async fn keys_stored_before_identities_are_their_own(kind: Kind) {
         }
         Kind::Memory => unreachable!("SQL backends only"),
     }
-    let (storage, _) = db.open().await;
-    let keys = storage.list_keys().await.unwrap();
+    let keys = db.open().await.keys.list_keys().await.unwrap();
     let got: Vec<(&str, &str, bool)> = keys.iter().map(|k| (k.id.as_str(), k.identity.as_str(), k.bootstrap)).collect();
     let mut got = got;
     got.sort_unstable();

@@ -47,7 +47,8 @@ fn key(id: &str) -> Scope {
 }
 
 async fn reserve_is_atomic_across_scopes(kind: Kind) {
-    let (_, l, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let l = stores.ledger;
     let tenant = Scope::Tenant("t1".into());
     let scopes = [(Scope::Global, 10.0), (key("k1"), 1.0), (tenant.clone(), 5.0)];
     let held = request(&scopes, 0.8, now());
@@ -83,7 +84,8 @@ async fn reserve_is_atomic_across_scopes(kind: Kind) {
 }
 
 async fn settle_counts_once_with_overshoot_and_release_gives_back(kind: Kind) {
-    let (_, l, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let l = stores.ledger;
     let scopes = [(key("k1"), 5.0), (Scope::Global, 10.0)];
     let r = request(&scopes, 0.1, now());
     l.reserve(&r).await.unwrap();
@@ -117,7 +119,8 @@ async fn settle_counts_once_with_overshoot_and_release_gives_back(kind: Kind) {
 }
 
 async fn lapsed_leases_are_reclaimed_and_late_settles_still_count(kind: Kind) {
-    let (_, l, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let l = stores.ledger;
     let scopes = [(Scope::Global, 1.0)];
     let dead = request(&scopes, 0.6, now()); // a process that died mid-call
     l.reserve(&dead).await.unwrap();
@@ -154,7 +157,8 @@ async fn lapsed_leases_are_reclaimed_and_late_settles_still_count(kind: Kind) {
 }
 
 async fn alerts_are_marked_once(kind: Kind) {
-    let (_, l, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let l = stores.ledger;
     let w = window();
     assert!(l.mark_alert(&Scope::Global, &w, 50).await.unwrap());
     assert!(!l.mark_alert(&Scope::Global, &w, 50).await.unwrap());
@@ -169,8 +173,8 @@ async fn alerts_are_marked_once(kind: Kind) {
 /// reserves across two scopes: the limits hold and nothing stays reserved.
 async fn concurrent_reserves_on_two_connections_never_overspend(kind: Kind) {
     let db = TestDb::new(kind).await;
-    let (_, first) = db.open().await;
-    let second = if kind == Kind::Memory { Arc::clone(&first) } else { db.open().await.1 };
+    let first = db.open().await.ledger;
+    let second = if kind == Kind::Memory { Arc::clone(&first) } else { db.open().await.ledger };
     let scopes = [(Scope::Global, 1.0), (key("k1"), 0.7)];
     let mut tasks = Vec::new();
     for i in 0..400_u64 {
@@ -203,7 +207,8 @@ async fn concurrent_reserves_on_two_connections_never_overspend(kind: Kind) {
 }
 
 async fn a_scope_named_twice_counts_once_at_its_lower_limit(kind: Kind) {
-    let (_, l, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let l = stores.ledger;
     let scopes = [(Scope::Global, 1.0), (key("k1"), 2.0), (Scope::Global, 0.5)];
     let first = request(&scopes, 0.4, now());
     l.reserve(&first).await.unwrap();
@@ -230,7 +235,8 @@ sql_backends!(a_reserve_cancelled_mid_await_leaves_no_hold, lapsed_rows_are_remo
 conformance!(budget_exceeded_names_the_scope_that_ran_out);
 
 async fn budget_exceeded_names_the_scope_that_ran_out(kind: Kind) {
-    let (_, l, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let l = stores.ledger;
     let tenant = Scope::Tenant("t1".into());
     // Global has room, the tenant has not; on SQL the global row is taken first (sorted order).
     let err = l.reserve(&request(&[(Scope::Global, 1.0), (tenant.clone(), 0.5)], 0.6, now())).await.unwrap_err();
@@ -245,7 +251,7 @@ async fn budget_exceeded_names_the_scope_that_ran_out(kind: Kind) {
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
     let db = TestDb::new(kind).await;
-    let (_, ledger) = db.open().await;
+    let ledger = db.open().await.ledger;
     let guard = splants::budget::BudgetGuard::new(
         Arc::clone(&ledger),
         Arc::new(splants::clock::SystemClock),
@@ -280,7 +286,7 @@ async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 async fn lapsed_rows_are_removed_once_their_period_is_over(kind: Kind) {
     let db = TestDb::new(kind).await;
-    let (_, l) = db.open().await;
+    let l = db.open().await.ledger;
     let dead = request(&[(Scope::Global, 1.0)], 0.2, now());
     l.reserve(&dead).await.unwrap();
     // Lapsed within the period: kept, so a late settle still counts.
@@ -295,7 +301,8 @@ async fn lapsed_rows_are_removed_once_their_period_is_over(kind: Kind) {
 conformance!(a_lapsed_in_flight_hold_counts_as_spent_until_settled_or_released);
 
 async fn a_lapsed_in_flight_hold_counts_as_spent_until_settled_or_released(kind: Kind) {
-    let (_, l, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let l = stores.ledger;
     let scopes = [(Scope::Global, 1.0), (key("k"), 1.0)];
     let sent = ReserveRequest { in_flight: true, ..request(&scopes, 0.4, now()) };
     let marked = request(&scopes, 0.3, now());

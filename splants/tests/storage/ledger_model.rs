@@ -240,7 +240,7 @@ async fn random_sequences_never_overspend_and_never_lose_spend(kind: Kind) {
             [Arc::clone(&l), l]
         }
         #[allow(unreachable_patterns)]
-        _ => [db.open().await.1, db.open().await.1],
+        _ => [db.open().await.ledger, db.open().await.ledger],
     };
     let cases = if kind == Kind::Memory { 512 } else { 32 };
     let handle = tokio::runtime::Handle::current();

@@ -35,7 +35,8 @@ fn usage(id: &str, minute: i64, owner: Option<&str>, outcome: UsageOutcome, cost
 }
 
 async fn usage_records_list_and_total(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let s = &stores.usage;
     let records = vec![
         usage("u-3", 0, Some("acme"), UsageOutcome::Success, 1_000),
         usage("u-1", 0, None, UsageOutcome::Failed, 0),
@@ -100,7 +101,8 @@ fn key(id: &str, prefix: &str, hash: &str, minute: i64) -> ApiKeyRecord {
 }
 
 async fn api_keys_insert_lookup_status_touch_rotate(kind: Kind) {
-    let (s, _, _db) = store(kind).await;
+    let (stores, _db) = store(kind).await;
+    let s = &stores.keys;
     let a = key("key_a", "spl_aaaaaaaa", &"a".repeat(64), 2);
     let b = ApiKeyRecord {
         rate_limit_per_hour: None,

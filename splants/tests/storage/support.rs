@@ -3,11 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use splants::Usage;
-use splants::budget::BudgetLedger;
 use splants::config::Config;
 use splants::content::{ContentMetadata, Readability, TemplateRef};
 use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider};
-use splants::storage::Storage;
+use splants::storage::Stores;
 use splants::{ContentRequest, ContentType, GeneratedContent, Platform, Usd};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -124,17 +123,16 @@ impl TestDb {
         }
     }
 
-    /// Opens the store and ledger (one object for the SQL backends).
-    pub async fn open(&self) -> (Arc<dyn Storage>, Arc<dyn BudgetLedger>) {
+    /// Opens every store (one database for the SQL backends).
+    pub async fn open(&self) -> Stores {
         splants::storage::open(&storage_at(&self.url)).await.unwrap()
     }
 }
 
-/// A fresh backend of `kind` and the database behind it (keep it alive while testing).
-pub async fn store(kind: Kind) -> (Arc<dyn Storage>, Arc<dyn BudgetLedger>, TestDb) {
+/// Fresh stores of `kind` and the database behind them (keep it alive while testing).
+pub async fn store(kind: Kind) -> (Stores, TestDb) {
     let db = TestDb::new(kind).await;
-    let (s, l) = db.open().await;
-    (s, l, db)
+    (db.open().await, db)
 }
 
 #[cfg(feature = "postgres")]

@@ -134,7 +134,7 @@ fn rss_bytes() -> Option<u64> {
 /// Health of the database, cache and providers; `degraded` when one fails.
 #[utoipa::path(get, path = "/health", tag = "System", responses((status = 200, description = "Health", body = Health)))]
 pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
-    let storage = s.engine.storage().clone();
+    let database = s.engine.stores().backend.clone();
     let provider = s.engine.provider().clone();
     // Provider checks call the provider; their result is reused for 30 s.
     let cached = s
@@ -163,7 +163,7 @@ pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
         if disabled { ComponentHealth { status: "disabled".into(), latency_ms: 0.0, error: None } } else { health }
     };
     let (database, providers, cache) =
-        tokio::join!(timed("database", async move { storage.ping().await }), provider_check, cache_check);
+        tokio::join!(timed("database", async move { database.ping().await }), provider_check, cache_check);
     *s.provider_health.lock() = Some((Instant::now(), providers.clone()));
     let degraded = database.status != "healthy" || providers.status != "healthy" || cache.status == "unhealthy";
     let mut components = BTreeMap::new();
@@ -198,7 +198,7 @@ pub(crate) async fn live() -> Json<Probe> {
     responses((status = 200, description = "Ready", body = Probe), (status = 503, description = "The database does not answer", body = ErrorBody))
 )]
 pub(crate) async fn ready(State(s): State<AppState>) -> Response {
-    match tokio::time::timeout(Duration::from_secs(3), s.engine.storage().ping()).await {
+    match tokio::time::timeout(Duration::from_secs(3), s.engine.stores().backend.ping()).await {
         Ok(Ok(())) => Json(Probe { status: "ready".into() }).into_response(),
         Ok(Err(e)) => not_ready(e),
         Err(_) => not_ready(Error::storage("the database did not answer within 3 s")),

@@ -1,12 +1,17 @@
-//! The content library in SQL: store, get, list (filters + keyset pages), delete.
+//! The content library in SQL: store, get, list (filters + keyset pages), delete, aggregate.
 
 use super::rows::{
     CONTENT_COLUMNS, CONTENT_SELECT, CONTENT_WIDTH, content_args, content_from_row, values_placeholders,
 };
-use super::{Arg, Sql, SqlBackend, SqlStore, db_error, is_unique_violation};
-use crate::content::GeneratedContent;
+use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, is_unique_violation, parse, range, to_u64};
+use crate::analytics::{ContentStats, DayStat, PlatformStat, StatsQuery, TypeStat};
+use crate::content::{ContentType, GeneratedContent, Platform};
 use crate::error::{Error, Result};
-use crate::storage::{ContentPage, ContentQuery, Cursor};
+use crate::money::Usd;
+use crate::storage::{ContentPage, ContentQuery, ContentStore, Cursor};
+use async_trait::async_trait;
+use chrono::{Days, NaiveDate};
+use std::collections::{BTreeMap, HashMap};
 
 /// Bulk inserts of at least this many pieces refresh the planner's statistics.
 const ANALYZE_AFTER: usize = 1_000;
@@ -26,6 +31,17 @@ pub(crate) fn like_contains(text: &str) -> String {
     }
     out.push('%');
     out
+}
+
+/// The UTC day `n` days after 1970-01-01 (before it when negative).
+fn day(n: i64) -> Result<NaiveDate> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let d = if n >= 0 {
+        epoch.checked_add_days(Days::new(n as u64))
+    } else {
+        epoch.checked_sub_days(Days::new(n.unsigned_abs()))
+    };
+    d.ok_or_else(|| Error::storage(format!("day {n} is out of range")))
 }
 
 impl<DB: SqlBackend> SqlStore<DB> {
@@ -76,81 +92,144 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         Ok(())
     }
+}
+
+#[async_trait]
+impl<DB: SqlBackend> ContentStore for SqlStore<DB> {
+    async fn save_content(&self, content: &GeneratedContent) -> Result<()> {
+        self.bounded("save content", self.save_contents(std::slice::from_ref(content))).await
+    }
 
     /// A piece by id, optionally only if `owner` owns it.
-    pub(crate) async fn get_content(&self, id: &str, owner: Option<&str>) -> Result<Option<GeneratedContent>> {
-        let mut sql = Sql::dynamic(format!("SELECT {CONTENT_SELECT} FROM content WHERE id = "));
-        sql.push_arg(Arg::Text(id.to_owned()));
-        if let Some(o) = owner {
-            sql.push(" AND owner = ");
-            sql.push_arg(Arg::Text(o.to_owned()));
-        }
-        let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading content", e))?;
-        rows.first().map(content_from_row::<DB>).transpose()
+    async fn get_content(&self, id: &str, owner: Option<&str>) -> Result<Option<GeneratedContent>> {
+        self.bounded("get content", async {
+            let mut sql = Sql::dynamic(format!("SELECT {CONTENT_SELECT} FROM content WHERE id = "));
+            sql.push_arg(Arg::Text(id.to_owned()));
+            if let Some(o) = owner {
+                sql.push(" AND owner = ");
+                sql.push_arg(Arg::Text(o.to_owned()));
+            }
+            let mut c = self.reader().await?;
+            let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading content", e))?;
+            rows.first().map(content_from_row::<DB>).transpose()
+        })
+        .await
     }
 
     /// A page of the library, newest first, filtered in SQL.
-    pub(crate) async fn list_content(&self, q: &ContentQuery) -> Result<ContentPage> {
-        let (limit, cursor) = q.validated()?;
-        let mut sql = Sql::dynamic(format!("SELECT {CONTENT_SELECT} FROM content WHERE 1 = 1"));
-        if let Some(o) = &q.owner {
-            sql.clause(" AND owner = ", Arg::Text(o.clone()));
-        }
-        if let Some(t) = q.content_type {
-            sql.clause(" AND content_type = ", Arg::Text(t.as_str().to_owned()));
-        }
-        if let Some(p) = q.platform {
-            sql.clause(" AND platform = ", Arg::Text(p.as_str().to_owned()));
-        }
-        if let Some(s) = q.since {
-            sql.clause(" AND created_at >= ", Arg::Time(s));
-        }
-        if let Some(u) = q.until {
-            sql.clause(" AND created_at < ", Arg::Time(u));
-        }
-        if let Some(m) = q.min_quality {
-            sql.clause(" AND quality_score >= ", Arg::Real(m));
-        }
-        match q.caller_left {
-            // The bare column (not `= $n`): that is what the partial index's predicate matches.
-            Some(true) => sql.push(" AND caller_left"),
-            Some(false) => sql.push(" AND NOT caller_left"),
-            None => {}
-        }
-        if let Some(text) = &q.text {
-            // Both sides are lower-cased by Rust, exactly as the in-memory backend compares.
-            let pattern = like_contains(&text.to_lowercase());
-            sql.clause(" AND (topic_lc LIKE ", Arg::Text(pattern.clone()));
-            sql.clause(" ESCAPE '\\' OR content_lc LIKE ", Arg::Text(pattern));
-            sql.push(" ESCAPE '\\')");
-        }
-        if let Some(Cursor { created_at, id }) = &cursor {
-            sql.clause(" AND (created_at, id) < (", Arg::Time(*created_at));
-            sql.clause(", ", Arg::Text(id.clone()));
-            sql.push(")");
-        }
-        sql.push(" ORDER BY created_at DESC, id DESC LIMIT ");
-        sql.push_arg(Arg::Int(i64::from(limit) + 1));
-        let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("listing content", e))?;
-        let more = rows.len() > limit as usize;
-        let items = rows.iter().take(limit as usize).map(content_from_row::<DB>).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if more { items.last().map(|i| Cursor::after(i).encode()) } else { None };
-        Ok(ContentPage { items, next_cursor })
+    async fn list_content(&self, q: &ContentQuery) -> Result<ContentPage> {
+        self.bounded("list content", async {
+            let (limit, cursor) = q.validated()?;
+            let mut sql = Sql::dynamic(format!("SELECT {CONTENT_SELECT} FROM content WHERE 1 = 1"));
+            if let Some(o) = &q.owner {
+                sql.clause(" AND owner = ", Arg::Text(o.clone()));
+            }
+            if let Some(t) = q.content_type {
+                sql.clause(" AND content_type = ", Arg::Text(t.as_str().to_owned()));
+            }
+            if let Some(p) = q.platform {
+                sql.clause(" AND platform = ", Arg::Text(p.as_str().to_owned()));
+            }
+            if let Some(s) = q.since {
+                sql.clause(" AND created_at >= ", Arg::Time(s));
+            }
+            if let Some(u) = q.until {
+                sql.clause(" AND created_at < ", Arg::Time(u));
+            }
+            if let Some(m) = q.min_quality {
+                sql.clause(" AND quality_score >= ", Arg::Real(m));
+            }
+            match q.caller_left {
+                // The bare column (not `= $n`): that is what the partial index's predicate matches.
+                Some(true) => sql.push(" AND caller_left"),
+                Some(false) => sql.push(" AND NOT caller_left"),
+                None => {}
+            }
+            if let Some(text) = &q.text {
+                // Both sides are lower-cased by Rust, exactly as the in-memory backend compares.
+                let pattern = like_contains(&text.to_lowercase());
+                sql.clause(" AND (topic_lc LIKE ", Arg::Text(pattern.clone()));
+                sql.clause(" ESCAPE '\\' OR content_lc LIKE ", Arg::Text(pattern));
+                sql.push(" ESCAPE '\\')");
+            }
+            if let Some(Cursor { created_at, id }) = &cursor {
+                sql.clause(" AND (created_at, id) < (", Arg::Time(*created_at));
+                sql.clause(", ", Arg::Text(id.clone()));
+                sql.push(")");
+            }
+            sql.push(" ORDER BY created_at DESC, id DESC LIMIT ");
+            sql.push_arg(Arg::Int(i64::from(limit) + 1));
+            let mut c = self.reader().await?;
+            let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("listing content", e))?;
+            let more = rows.len() > limit as usize;
+            let items = rows.iter().take(limit as usize).map(content_from_row::<DB>).collect::<Result<Vec<_>>>()?;
+            let next_cursor = if more { items.last().map(|i| Cursor::after(i).encode()) } else { None };
+            Ok(ContentPage { items, next_cursor })
+        })
+        .await
     }
 
     /// Deletes a piece (only `owner`'s when given); true if it existed.
-    pub(crate) async fn delete_content(&self, id: &str, owner: Option<&str>) -> Result<bool> {
-        let mut sql = Sql::new("DELETE FROM content WHERE id = $1").arg(Arg::Text(id.to_owned()));
-        if let Some(o) = owner {
-            sql = Sql::new("DELETE FROM content WHERE id = $1 AND owner = $2")
-                .arg(Arg::Text(id.to_owned()))
-                .arg(Arg::Text(o.to_owned()));
-        }
-        let mut c = self.writer().await?;
-        let n = DB::execute(&mut c, sql).await.map_err(|e| db_error("deleting content", e))?;
-        Ok(n > 0)
+    async fn delete_content(&self, id: &str, owner: Option<&str>) -> Result<bool> {
+        self.bounded("delete content", async {
+            let mut sql = Sql::new("DELETE FROM content WHERE id = $1").arg(Arg::Text(id.to_owned()));
+            if let Some(o) = owner {
+                sql = Sql::new("DELETE FROM content WHERE id = $1 AND owner = $2")
+                    .arg(Arg::Text(id.to_owned()))
+                    .arg(Arg::Text(o.to_owned()));
+            }
+            let mut c = self.writer().await?;
+            let n = DB::execute(&mut c, sql).await.map_err(|e| db_error("deleting content", e))?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// Pieces, cost and quality per type, platform and day in the range.
+    async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
+        self.bounded("content stats", async {
+            let mut sql = Sql::dynamic(format!(
+                "SELECT content_type, platform, {} AS day_n, COUNT(*) AS n, \
+                 COALESCE(CAST(SUM(cost) AS BIGINT), 0) AS cost, COALESCE(SUM(quality_score), 0.0) AS quality \
+                 FROM content",
+                DB::day_of("created_at")
+            ));
+            range(&mut sql, "created_at", "owner", q);
+            sql.push(" GROUP BY content_type, platform, day_n");
+            let mut c = self.reader().await?;
+            let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating content", e))?;
+            let mut s = ContentStats::default();
+            let mut by_type: BTreeMap<&'static str, (ContentType, u64, Usd)> = BTreeMap::new();
+            let mut by_platform: HashMap<Platform, u64> = HashMap::new();
+            let mut by_day: BTreeMap<NaiveDate, (u64, Usd)> = BTreeMap::new();
+            for r in &rows {
+                let ct: ContentType = parse("content_type", &col(DB::text(r, "content_type"))?)?;
+                let platform: Platform = parse("platform", &col(DB::text(r, "platform"))?)?;
+                let n = to_u64(col(DB::int(r, "n"))?);
+                let cost = Usd::from_nanos(col(DB::int(r, "cost"))?);
+                s.total_content += n;
+                s.total_cost += cost;
+                s.quality_sum += col(DB::real(r, "quality"))?;
+                let t = by_type.entry(ct.as_str()).or_insert((ct, 0, Usd::ZERO));
+                t.1 += n;
+                t.2 += cost;
+                *by_platform.entry(platform).or_default() += n;
+                let d = by_day.entry(day(col(DB::int(r, "day_n"))?)?).or_default();
+                d.0 += n;
+                d.1 += cost;
+            }
+            s.by_type = by_type
+                .into_values()
+                .map(|(ct, count, cost)| TypeStat { content_type: Some(ct), count, cost })
+                .collect();
+            let mut platforms: Vec<PlatformStat> =
+                by_platform.into_iter().map(|(platform, count)| PlatformStat { platform, count }).collect();
+            platforms.sort_by(|a, b| b.count.cmp(&a.count).then(a.platform.as_str().cmp(b.platform.as_str())));
+            s.by_platform = platforms;
+            s.by_day = by_day.into_iter().map(|(date, (count, cost))| DayStat { date, count, cost }).collect();
+            Ok(s)
+        })
+        .await
     }
 }
 

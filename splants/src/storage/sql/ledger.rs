@@ -13,9 +13,12 @@
 //! still on its way fails on the primary key instead of leaving a hold nobody owns.
 
 use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, to_u64};
-use crate::budget::{PeriodWindow, ReservationId, ReserveRequest, Scope, ScopeUsage, SettleOutcome, distinct_scopes};
+use crate::budget::{
+    BudgetLedger, PeriodWindow, ReservationId, ReserveRequest, Scope, ScopeUsage, SettleOutcome, distinct_scopes,
+};
 use crate::error::{BudgetExceeded, Error, Result};
 use crate::money::Usd;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -80,90 +83,6 @@ fn unhold(scope: &str, window: &PeriodWindow, amount: Usd, holds: i64, spent: Us
 const HOLD_COLUMNS: &str = "scopes, period_start, period_end, amount, state, in_flight, counted";
 
 impl<DB: SqlBackend> SqlStore<DB> {
-    /// Holds `req.amount` on every scope, or on none (`budget_exceeded` names the first scope,
-    /// in request order, without room). Reclaims lapsed leases first (looking for them at most
-    /// once a second, see [`super::LeaseProbe`]).
-    pub(crate) async fn reserve(&self, req: &ReserveRequest) -> Result<()> {
-        if self.lease_probe.due(req.now) && self.has_lapsed(req.now).await? {
-            self.reclaim_expired(req.now).await?;
-        }
-        // One row per scope, locked in sorted order; a scope named twice keeps its lower limit.
-        let mut limits: BTreeMap<String, Usd> = BTreeMap::new();
-        let mut ordered: Vec<Scope> = Vec::with_capacity(req.scopes.len());
-        for (scope, limit) in distinct_scopes(&req.scopes) {
-            limits.insert(scope.as_key(), limit);
-            ordered.push(scope.clone());
-        }
-        let (start, end) = (req.window.start, req.window.end);
-        let mut tx = self.begin().await?;
-        for (scope, limit) in &limits {
-            // The row of a scope's first spend in a period is created on the way, in order.
-            let mut took = self.take_room(&mut tx, req, scope, *limit).await?;
-            if !took {
-                let insert = Sql::new(
-                    "INSERT INTO budget_spend (scope, period_start, period_end) VALUES ($1, $2, $3) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .arg(Arg::Text(scope.clone()))
-                .arg(Arg::Time(start))
-                .arg(Arg::Time(end));
-                // Retried even if another transaction created the row first (it waited for that
-                // one to commit, so the retry sees the row).
-                DB::execute(&mut tx, insert).await.map_err(|e| db_error("reserving budget", e))?;
-                took = self.take_room(&mut tx, req, scope, *limit).await?;
-            }
-            if !took {
-                // Rolled back when `tx` drops: nothing is held anywhere.
-                return Err(self.exceeded(&mut tx, req, &limits, scope).await);
-            }
-        }
-        let insert = Sql::new(
-            "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
-             created_at, in_flight) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
-        )
-        .arg(Arg::Text(req.id.to_string()))
-        .arg(Arg::Text(scopes_json(&ordered)?))
-        .arg(Arg::Time(start))
-        .arg(Arg::Time(end))
-        .arg(Arg::Int(req.amount.nanos()))
-        .arg(Arg::Time(req.lease_until))
-        .arg(Arg::Time(req.now))
-        .arg(Arg::Int(i64::from(req.in_flight)));
-        // Fails on the primary key if the reserve was cancelled meanwhile (see `cancel_reserve`).
-        DB::execute(&mut tx, insert).await.map_err(|e| db_error("recording a budget reservation", e))?;
-        Self::commit(tx).await
-    }
-
-    /// Ends the hold of a reserve whose caller went away: releases it if it was taken, else
-    /// leaves a `lapsed` row of nothing under its id so that a write still on its way cannot
-    /// commit (it fails on the primary key and rolls back).
-    pub(crate) async fn cancel_reserve(&self, req: &ReserveRequest) -> Result<()> {
-        // Twice at most: the reserve may commit between the two statements of the first try.
-        for _ in 0..2 {
-            let mut tx = self.begin().await?;
-            if let Some(hold) = self.take_hold(&mut tx, req.id).await? {
-                self.give_back(&mut tx, &hold).await?;
-                return Self::commit(tx).await;
-            }
-            let tombstone = Sql::new(
-                "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
-                 created_at) VALUES ($1, '[]', $2, $3, 0, $4, 'lapsed', $5) ON CONFLICT DO NOTHING",
-            )
-            .arg(Arg::Text(req.id.to_string()))
-            .arg(Arg::Time(req.window.start))
-            .arg(Arg::Time(req.window.end))
-            .arg(Arg::Time(req.lease_until))
-            .arg(Arg::Time(req.now));
-            let placed =
-                DB::execute(&mut tx, tombstone).await.map_err(|e| db_error("cancelling a budget reservation", e))?;
-            Self::commit(tx).await?;
-            if placed == 1 {
-                return Ok(());
-            }
-        }
-        Err(Error::storage(format!("budget reservation {} could not be cancelled", req.id)))
-    }
-
     /// Gives a hold taken off the books back to its scopes: a held one's amount, and what a
     /// reclaim counted for a lapsed one (released: nothing was billed after all).
     async fn give_back(&self, conn: &mut DB::Connection, hold: &Hold) -> Result<()> {
@@ -181,15 +100,6 @@ impl<DB: SqlBackend> SqlStore<DB> {
                 .await
                 .map_err(|e| db_error("releasing budget", e))?;
         }
-        Ok(())
-    }
-
-    /// Marks a held reservation as in flight: a lapse of its lease then counts it as spent.
-    pub(crate) async fn mark_in_flight(&self, id: ReservationId) -> Result<()> {
-        let sql = Sql::new("UPDATE budget_reservations SET in_flight = 1 WHERE id = $1 AND state = 'held'")
-            .arg(Arg::Text(id.to_string()));
-        let mut c = self.writer().await?;
-        DB::execute(&mut c, sql).await.map_err(|e| db_error("marking a budget reservation in flight", e))?;
         Ok(())
     }
 
@@ -289,57 +199,6 @@ impl<DB: SqlBackend> SqlStore<DB> {
         rows.first().map(hold_from_row::<DB>).transpose()
     }
 
-    /// Replaces a hold with the actual cost (also after its lease lapsed). Idempotent.
-    pub(crate) async fn settle(&self, id: ReservationId, actual: Usd, _now: DateTime<Utc>) -> Result<SettleOutcome> {
-        let mut tx = self.begin().await?;
-        let Some(hold) = self.take_hold(&mut tx, id).await? else {
-            Self::commit(tx).await?;
-            return Ok(SettleOutcome::default());
-        };
-        let overshoot = if actual > hold.amount { actual - hold.amount } else { Usd::ZERO };
-        let (unheld, holds) = if hold.held { (hold.amount, 1) } else { (Usd::ZERO, 0) };
-        // A lapsed hold's reclaim may have counted its amount already: the real cost replaces it.
-        let added = actual - hold.counted;
-        let mut sorted: Vec<String> = hold.scopes.iter().map(Scope::as_key).collect();
-        sorted.sort();
-        let mut spent: BTreeMap<String, Usd> = BTreeMap::new();
-        for scope in sorted {
-            let sql = Sql::new(
-                "UPDATE budget_spend SET spent = spent + $1, reserved = reserved - $2, \
-                 in_flight = CASE WHEN in_flight >= $3 THEN in_flight - $3 ELSE 0 END, \
-                 overshoot = overshoot + $4, overshoot_count = overshoot_count + $5 \
-                 WHERE scope = $6 AND period_start = $7 AND period_end = $8 RETURNING spent",
-            )
-            .arg(Arg::Int(added.nanos()))
-            .arg(Arg::Int(unheld.nanos()))
-            .arg(Arg::Int(holds))
-            .arg(Arg::Int(overshoot.nanos()))
-            .arg(Arg::Int(i64::from(overshoot > Usd::ZERO)))
-            .arg(Arg::Text(scope.clone()))
-            .arg(Arg::Time(hold.window.start))
-            .arg(Arg::Time(hold.window.end));
-            let rows = DB::fetch(&mut tx, sql).await.map_err(|e| db_error("settling budget", e))?;
-            let after = match rows.first() {
-                Some(r) => Usd::from_nanos(col(DB::int(r, "spent"))?),
-                None => return Err(Error::storage(format!("budget row of scope `{scope}` is missing"))),
-            };
-            spent.insert(scope, after);
-        }
-        Self::commit(tx).await?;
-        // In the reservation's scope order (stored as requested).
-        let spent_after = hold.scopes.iter().map(|s| spent.get(&s.as_key()).copied().unwrap_or(Usd::ZERO)).collect();
-        Ok(SettleOutcome { overshoot, spent_after, was_held: hold.held })
-    }
-
-    /// Drops a hold without spending. Idempotent.
-    pub(crate) async fn release(&self, id: ReservationId) -> Result<()> {
-        let mut tx = self.begin().await?;
-        if let Some(hold) = self.take_hold(&mut tx, id).await? {
-            self.give_back(&mut tx, &hold).await?;
-        }
-        Self::commit(tx).await
-    }
-
     /// Whether some hold's lease lapsed by `now` (a cheap indexed probe before reclaiming).
     async fn has_lapsed(&self, now: DateTime<Utc>) -> Result<bool> {
         let sql = Sql::new("SELECT id FROM budget_reservations WHERE state = 'held' AND lease_until <= $1 LIMIT 1")
@@ -352,7 +211,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
     /// moves from reserved to spent, any other's is given back. Forgets lapsed holds of periods
     /// over by `now`. Holds another process is finishing right now are skipped (they are not
     /// lapsed for long).
-    pub(crate) async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+    async fn reclaim(&self, now: DateTime<Utc>) -> Result<u64> {
         let mut tx = self.begin().await?;
         let forget =
             Sql::new("DELETE FROM budget_reservations WHERE state = 'lapsed' AND period_end <= $1").arg(Arg::Time(now));
@@ -398,39 +257,212 @@ impl<DB: SqlBackend> SqlStore<DB> {
         Self::commit(tx).await?;
         Ok(ids.len() as u64)
     }
+}
+
+#[async_trait]
+impl<DB: SqlBackend> BudgetLedger for SqlStore<DB> {
+    /// Holds `req.amount` on every scope, or on none (`budget_exceeded` names the first scope,
+    /// in request order, without room). Reclaims lapsed leases first (looking for them at most
+    /// once a second, see [`super::LeaseProbe`]).
+    async fn reserve(&self, req: &ReserveRequest) -> Result<()> {
+        self.bounded("reserve budget", async {
+            if self.lease_probe.due(req.now) && self.has_lapsed(req.now).await? {
+                self.reclaim(req.now).await?;
+            }
+            // One row per scope, locked in sorted order; a scope named twice keeps its lower limit.
+            let mut limits: BTreeMap<String, Usd> = BTreeMap::new();
+            let mut ordered: Vec<Scope> = Vec::with_capacity(req.scopes.len());
+            for (scope, limit) in distinct_scopes(&req.scopes) {
+                limits.insert(scope.as_key(), limit);
+                ordered.push(scope.clone());
+            }
+            let (start, end) = (req.window.start, req.window.end);
+            let mut tx = self.begin().await?;
+            for (scope, limit) in &limits {
+                // The row of a scope's first spend in a period is created on the way, in order.
+                let mut took = self.take_room(&mut tx, req, scope, *limit).await?;
+                if !took {
+                    let insert = Sql::new(
+                        "INSERT INTO budget_spend (scope, period_start, period_end) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .arg(Arg::Text(scope.clone()))
+                    .arg(Arg::Time(start))
+                    .arg(Arg::Time(end));
+                    // Retried even if another transaction created the row first (it waited for that
+                    // one to commit, so the retry sees the row).
+                    DB::execute(&mut tx, insert).await.map_err(|e| db_error("reserving budget", e))?;
+                    took = self.take_room(&mut tx, req, scope, *limit).await?;
+                }
+                if !took {
+                    // Rolled back when `tx` drops: nothing is held anywhere.
+                    return Err(self.exceeded(&mut tx, req, &limits, scope).await);
+                }
+            }
+            let insert = Sql::new(
+                "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
+                 created_at, in_flight) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
+            )
+            .arg(Arg::Text(req.id.to_string()))
+            .arg(Arg::Text(scopes_json(&ordered)?))
+            .arg(Arg::Time(start))
+            .arg(Arg::Time(end))
+            .arg(Arg::Int(req.amount.nanos()))
+            .arg(Arg::Time(req.lease_until))
+            .arg(Arg::Time(req.now))
+            .arg(Arg::Int(i64::from(req.in_flight)));
+            // Fails on the primary key if the reserve was cancelled meanwhile (see `cancel_reserve`).
+            DB::execute(&mut tx, insert).await.map_err(|e| db_error("recording a budget reservation", e))?;
+            Self::commit(tx).await
+        })
+        .await
+    }
+
+    /// Replaces a hold with the actual cost (also after its lease lapsed). Idempotent.
+    async fn settle(&self, id: ReservationId, actual: Usd, _now: DateTime<Utc>) -> Result<SettleOutcome> {
+        self.bounded("settle budget", async {
+            let mut tx = self.begin().await?;
+            let Some(hold) = self.take_hold(&mut tx, id).await? else {
+                Self::commit(tx).await?;
+                return Ok(SettleOutcome::default());
+            };
+            let overshoot = if actual > hold.amount { actual - hold.amount } else { Usd::ZERO };
+            let (unheld, holds) = if hold.held { (hold.amount, 1) } else { (Usd::ZERO, 0) };
+            // A lapsed hold's reclaim may have counted its amount already: the real cost replaces it.
+            let added = actual - hold.counted;
+            let mut sorted: Vec<String> = hold.scopes.iter().map(Scope::as_key).collect();
+            sorted.sort();
+            let mut spent: BTreeMap<String, Usd> = BTreeMap::new();
+            for scope in sorted {
+                let sql = Sql::new(
+                    "UPDATE budget_spend SET spent = spent + $1, reserved = reserved - $2, \
+                     in_flight = CASE WHEN in_flight >= $3 THEN in_flight - $3 ELSE 0 END, \
+                     overshoot = overshoot + $4, overshoot_count = overshoot_count + $5 \
+                     WHERE scope = $6 AND period_start = $7 AND period_end = $8 RETURNING spent",
+                )
+                .arg(Arg::Int(added.nanos()))
+                .arg(Arg::Int(unheld.nanos()))
+                .arg(Arg::Int(holds))
+                .arg(Arg::Int(overshoot.nanos()))
+                .arg(Arg::Int(i64::from(overshoot > Usd::ZERO)))
+                .arg(Arg::Text(scope.clone()))
+                .arg(Arg::Time(hold.window.start))
+                .arg(Arg::Time(hold.window.end));
+                let rows = DB::fetch(&mut tx, sql).await.map_err(|e| db_error("settling budget", e))?;
+                let after = match rows.first() {
+                    Some(r) => Usd::from_nanos(col(DB::int(r, "spent"))?),
+                    None => return Err(Error::storage(format!("budget row of scope `{scope}` is missing"))),
+                };
+                spent.insert(scope, after);
+            }
+            Self::commit(tx).await?;
+            // In the reservation's scope order (stored as requested).
+            let spent_after =
+                hold.scopes.iter().map(|s| spent.get(&s.as_key()).copied().unwrap_or(Usd::ZERO)).collect();
+            Ok(SettleOutcome { overshoot, spent_after, was_held: hold.held })
+        })
+        .await
+    }
+
+    /// Drops a hold without spending. Idempotent.
+    async fn release(&self, id: ReservationId) -> Result<()> {
+        self.bounded("release budget", async {
+            let mut tx = self.begin().await?;
+            if let Some(hold) = self.take_hold(&mut tx, id).await? {
+                self.give_back(&mut tx, &hold).await?;
+            }
+            Self::commit(tx).await
+        })
+        .await
+    }
 
     /// A scope's figures in a period (zeros if it never spent).
-    pub(crate) async fn scope_usage(&self, scope: &Scope, window: &PeriodWindow) -> Result<ScopeUsage> {
-        let sql = Sql::new(
-            "SELECT spent, reserved, in_flight, overshoot, overshoot_count FROM budget_spend \
-             WHERE scope = $1 AND period_start = $2 AND period_end = $3",
-        )
-        .arg(Arg::Text(scope.as_key()))
-        .arg(Arg::Time(window.start))
-        .arg(Arg::Time(window.end));
-        let mut c = self.reader().await?;
-        let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading budget usage", e))?;
-        let Some(r) = rows.first() else { return Ok(ScopeUsage::default()) };
-        Ok(ScopeUsage {
-            spent: Usd::from_nanos(col(DB::int(r, "spent"))?),
-            reserved: Usd::from_nanos(col(DB::int(r, "reserved"))?),
-            in_flight: to_u64(col(DB::int(r, "in_flight"))?),
-            overshoot: Usd::from_nanos(col(DB::int(r, "overshoot"))?),
-            overshoot_count: to_u64(col(DB::int(r, "overshoot_count"))?),
+    async fn usage(&self, scope: &Scope, window: &PeriodWindow) -> Result<ScopeUsage> {
+        self.bounded("read budget usage", async {
+            let sql = Sql::new(
+                "SELECT spent, reserved, in_flight, overshoot, overshoot_count FROM budget_spend \
+                 WHERE scope = $1 AND period_start = $2 AND period_end = $3",
+            )
+            .arg(Arg::Text(scope.as_key()))
+            .arg(Arg::Time(window.start))
+            .arg(Arg::Time(window.end));
+            let mut c = self.reader().await?;
+            let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("reading budget usage", e))?;
+            let Some(r) = rows.first() else { return Ok(ScopeUsage::default()) };
+            Ok(ScopeUsage {
+                spent: Usd::from_nanos(col(DB::int(r, "spent"))?),
+                reserved: Usd::from_nanos(col(DB::int(r, "reserved"))?),
+                in_flight: to_u64(col(DB::int(r, "in_flight"))?),
+                overshoot: Usd::from_nanos(col(DB::int(r, "overshoot"))?),
+                overshoot_count: to_u64(col(DB::int(r, "overshoot_count"))?),
+            })
         })
+        .await
+    }
+
+    async fn reclaim_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.bounded("reclaim budget leases", self.reclaim(now)).await
+    }
+
+    /// Marks a held reservation as in flight: a lapse of its lease then counts it as spent.
+    async fn mark_in_flight(&self, id: ReservationId) -> Result<()> {
+        self.bounded("mark a reservation in flight", async {
+            let sql = Sql::new("UPDATE budget_reservations SET in_flight = 1 WHERE id = $1 AND state = 'held'")
+                .arg(Arg::Text(id.to_string()));
+            let mut c = self.writer().await?;
+            DB::execute(&mut c, sql).await.map_err(|e| db_error("marking a budget reservation in flight", e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Ends the hold of a reserve whose caller went away: releases it if it was taken, else
+    /// leaves a `lapsed` row of nothing under its id so that a write still on its way cannot
+    /// commit (it fails on the primary key and rolls back).
+    async fn cancel_reserve(&self, req: &ReserveRequest) -> Result<()> {
+        self.bounded("cancel a reservation", async {
+            // Twice at most: the reserve may commit between the two statements of the first try.
+            for _ in 0..2 {
+                let mut tx = self.begin().await?;
+                if let Some(hold) = self.take_hold(&mut tx, req.id).await? {
+                    self.give_back(&mut tx, &hold).await?;
+                    return Self::commit(tx).await;
+                }
+                let tombstone = Sql::new(
+                    "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
+                     created_at) VALUES ($1, '[]', $2, $3, 0, $4, 'lapsed', $5) ON CONFLICT DO NOTHING",
+                )
+                .arg(Arg::Text(req.id.to_string()))
+                .arg(Arg::Time(req.window.start))
+                .arg(Arg::Time(req.window.end))
+                .arg(Arg::Time(req.lease_until))
+                .arg(Arg::Time(req.now));
+                let placed =
+                    DB::execute(&mut tx, tombstone).await.map_err(|e| db_error("cancelling a budget reservation", e))?;
+                Self::commit(tx).await?;
+                if placed == 1 {
+                    return Ok(());
+                }
+            }
+            Err(Error::storage(format!("budget reservation {} could not be cancelled", req.id)))
+        })
+        .await
     }
 
     /// Records an announced threshold; true only the first time (across processes).
-    pub(crate) async fn mark_alert(&self, scope: &Scope, window: &PeriodWindow, threshold: u8) -> Result<bool> {
-        let sql = Sql::new(
-            "INSERT INTO budget_alerts (scope, period_start, period_end, threshold) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .arg(Arg::Text(scope.as_key()))
-        .arg(Arg::Time(window.start))
-        .arg(Arg::Time(window.end))
-        .arg(Arg::Int(i64::from(threshold)));
-        let mut c = self.writer().await?;
-        Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("recording a budget alert", e))? == 1)
+    async fn mark_alert(&self, scope: &Scope, window: &PeriodWindow, threshold: u8) -> Result<bool> {
+        self.bounded("record a budget alert", async {
+            let sql = Sql::new(
+                "INSERT INTO budget_alerts (scope, period_start, period_end, threshold) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .arg(Arg::Text(scope.as_key()))
+            .arg(Arg::Time(window.start))
+            .arg(Arg::Time(window.end))
+            .arg(Arg::Int(i64::from(threshold)));
+            let mut c = self.writer().await?;
+            Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("recording a budget alert", e))? == 1)
+        })
+        .await
     }
 }
