@@ -1,9 +1,9 @@
 //! Usage records: one per provider call, for auditing spend, and the [`UsageStore`] that keeps them.
 
 use crate::analytics::{StatsQuery, UsageTotals};
+use crate::content::Usage;
 use crate::error::Result;
 use crate::money::Usd;
-use crate::content::Usage;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
