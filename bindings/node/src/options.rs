@@ -11,7 +11,7 @@ use serde_json::Value;
 use splants::config::Config;
 #[cfg(test)]
 use splants::config::SettingType;
-use splants::shapes::{CallerContext, from_value};
+use splants::shapes::CallerContext;
 use splants::{Error, RequestContext, Result};
 
 /// Converts an optional argument, `{}` when it was left out.
@@ -132,6 +132,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use splants::Usd;
+    use splants::shapes::from_value;
     use std::time::Duration;
 
     fn field_of(e: Error) -> String {
