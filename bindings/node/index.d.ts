@@ -144,7 +144,7 @@ export type Tone = "professional" | "casual" | "exciting" | "friendly" | "author
 export type Platform = "twitter" | "linkedin" | "facebook" | "instagram" | "tiktok" | "blog" | "email" | "generic"
 
 /** Stable error codes; the string form is part of the public API (HTTP `code`, Node `code`). */
-export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "payload_too_large" | "method_not_allowed" | "internal"
+export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "internal"
 
 /**
  * Who is calling, as the bindings take it: Python's `RequestContext(key_id=..., ...)` and
