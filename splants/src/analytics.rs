@@ -28,6 +28,7 @@ pub use report::{
 };
 pub use store::EventStore;
 pub use types::{
-    AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventKind, MAX_EVENT_COUNT,
-    MAX_EVENT_VALUE, NewEvent, PlatformStat, ReportRange, RoiPeriod, RoiRates, StatsQuery, TypeStat, UsageTotals,
+    AnalyticsEvent, ContentStats, ContentStatsBuilder, DayStat, EngagementCounts, EngagementStats, EventKind,
+    MAX_EVENT_COUNT, MAX_EVENT_VALUE, NewEvent, PlatformStat, ReportRange, RoiPeriod, RoiRates, StatsQuery, TypeStat,
+    UsageTotals,
 };

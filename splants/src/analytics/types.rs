@@ -236,6 +236,55 @@ pub struct ContentStats {
     pub by_day: Vec<DayStat>,
 }
 
+/// Accumulates [`ContentStats`] from pieces or groups of pieces: every store sums the same way.
+#[derive(Debug, Default)]
+pub struct ContentStatsBuilder {
+    stats: ContentStats,
+    by_type: std::collections::BTreeMap<&'static str, (ContentType, u64, Usd)>,
+    by_platform: std::collections::HashMap<Platform, u64>,
+    by_day: std::collections::BTreeMap<chrono::NaiveDate, (u64, Usd)>,
+}
+
+impl ContentStatsBuilder {
+    /// Counts `n` pieces of one type, platform and day, costing `cost` with `quality` summed.
+    pub fn add(
+        &mut self,
+        content_type: ContentType,
+        platform: Platform,
+        day: chrono::NaiveDate,
+        n: u64,
+        cost: Usd,
+        quality: f64,
+    ) {
+        self.stats.total_content += n;
+        self.stats.total_cost += cost;
+        self.stats.quality_sum += quality;
+        let t = self.by_type.entry(content_type.as_str()).or_insert((content_type, 0, Usd::ZERO));
+        t.1 += n;
+        t.2 += cost;
+        *self.by_platform.entry(platform).or_default() += n;
+        let d = self.by_day.entry(day).or_default();
+        d.0 += n;
+        d.1 += cost;
+    }
+
+    /// The stats: types in order, platforms by most pieces (ties by name), days oldest first.
+    pub fn finish(self) -> ContentStats {
+        let mut s = self.stats;
+        s.by_type = self
+            .by_type
+            .into_values()
+            .map(|(ct, count, cost)| TypeStat { content_type: Some(ct), count, cost })
+            .collect();
+        let mut platforms: Vec<PlatformStat> =
+            self.by_platform.into_iter().map(|(platform, count)| PlatformStat { platform, count }).collect();
+        platforms.sort_by(|a, b| b.count.cmp(&a.count).then(a.platform.as_str().cmp(b.platform.as_str())));
+        s.by_platform = platforms;
+        s.by_day = self.by_day.into_iter().map(|(date, (count, cost))| DayStat { date, count, cost }).collect();
+        s
+    }
+}
+
 /// Aggregates over usage records (every provider call).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -3,14 +3,14 @@
 use super::query::{ContentPage, ContentQuery, Cursor};
 use super::{Backend, ContentStore, UsageOutcome, UsageRecord, UsageStore};
 use crate::analytics::{
-    AnalyticsEvent, ContentStats, DayStat, EngagementCounts, EngagementStats, EventStore, PlatformStat, StatsQuery,
-    TypeStat, UsageTotals,
+    AnalyticsEvent, ContentStats, ContentStatsBuilder, EngagementCounts, EngagementStats, EventStore, StatsQuery,
+    UsageTotals,
 };
 use crate::content::{ContentType, GeneratedContent, Platform};
 use crate::error::{Error, Result};
 use crate::money::Usd;
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use parking_lot::RwLock;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
@@ -109,30 +109,11 @@ impl ContentStore for MemoryStorage {
 
     async fn content_stats(&self, q: &StatsQuery) -> Result<ContentStats> {
         let inner = self.inner.read();
-        let mut s = ContentStats::default();
-        let mut by_type: BTreeMap<&'static str, (ContentType, u64, Usd)> = BTreeMap::new();
-        let mut by_platform: HashMap<Platform, u64> = HashMap::new();
-        let mut by_day: BTreeMap<NaiveDate, (u64, Usd)> = BTreeMap::new();
+        let mut stats = ContentStatsBuilder::default();
         for c in inner.by_order.values().filter(|c| in_range(q, c.created_at, c.owner.as_deref())) {
-            s.total_content += 1;
-            s.total_cost += c.cost_usd;
-            s.quality_sum += c.quality_score;
-            let t = by_type.entry(c.content_type.as_str()).or_insert((c.content_type, 0, Usd::ZERO));
-            t.1 += 1;
-            t.2 += c.cost_usd;
-            *by_platform.entry(c.platform).or_default() += 1;
-            let d = by_day.entry(c.created_at.date_naive()).or_default();
-            d.0 += 1;
-            d.1 += c.cost_usd;
+            stats.add(c.content_type, c.platform, c.created_at.date_naive(), 1, c.cost_usd, c.quality_score);
         }
-        s.by_type =
-            by_type.into_values().map(|(ct, count, cost)| TypeStat { content_type: Some(ct), count, cost }).collect();
-        let mut platforms: Vec<PlatformStat> =
-            by_platform.into_iter().map(|(platform, count)| PlatformStat { platform, count }).collect();
-        platforms.sort_by(|a, b| b.count.cmp(&a.count).then(a.platform.as_str().cmp(b.platform.as_str())));
-        s.by_platform = platforms;
-        s.by_day = by_day.into_iter().map(|(date, (count, cost))| DayStat { date, count, cost }).collect();
-        Ok(s)
+        Ok(stats.finish())
     }
 }
 

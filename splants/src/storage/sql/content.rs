@@ -4,14 +4,13 @@ use super::rows::{
     CONTENT_COLUMNS, CONTENT_SELECT, CONTENT_WIDTH, content_args, content_from_row, values_placeholders,
 };
 use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, is_unique_violation, parse, range, to_u64};
-use crate::analytics::{ContentStats, DayStat, PlatformStat, StatsQuery, TypeStat};
+use crate::analytics::{ContentStats, ContentStatsBuilder, StatsQuery};
 use crate::content::{ContentType, GeneratedContent, Platform};
 use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::storage::{ContentPage, ContentQuery, ContentStore, Cursor};
 use async_trait::async_trait;
 use chrono::{Days, NaiveDate};
-use std::collections::{BTreeMap, HashMap};
 
 /// Bulk inserts of at least this many pieces refresh the planner's statistics.
 const ANALYZE_AFTER: usize = 1_000;
@@ -198,36 +197,16 @@ impl<DB: SqlBackend> ContentStore for SqlStore<DB> {
             sql.push(" GROUP BY content_type, platform, day_n");
             let mut c = self.reader().await?;
             let rows = DB::fetch(&mut c, sql).await.map_err(|e| db_error("aggregating content", e))?;
-            let mut s = ContentStats::default();
-            let mut by_type: BTreeMap<&'static str, (ContentType, u64, Usd)> = BTreeMap::new();
-            let mut by_platform: HashMap<Platform, u64> = HashMap::new();
-            let mut by_day: BTreeMap<NaiveDate, (u64, Usd)> = BTreeMap::new();
+            let mut stats = ContentStatsBuilder::default();
             for r in &rows {
                 let ct: ContentType = parse("content_type", &col(DB::text(r, "content_type"))?)?;
                 let platform: Platform = parse("platform", &col(DB::text(r, "platform"))?)?;
                 let n = to_u64(col(DB::int(r, "n"))?);
                 let cost = Usd::from_nanos(col(DB::int(r, "cost"))?);
-                s.total_content += n;
-                s.total_cost += cost;
-                s.quality_sum += col(DB::real(r, "quality"))?;
-                let t = by_type.entry(ct.as_str()).or_insert((ct, 0, Usd::ZERO));
-                t.1 += n;
-                t.2 += cost;
-                *by_platform.entry(platform).or_default() += n;
-                let d = by_day.entry(day(col(DB::int(r, "day_n"))?)?).or_default();
-                d.0 += n;
-                d.1 += cost;
+                let day = day(col(DB::int(r, "day_n"))?)?;
+                stats.add(ct, platform, day, n, cost, col(DB::real(r, "quality"))?);
             }
-            s.by_type = by_type
-                .into_values()
-                .map(|(ct, count, cost)| TypeStat { content_type: Some(ct), count, cost })
-                .collect();
-            let mut platforms: Vec<PlatformStat> =
-                by_platform.into_iter().map(|(platform, count)| PlatformStat { platform, count }).collect();
-            platforms.sort_by(|a, b| b.count.cmp(&a.count).then(a.platform.as_str().cmp(b.platform.as_str())));
-            s.by_platform = platforms;
-            s.by_day = by_day.into_iter().map(|(date, (count, cost))| DayStat { date, count, cost }).collect();
-            Ok(s)
+            Ok(stats.finish())
         })
         .await
     }
