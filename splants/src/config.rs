@@ -35,7 +35,9 @@ pub use crate::auth::{AuthConfig, CallerLeftPolicy, PLACEHOLDER_API_KEY};
 pub use crate::budget::{BudgetConfig, DegradePolicy};
 pub use crate::cache::{CacheConfig, RedisConfig};
 pub use crate::provider::{ProviderConfig, ProviderKind};
+pub use crate::publish::PublishConfig;
 pub use crate::ratelimit::RateLimitConfig;
+pub use crate::schedule::ScheduleConfig;
 pub use crate::storage::{PoolConfig, StorageConfig};
 pub use crate::template::TemplatesConfig;
 #[cfg(feature = "webhooks")]
@@ -80,6 +82,10 @@ pub struct Config {
     pub templates: TemplatesConfig,
     /// What analytics compare against.
     pub analytics: AnalyticsConfig,
+    /// The platform accounts posts are published to.
+    pub publish: PublishConfig,
+    /// How the publishing worker claims and retries.
+    pub schedule: ScheduleConfig,
     /// The HTTP server (feature `server`).
     #[cfg(feature = "server")]
     pub server: ServerConfig,
@@ -99,6 +105,8 @@ impl Config {
         #[cfg(feature = "webhooks")]
         self.webhooks.validate()?;
         self.batch.validate()?;
+        self.publish.validate()?;
+        self.schedule.validate()?;
         #[cfg(feature = "server")]
         self.server.validate()?;
         Ok(())

@@ -16,11 +16,14 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod money;
+pub mod page;
 pub mod prompt;
 pub mod provider;
+pub mod publish;
 pub mod ratelimit;
 #[cfg(feature = "redis")]
 pub mod redis_conn;
+pub mod schedule;
 pub mod secret;
 #[cfg(feature = "server")]
 pub mod server;

@@ -40,6 +40,7 @@ fn python_type(ty: SettingType) -> String {
         SettingType::Words => "Sequence[str]".to_owned(),
         SettingType::Tiers => "Mapping[str, int]".to_owned(),
         SettingType::Prices => "Mapping[str, Any] | str".to_owned(),
+        SettingType::Accounts => "Mapping[str, Mapping[str, Any]] | str".to_owned(),
         SettingType::Offset => "str | int".to_owned(),
         SettingType::Unused => "Any".to_owned(),
     }

@@ -44,6 +44,8 @@ pub enum SettingType {
     Tiers,
     /// Price overrides by model: an object `{model: {input, output, …}}` or its JSON text.
     Prices,
+    /// Publishing accounts by name: an object `{name: {kind, …}}` or its JSON text.
+    Accounts,
     /// A UTC offset: `+02:00`, `-05:30`, or whole minutes.
     Offset,
     /// Accepted and not used (a warning says so).
@@ -123,6 +125,15 @@ const CORE: &[Setting] = &[
     row(Some("SPLANTS_BATCH_CONCURRENCY"), Some("batch_concurrency"), "batch.concurrency", T::Whole, "items of a batch generated at once, 1..=256 (default 4)"),
     row(Some("SPLANTS_TEMPLATES_DIR"), Some("templates_dir"), "templates.dir", T::Path, "a directory of extra templates (TOML/YAML)"),
     row(Some("SPLANTS_FREELANCE_RATES"), Some("freelance_rates"), "analytics.freelance_rates", T::Text, "what ROI compares against: type=price[:hours],…"),
+    row(Some("SPLANTS_PUBLISH_ACCOUNTS"), Some("publish_accounts"), "publish.accounts", T::Accounts, "platform accounts posts are published to, by name: a JSON object (see docs/publishing.md)"),
+    row(Some("SPLANTS_SCHEDULER"), Some("scheduler"), "schedule.enabled", T::Flag, "splants-server runs the publishing worker (default true)"),
+    row(Some("SPLANTS_SCHEDULE_POLL_SECS"), Some("schedule_poll"), "schedule.poll_interval", T::Seconds, "seconds between an idle worker's looks for due posts, 0.05..=3600 (default 1)"),
+    row(Some("SPLANTS_SCHEDULE_LEASE_SECS"), Some("schedule_lease"), "schedule.lease", T::Seconds, "seconds a worker's claim on a post holds, 1..=3600 (default 60)"),
+    row(Some("SPLANTS_SCHEDULE_CONCURRENCY"), Some("schedule_concurrency"), "schedule.concurrency", T::Whole, "posts one worker publishes at once, 1..=1024 (default 16)"),
+    row(Some("SPLANTS_SCHEDULE_MAX_ATTEMPTS"), Some("schedule_max_attempts"), "schedule.max_attempts", T::Whole, "attempts per post before it fails, 1..=100 (default 5)"),
+    row(Some("SPLANTS_SCHEDULE_RETRY_SECS"), Some("schedule_retry"), "schedule.retry_base", T::Seconds, "first retry delay in seconds, doubled each time, 0..=86400 (default 30)"),
+    row(Some("SPLANTS_SCHEDULE_RETRY_MAX_SECS"), Some("schedule_retry_max"), "schedule.retry_max", T::Seconds, "longest delay between attempts, 1..=604800 (default 3600)"),
+    row(Some("SPLANTS_PUBLISH_TIMEOUT_SECS"), Some("publish_timeout"), "schedule.request_timeout", T::Seconds, "seconds per platform request, 1..=600 (default 30)"),
     row(Some("SENTRY_DSN"), None, "", T::Unused, "accepted, not used (a warning says so): errors go to the log"),
 ];
 
@@ -271,7 +282,7 @@ fn env_value(var: &str, raw: &str, ty: SettingType) -> Result<Value> {
         raw.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).ok_or_else(|| not(what))
     };
     Ok(match ty {
-        T::Text | T::Choice(_) | T::Secret | T::Url | T::Path | T::Prices | T::Offset | T::Unused => {
+        T::Text | T::Choice(_) | T::Secret | T::Url | T::Path | T::Prices | T::Accounts | T::Offset | T::Unused => {
             Value::String(raw.to_owned())
         }
         T::Seconds => match raw.parse::<f64>() {

@@ -5,10 +5,7 @@ use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Page size when a query names none.
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-/// Largest page a query may ask for.
-pub const MAX_PAGE_SIZE: u32 = 100;
+pub use crate::page::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, truncate_micros};
 
 /// Filters and paging for the content library.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -59,36 +56,10 @@ pub struct ContentPage {
     pub next_cursor: Option<String>,
 }
 
-/// A decoded cursor: the last item's creation time and id.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cursor {
-    /// Creation time of the last item returned.
-    pub created_at: DateTime<Utc>,
-    /// Id of the last item returned.
-    pub id: String,
-}
-
 impl Cursor {
     /// The cursor after `item`.
     pub fn after(item: &GeneratedContent) -> Self {
         Cursor { created_at: item.created_at, id: item.id.clone() }
-    }
-
-    /// The opaque string form (`<microseconds>.<id>`).
-    pub fn encode(&self) -> String {
-        format!("{}.{}", self.created_at.timestamp_micros(), self.id)
-    }
-
-    /// Parses the string form; a bad cursor is a validation error on `cursor`.
-    pub fn decode(s: &str) -> Result<Self> {
-        let bad = || Error::validation("cursor", "is not a cursor returned by this API");
-        let (micros, id) = s.split_once('.').ok_or_else(bad)?;
-        let micros: i64 = micros.parse().map_err(|_| bad())?;
-        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(bad());
-        }
-        let created_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-        Ok(Cursor { created_at, id: id.to_owned() })
     }
 
     /// Whether `item` comes after this cursor in newest-first order.
@@ -96,11 +67,6 @@ impl Cursor {
         let t = truncate_micros(item.created_at);
         t < self.created_at || (t == self.created_at && item.id.as_str() < self.id.as_str())
     }
-}
-
-/// Drops sub-microsecond precision (what every backend stores).
-pub fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
 impl ContentQuery {

@@ -4,6 +4,7 @@ use super::{Backend, ContentStore, MemoryStorage, UsageStore};
 use crate::analytics::EventStore;
 use crate::auth::{KeyStore, MemoryKeyStore};
 use crate::budget::{BudgetLedger, MemoryLedger};
+use crate::schedule::{MemorySchedule, ScheduleStore};
 use std::sync::Arc;
 
 /// Every store the engine uses, one per concern; cheap to clone (each is an `Arc`).
@@ -22,10 +23,9 @@ use std::sync::Arc;
 /// assert_eq!(stores.backend.name(), "memory");
 /// ```
 ///
-/// The struct is `#[non_exhaustive]`, so a store added for a new concern (the schedule store
-/// publishing brings, `schedules: Arc<dyn ScheduleStore>`) is a new field here, filled by
-/// [`open`](super::open) and [`Stores::memory`], without breaking code that reads or replaces
-/// the others.
+/// The struct is `#[non_exhaustive]`, so a store added for a new concern is a new field here,
+/// filled by [`open`](super::open) and [`Stores::memory`], without breaking code that reads or
+/// replaces the others.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Stores {
@@ -40,6 +40,9 @@ pub struct Stores {
     pub events: Arc<dyn EventStore>,
     /// The budget ledger (reservations and spend per scope and period).
     pub ledger: Arc<dyn BudgetLedger>,
+    /// The publishing schedule. Analytics read publish times from it, so it should be the
+    /// same backend as `events`.
+    pub schedules: Arc<dyn ScheduleStore>,
     /// The database behind them, for health probes.
     pub backend: Arc<dyn Backend>,
 }
@@ -61,6 +64,7 @@ impl Stores {
             keys: Arc::new(MemoryKeyStore::new()),
             events: storage.clone(),
             ledger: Arc::new(MemoryLedger::new()),
+            schedules: Arc::new(MemorySchedule::new()),
             backend: storage,
         }
     }
@@ -77,6 +81,8 @@ impl Stores {
             keys: backend.clone(),
             events: backend.clone(),
             ledger: backend.clone(),
+            // TODO(schedule-sql): the SQL backends' own schedule replaces this.
+            schedules: Arc::new(MemorySchedule::new()),
             backend,
         }
     }
