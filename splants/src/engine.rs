@@ -13,6 +13,7 @@ mod background;
 mod batch;
 mod builder;
 mod pipeline;
+mod publishing;
 #[cfg(feature = "webhooks")]
 mod reports;
 
@@ -21,6 +22,7 @@ pub use background::ShutdownReport;
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
 pub use pipeline::{Quote, QuoteTarget};
+pub use publishing::{AccountInfo, MAX_TARGETS, parts_for};
 
 use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiReport, StatsQuery};
 use crate::auth::{KeyManager, RequestContext};
@@ -57,6 +59,12 @@ pub(crate) struct EngineInner {
     /// The Redis the limiter and cache use, when the builder connected one (for health).
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<crate::redis_conn::RedisConnection>,
+    /// Publishers by account name.
+    pub(crate) publishers: Arc<crate::schedule::Publishers>,
+    /// The publishing worker, once started.
+    pub(crate) scheduler: parking_lot::Mutex<Option<crate::schedule::WorkerHandle>>,
+    /// Wakes the worker when a post is due now.
+    pub(crate) scheduler_wake: Arc<tokio::sync::Notify>,
     /// The webhook tasks, when a webhook URL is configured (stopped by `shutdown`).
     #[cfg(feature = "webhooks")]
     pub(crate) webhooks: Option<crate::webhook::WebhookHandle>,
@@ -350,12 +358,14 @@ impl ContentEngine {
         &self.inner.provider
     }
 
-    /// Stops cleanly: waits up to `grace` for generations still completing in the background
+    /// Stops cleanly: stops the publishing worker (waiting up to `grace` for posts it is
+    /// publishing), waits up to `grace` for generations still completing in the background
     /// (their callers left after the request was sent), aborts the rest — their holds settle
     /// at the estimate, since the provider may bill them — then waits (as long again, at least
     /// a second) for the budget writes still on their way, and as long for the webhook
     /// deliveries already queued (no new ones are sent after it). Call it after the last request.
     pub async fn shutdown(&self, grace: std::time::Duration) -> ShutdownReport {
+        let unpublished = self.stop_scheduler(grace).await;
         let (completed, aborted) = self.inner.calls.drain(grace).await;
         let unsettled = self.inner.budget.flush(grace.max(std::time::Duration::from_secs(1))).await;
         #[cfg(feature = "webhooks")]
@@ -367,7 +377,7 @@ impl ContentEngine {
         } else if completed > 0 {
             tracing::info!(completed, "shutdown: background generations finished");
         }
-        ShutdownReport { completed, aborted, unsettled }
+        ShutdownReport { completed, aborted, unsettled, unpublished }
     }
 
     /// Generations running in the background right now (callers that left, or still waiting).

@@ -36,6 +36,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// The content, template, key or schedule does not exist.
     NotFound,
+    /// The thing exists but is in a state that does not allow the change (a published post
+    /// cannot be cancelled).
+    Conflict,
     /// The request would take a budget scope over its limit.
     BudgetExceeded,
     /// The caller's rate-limit quota is used up.
@@ -65,6 +68,7 @@ impl ErrorCode {
             ErrorCode::ValidationError => "validation_error",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::BudgetExceeded => "budget_exceeded",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::ProviderError => "provider_error",
@@ -84,6 +88,7 @@ impl ErrorCode {
             ErrorCode::ValidationError | ErrorCode::TemplateError => 422,
             ErrorCode::Unauthorized => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
             ErrorCode::BudgetExceeded => 402,
             ErrorCode::RateLimited => 429,
             ErrorCode::ProviderError | ErrorCode::ContentGenerationError => 502,
@@ -98,6 +103,7 @@ impl ErrorCode {
             ErrorCode::ValidationError => "ValidationError",
             ErrorCode::Unauthorized => "AuthenticationError",
             ErrorCode::NotFound => "NotFoundError",
+            ErrorCode::Conflict => "ConflictError",
             ErrorCode::BudgetExceeded => "BudgetExceededError",
             ErrorCode::RateLimited => "RateLimitError",
             ErrorCode::ProviderError => "AIProviderError",
@@ -251,6 +257,17 @@ pub enum Error {
         /// The id or name asked for.
         id: String,
     },
+    /// The thing exists, but its state does not allow the change.
+    Conflict {
+        /// What it is (`schedule`).
+        kind: &'static str,
+        /// Its id.
+        id: String,
+        /// Its state now (`published`).
+        state: String,
+        /// Why the change is refused, and what is possible instead.
+        reason: String,
+    },
     /// A budget scope would go over its limit.
     BudgetExceeded(Box<BudgetExceeded>),
     /// A rate-limit quota is used up.
@@ -314,6 +331,7 @@ impl fmt::Display for Error {
             Error::Validation { field, reason } => write!(f, "invalid `{field}`: {reason}"),
             Error::Unauthorized { reason } => write!(f, "unauthorized: {reason}"),
             Error::NotFound { kind, id } => write!(f, "{kind} `{id}` not found"),
+            Error::Conflict { kind, id, state, reason } => write!(f, "{kind} `{id}` is {state}: {reason}"),
             Error::BudgetExceeded(b) => write!(
                 f,
                 "budget of {} for scope `{}` exceeded ({}): spent {}, reserved {}, requested {} (resets {})",
@@ -434,6 +452,7 @@ impl Error {
             Error::Validation { .. } => ErrorCode::ValidationError,
             Error::Unauthorized { .. } => ErrorCode::Unauthorized,
             Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Conflict { .. } => ErrorCode::Conflict,
             Error::BudgetExceeded(_) => ErrorCode::BudgetExceeded,
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Provider(_) => ErrorCode::ProviderError,
@@ -498,6 +517,9 @@ impl Error {
             Error::Validation { field, reason } => json!({ "field": field, "reason": reason }),
             Error::Unauthorized { reason } => json!({ "reason": reason }),
             Error::NotFound { kind, id } => json!({ "kind": kind, "id": id }),
+            Error::Conflict { kind, id, state, reason } => {
+                json!({ "kind": kind, "id": id, "state": state, "reason": reason })
+            }
             Error::BudgetExceeded(b) => json!({
                 "scope": b.scope,
                 "limit": b.limit.dollars(),

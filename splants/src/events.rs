@@ -6,6 +6,7 @@
 
 use crate::content::{ContentType, Platform};
 use crate::money::Usd;
+use crate::publish::PublisherKind;
 use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
 use serde::Serialize;
@@ -81,6 +82,50 @@ pub enum EngineEvent {
         actual: Usd,
         /// Provider and model billed.
         model: String,
+    },
+    /// A scheduled post is on its platform (`content.published` to
+    /// `WEBHOOK_CONTENT_PUBLISHED_URL`).
+    ContentPublished {
+        /// The schedule entry's id.
+        schedule_id: String,
+        /// The piece published.
+        content_id: String,
+        /// Who scheduled it.
+        owner: Option<String>,
+        /// The account's name.
+        account: String,
+        /// The account's platform.
+        platform: PublisherKind,
+        /// The platform's id of the post (the first of a thread).
+        post_id: Option<String>,
+        /// Where it can be seen, when the platform says.
+        post_url: Option<String>,
+        /// Attempts it took.
+        attempts: u32,
+        /// When it was due.
+        scheduled_time: DateTime<Utc>,
+        /// When it was published.
+        published_at: DateTime<Utc>,
+    },
+    /// A scheduled post ended `failed` (not posted) or `unknown` (it may have been posted;
+    /// check the account): `content.publish_failed` to `WEBHOOK_CONTENT_PUBLISHED_URL`.
+    ContentPublishFailed {
+        /// The schedule entry's id.
+        schedule_id: String,
+        /// The piece.
+        content_id: String,
+        /// Who scheduled it.
+        owner: Option<String>,
+        /// The account's name.
+        account: String,
+        /// The account's platform.
+        platform: PublisherKind,
+        /// `failed` or `unknown`.
+        status: crate::schedule::PostStatus,
+        /// What went wrong (for `unknown`: what to check).
+        error: String,
+        /// Attempts made.
+        attempts: u32,
     },
     /// A request was refused by the rate limiter.
     RateLimited {

@@ -20,6 +20,15 @@
 mod config;
 
 pub(crate) use config::check_account_name;
+
+/// TEMPORARY until the platform publishers land.
+#[cfg(feature = "publish")]
+pub fn build_all(config: &PublishConfig, _timeout: Duration) -> Result<Publishers> {
+    if config.accounts.is_empty() {
+        return Ok(Default::default());
+    }
+    Err(crate::Error::config("publish.accounts", "not yet"))
+}
 pub use config::{AccountConfig, Credential, PublishConfig};
 
 use crate::error::Result;
@@ -201,6 +210,9 @@ impl fmt::Display for PublishFailure {
         }
     }
 }
+
+/// Publishers by account name.
+pub type Publishers = std::collections::BTreeMap<String, std::sync::Arc<dyn Publisher>>;
 
 /// One platform account that posts can be published to.
 ///

@@ -19,10 +19,12 @@
 mod config;
 mod memory;
 mod query;
+mod worker;
 
 pub use config::ScheduleConfig;
 pub use memory::MemorySchedule;
 pub use query::{SchedulePage, ScheduleQuery, comes_after, cursor_after};
+pub use worker::{OnFinished, Publishers, Worker, WorkerHandle, decide, worker_id};
 
 use crate::error::Result;
 use crate::publish::{PostedPart, PublisherKind};
@@ -264,3 +266,6 @@ pub trait ScheduleStore: Send + Sync + Debug {
         now: DateTime<Utc>,
     ) -> Result<Option<ScheduledPost>>;
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

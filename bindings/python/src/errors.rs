@@ -23,6 +23,7 @@ create_exception!(splants, TemplateError, SplantsError, "A template is unknown, 
 create_exception!(splants, StorageError, SplantsError, "The database or cache failed.");
 create_exception!(splants, AuthenticationError, SplantsError, "Missing, invalid, expired or revoked API key.");
 create_exception!(splants, NotFoundError, SplantsError, "The content, template or key does not exist.");
+create_exception!(splants, ConflictError, SplantsError, "The thing exists, but its state does not allow the change.");
 create_exception!(splants, ConfigError, SplantsError, "The configuration is incomplete or contradictory.");
 create_exception!(splants, InternalError, SplantsError, "A bug or an unexpected state.");
 
@@ -40,6 +41,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("StorageError", py.get_type::<StorageError>())?;
     m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("ConflictError", py.get_type::<ConflictError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;
     Ok(())
@@ -52,6 +54,7 @@ pub(crate) fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
         ErrorCode::ValidationError => ValidationError::new_err(message.clone()),
         ErrorCode::Unauthorized => AuthenticationError::new_err(message.clone()),
         ErrorCode::NotFound => NotFoundError::new_err(message.clone()),
+        ErrorCode::Conflict => ConflictError::new_err(message.clone()),
         ErrorCode::BudgetExceeded => BudgetExceededError::new_err(message.clone()),
         ErrorCode::RateLimited => RateLimitError::new_err(message.clone()),
         ErrorCode::ProviderError => AIProviderError::new_err(message.clone()),

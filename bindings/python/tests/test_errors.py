@@ -23,6 +23,7 @@ def test_one_tree_rooted_at_splants_error() -> None:
         splants.StorageError,
         splants.AuthenticationError,
         splants.NotFoundError,
+        splants.ConflictError,
         splants.ConfigError,
         splants.InternalError,
     ]

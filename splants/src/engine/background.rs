@@ -35,6 +35,10 @@ pub struct ShutdownReport {
     pub aborted: usize,
     /// Budget writes still unfinished at the end (their leases will lapse and be reclaimed).
     pub unsettled: usize,
+    /// Posts the publishing worker was still publishing when the grace period ended: left to
+    /// their leases (retried by another worker where the platform has idempotency keys,
+    /// `unknown` otherwise).
+    pub unpublished: usize,
 }
 
 /// The generations running in tasks of their own.

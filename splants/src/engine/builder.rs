@@ -30,6 +30,8 @@ pub struct ContentEngineBuilder {
     templates: Option<TemplateRegistry>,
     prices: Option<PriceTable>,
     events: Option<EventSink>,
+    publishers: Option<crate::schedule::Publishers>,
+    scheduler: bool,
     #[cfg(feature = "redis")]
     redis: Option<crate::redis_conn::RedisConnection>,
     #[cfg(feature = "webhooks")]
@@ -102,6 +104,20 @@ impl ContentEngineBuilder {
     /// Publishes events on this sink (to share it with other components).
     pub fn events(mut self, events: EventSink) -> Self {
         self.events = Some(events);
+        self
+    }
+
+    /// Publishes through these publishers (by account name) instead of those
+    /// `SPLANTS_PUBLISH_ACCOUNTS` configures: tests, or a platform splants does not have.
+    pub fn publishers(mut self, publishers: crate::schedule::Publishers) -> Self {
+        self.publishers = Some(publishers);
+        self
+    }
+
+    /// Starts the publishing worker when the engine is built (as
+    /// [`ContentEngine::start_scheduler`] does later).
+    pub fn scheduler(mut self, run: bool) -> Self {
+        self.scheduler = run;
         self
     }
 
@@ -218,6 +234,10 @@ impl ContentEngineBuilder {
             }
             dispatcher.start(events.subscribe()).await?
         };
+        let publishers = match self.publishers {
+            Some(p) => p,
+            None => default_publishers(&config)?,
+        };
         let engine = ContentEngine {
             inner: Arc::new(EngineInner {
                 config,
@@ -232,13 +252,36 @@ impl ContentEngineBuilder {
                 events,
                 keys,
                 calls: Arc::default(),
+                publishers: Arc::new(publishers),
+                scheduler: parking_lot::Mutex::new(None),
+                scheduler_wake: Arc::default(),
                 #[cfg(feature = "redis")]
                 redis,
                 #[cfg(feature = "webhooks")]
                 webhooks,
             }),
         };
+        if self.scheduler {
+            engine.start_scheduler()?;
+        }
         Ok(engine)
+    }
+}
+
+/// The publishers of the configured accounts.
+#[cfg(feature = "publish")]
+fn default_publishers(config: &Config) -> Result<crate::schedule::Publishers> {
+    crate::publish::build_all(&config.publish, config.schedule.request_timeout)
+}
+
+/// Without the `publish` feature there are no platform publishers: configured accounts are an
+/// error rather than posts that could never go out.
+#[cfg(not(feature = "publish"))]
+fn default_publishers(config: &Config) -> Result<crate::schedule::Publishers> {
+    if config.publish.accounts.is_empty() {
+        Ok(crate::schedule::Publishers::new())
+    } else {
+        Err(Error::config("publish.accounts", "publishing to platforms needs the `publish` feature"))
     }
 }
 

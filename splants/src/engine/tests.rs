@@ -693,7 +693,7 @@ async fn shutdown_waits_for_abandoned_calls_then_settles_the_rest_at_the_estimat
     let sent = provider.calls.load(Ordering::SeqCst);
     abandon_in_flight(&engine, &provider, 50).await;
     let report = engine.shutdown(Duration::from_secs(10)).await;
-    assert_eq!(report, ShutdownReport { completed: 50, aborted: 0, unsettled: 0 });
+    assert_eq!(report, ShutdownReport { completed: 50, aborted: 0, unsettled: 0, unpublished: 0 });
     assert_eq!(provider.calls.load(Ordering::SeqCst) - sent, 50);
     let page = engine
         .list_content(ContentQuery { limit: Some(100), ..ContentQuery::default() }, &RequestContext::anonymous())
