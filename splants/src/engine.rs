@@ -415,6 +415,8 @@ impl ContentEngine {
 }
 
 #[cfg(test)]
+mod publishing_tests;
+#[cfg(test)]
 #[cfg(feature = "redis")]
 mod redis_tests;
 #[cfg(test)]

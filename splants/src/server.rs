@@ -37,13 +37,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 fn api_router() -> OpenApiRouter<AppState> {
-    use routes::{admin, analytics, content, templates};
+    use routes::{admin, analytics, content, publishing, templates};
     OpenApiRouter::new()
         .routes(routes!(content::generate))
         .routes(routes!(content::batch))
         .routes(routes!(content::from_template))
         .routes(routes!(content::list))
         .routes(routes!(content::get_one, content::delete_one))
+        .routes(routes!(publishing::publish))
+        .routes(routes!(publishing::accounts))
+        .routes(routes!(publishing::list))
+        .routes(routes!(publishing::get_one, publishing::reschedule, publishing::cancel))
         .routes(routes!(templates::list))
         .routes(routes!(templates::get_one))
         .routes(routes!(analytics::overview))

@@ -2,8 +2,9 @@
 //!
 //! The original app's `WEBHOOK_CONTENT_GENERATED_URL` receives `content.generated` for every
 //! generated piece, `WEBHOOK_DAILY_REPORT_URL` a `daily.report` (the previous UTC day's
-//! analytics overview) five minutes after midnight UTC, and `WEBHOOK_CONTENT_PUBLISHED_URL` is
-//! reserved for `content.published` once publishing lands.
+//! analytics overview) five minutes after midnight UTC, and `WEBHOOK_CONTENT_PUBLISHED_URL`
+//! `content.published` for every scheduled post that reached its platform and
+//! `content.publish_failed` for every one that ended `failed` or `unknown` (with what to check).
 //!
 //! Each delivery is a `POST` of `{"event", "timestamp", "data"}` with headers
 //! `X-Splants-Event`, `X-Splants-Timestamp` (Unix seconds) and, when `SPLANTS_WEBHOOK_SECRET` is
@@ -175,14 +176,15 @@ impl WebhookDispatcher {
             Some(u) => Some(validate_url_with("WEBHOOK_CONTENT_GENERATED_URL", u, allow, r).await?),
             None => None,
         };
-        if let Some(u) = &c.content_published_url {
-            validate_url_with("WEBHOOK_CONTENT_PUBLISHED_URL", u, allow, r).await?;
-        }
+        let published = match &c.content_published_url {
+            Some(u) => Some(validate_url_with("WEBHOOK_CONTENT_PUBLISHED_URL", u, allow, r).await?),
+            None => None,
+        };
         let daily = match &c.daily_report_url {
             Some(u) => Some(validate_url_with("WEBHOOK_DAILY_REPORT_URL", u, allow, r).await?),
             None => None,
         };
-        if generated.is_none() && daily.is_none() {
+        if generated.is_none() && published.is_none() && daily.is_none() {
             return Ok(None);
         }
         let client = tasks::client(Arc::clone(&self.resolver), allow)?;
@@ -190,10 +192,18 @@ impl WebhookDispatcher {
         let (stop, stopped) = watch::channel(false);
         let deliver =
             tokio::spawn(tasks::deliver(client, queue, outbox.pending(), c.secret.clone(), self.clock, allow));
-        let forward = generated.map(|url| tokio::spawn(tasks::forward(outbox.clone(), url, events, stopped.clone())));
+        let forward = (generated.is_some() || published.is_some()).then(|| {
+            let routes = tasks::Routes { generated, published };
+            tokio::spawn(tasks::forward(outbox.clone(), routes, events, stopped.clone()))
+        });
         let daily = daily.map(|url| Daily { outbox: outbox.clone(), url, reports: self.reports });
         let timer = daily.clone().map(|d| tokio::spawn(d.run(stopped)));
-        tracing::info!(content_generated = forward.is_some(), daily_report = daily.is_some(), "webhooks enabled");
+        tracing::info!(
+            content_generated = c.content_generated_url.is_some(),
+            content_published = c.content_published_url.is_some(),
+            daily_report = daily.is_some(),
+            "webhooks enabled"
+        );
         Ok(Some(WebhookHandle {
             outbox: Mutex::new(Some(outbox)),
             daily: Mutex::new(daily),

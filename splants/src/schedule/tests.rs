@@ -32,6 +32,14 @@ impl Scripted {
         })
     }
 
+    pub(crate) fn max_chars(name: &str, kind: PublisherKind, max_chars: usize) -> Arc<Self> {
+        let mut p = Scripted::new(name, kind, false);
+        if let Some(p) = Arc::get_mut(&mut p) {
+            p.max_chars = max_chars;
+        }
+        p
+    }
+
     pub(crate) fn fail_next(&self, f: PublishFailure) {
         self.script.lock().push_back(f);
     }

@@ -3,5 +3,6 @@
 pub(crate) mod admin;
 pub(crate) mod analytics;
 pub(crate) mod content;
+pub(crate) mod publishing;
 pub(crate) mod system;
 pub(crate) mod templates;

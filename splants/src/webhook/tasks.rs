@@ -94,11 +94,20 @@ impl Outbox {
     }
 }
 
-/// Queues a `content.generated` delivery for each such event until `stop` says so (or its
-/// sender is gone), after the events already received.
+/// Where forwarded events go.
+pub(super) struct Routes {
+    /// `content.generated`.
+    pub(super) generated: Option<reqwest::Url>,
+    /// `content.published` and `content.publish_failed`.
+    pub(super) published: Option<reqwest::Url>,
+}
+
+/// Queues a delivery for each event a route takes (`content.generated`, `content.published`,
+/// `content.publish_failed`) until `stop` says so (or its sender is gone), after the events
+/// already received.
 pub(super) async fn forward(
     outbox: Outbox,
-    url: reqwest::Url,
+    routes: Routes,
     mut events: broadcast::Receiver<EngineEvent>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -106,8 +115,17 @@ pub(super) async fn forward(
         tokio::select! {
             biased;
             event = events.recv() => match event {
-                Ok(e @ EngineEvent::ContentGenerated { .. }) => outbox.enqueue(&url, "content.generated", &e),
-                Ok(_) => {}
+                Ok(e) => {
+                    let (url, name) = match &e {
+                        EngineEvent::ContentGenerated { .. } => (&routes.generated, "content.generated"),
+                        EngineEvent::ContentPublished { .. } => (&routes.published, "content.published"),
+                        EngineEvent::ContentPublishFailed { .. } => (&routes.published, "content.publish_failed"),
+                        _ => continue,
+                    };
+                    if let Some(url) = url {
+                        outbox.enqueue(url, name, &e);
+                    }
+                }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "webhooks fell behind the engine's events")
                 }
