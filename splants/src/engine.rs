@@ -22,7 +22,7 @@ pub use background::ShutdownReport;
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
 pub use pipeline::{Quote, QuoteTarget};
-pub use publishing::{AccountInfo, MAX_TARGETS, parts_for};
+pub use publishing::{AccountInfo, MAX_TARGETS, PublishRequest, parts_for};
 
 use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiReport, StatsQuery};
 use crate::auth::{KeyManager, RequestContext};

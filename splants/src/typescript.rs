@@ -25,7 +25,9 @@ use crate::content::Usage;
 use crate::content::{
     ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Readability, TemplateRef, Tone,
 };
-use crate::engine::{BatchError, BatchItem, BatchResult, BatchStatus, Quote, QuoteTarget};
+use crate::engine::{AccountInfo, BatchError, BatchItem, BatchResult, BatchStatus, PublishRequest, Quote, QuoteTarget};
+use crate::publish::{PostedPart, PublisherKind};
+use crate::schedule::{PostStatus, SchedulePage, ScheduleQuery, ScheduledPost};
 use crate::error::{Error, ErrorCode, Result};
 use crate::shapes::CallerContext;
 use crate::storage::{ContentPage, ContentQuery};
@@ -196,6 +198,14 @@ fn entries() -> Result<Vec<Entry>> {
         entry::<ApiKeyInfo>(cfg, View::Output)?,
         entry::<KeyRole>(cfg, View::Output)?,
         entry::<KeyStatus>(cfg, View::Output)?,
+        entry::<PublisherKind>(cfg, View::Output)?,
+        entry::<PostStatus>(cfg, View::Output)?,
+        entry::<PostedPart>(cfg, View::Output)?,
+        entry::<ScheduledPost>(cfg, View::Output)?,
+        entry::<SchedulePage>(cfg, View::Output)?,
+        entry::<ScheduleQuery>(cfg, View::Input)?,
+        entry::<PublishRequest>(cfg, View::Input)?,
+        entry::<AccountInfo>(cfg, View::Output)?,
     ])
 }
 

@@ -144,7 +144,7 @@ export type Tone = "professional" | "casual" | "exciting" | "friendly" | "author
 export type Platform = "twitter" | "linkedin" | "facebook" | "instagram" | "tiktok" | "blog" | "email" | "generic"
 
 /** Stable error codes; the string form is part of the public API (HTTP `code`, Node `code`). */
-export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "internal"
+export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "conflict" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "internal"
 
 /**
  * Who is calling, as the bindings take it: Python's `RequestContext(key_id=..., ...)` and
@@ -897,5 +897,136 @@ export type KeyRole = "admin" | "user"
 
 /** A key's state. */
 export type KeyStatus = "active" | "expiring" | "revoked"
+
+/** The platform an account publishes to. */
+export type PublisherKind = "x" | "linkedin" | "mastodon" | "bluesky" | "facebook" | "webhook"
+
+/** Where a schedule entry is. */
+export type PostStatus = "scheduled" | "publishing" | "published" | "failed" | "unknown" | "cancelled"
+
+/** One part of a post that the platform accepted (a thread has one per post of the chain). */
+export interface PostedPart {
+  /**
+   * The platform's id of the post (X tweet id, Mastodon status id, LinkedIn post URN,
+   * Bluesky `at://` URI, Facebook `{page}_{post}` id, the webhook receiver's id).
+   */
+  id: string
+  /** Where the post can be seen, when the platform says. */
+  url?: string | null
+  /** Bluesky's content id (the `cid` of the record's strong reference), which a reply needs. */
+  cid?: string | null
+}
+
+/** One piece, one account, one time. */
+export interface ScheduledPost {
+  /** The entry's id (UUID v7); also the idempotency key sent to platforms that take one. */
+  id: string
+  /** The piece published. */
+  content_id: string
+  /** Who scheduled it (API key identity or tenant), if anyone. */
+  owner?: string | null
+  /** The account's name in the configuration. */
+  account: string
+  /** The account's platform. */
+  platform: PublisherKind
+  /** The text of each post (one, or a thread), as validated when it was scheduled. */
+  parts: Array<string>
+  /** When it is to be published. */
+  scheduled_time: string
+  /** Where it is. */
+  status: PostStatus
+  /** Attempts made so far (each claim by a worker is one). */
+  attempts: number
+  /**
+   * When the next attempt is due: `scheduled_time`, or later after a failure that did not
+   * post.
+   */
+  next_attempt_at: string
+  /** What went wrong last, if anything; for `unknown` entries, what to check. */
+  last_error?: string | null
+  /** The platform's id of the post (the first of a thread), once published. */
+  post_id?: string | null
+  /** Where the post can be seen, once published (when the platform says). */
+  post_url?: string | null
+  /**
+   * Parts already on the platform, in order (all of them once published; some of a thread
+   * that failed part-way, so the next attempt continues after them).
+   */
+  posted?: Array<PostedPart>
+  /**
+   * Whether the platform deduplicates by idempotency key, so an attempt that may have been
+   * accepted is retried rather than marked unknown.
+   */
+  idempotent: boolean
+  /** When it was published. */
+  published_at?: string | null
+  /** The worker holding it while `publishing`. */
+  lease_owner?: string | null
+  /** Until when that worker's claim holds. */
+  lease_until?: string | null
+  /** When it was scheduled. */
+  created_at: string
+  /** When it last changed. */
+  updated_at: string
+}
+
+/** One page of the schedule. */
+export interface SchedulePage {
+  /** Entries, earliest scheduled first. */
+  items: Array<ScheduledPost>
+  /** Pass as `cursor` for the next page; `None` on the last page. */
+  next_cursor: string | null
+}
+
+/** Filters and a page of the schedule, earliest `scheduled_time` first (then id). */
+export interface ScheduleQuery {
+  /** Only this owner's entries (the engine sets it from the caller; admins see all). */
+  owner?: string
+  /** Only entries in this status. */
+  status?: PostStatus
+  /** Only entries for this account. */
+  account?: string
+  /** Only entries of this piece. */
+  contentId?: string
+  /** Only entries scheduled at or after this time. */
+  since?: string
+  /** Only entries scheduled before this time. */
+  until?: string
+  /** Page size, 1..=100 (default 20). */
+  limit?: number
+  /** The `next_cursor` of the previous page. */
+  cursor?: string
+}
+
+/**
+ * What to publish, where and when: the body of `POST /v1/content/publish` and the argument of
+ * the bindings' `publish`.
+ */
+export interface PublishRequest {
+  /** The piece's id (from the library). */
+  contentId: string
+  /**
+   * The names of the accounts to publish to (`ContentEngine::accounts` lists them);
+   * `platforms` is accepted as another name for it (the original app's field).
+   */
+  targets: Array<string>
+  /** When (RFC 3339); now when left out. */
+  scheduledTime?: string
+}
+
+/** A configured account, as callers see it (no credentials). */
+export interface AccountInfo {
+  /** The account's name (what `targets` names). */
+  name: string
+  /** Its platform. */
+  platform: PublisherKind
+  /**
+   * Whether the platform deduplicates retries by idempotency key (a post whose request may
+   * have been accepted is retried there; elsewhere it becomes `unknown`).
+   */
+  idempotent: boolean
+  /** Whether copy split into several posts goes out as a thread (reply chain). */
+  threads: boolean
+}
 
 // </shapes>

@@ -13,6 +13,8 @@ use pyo3::types::{PyDict, PySequence};
 use serde_json::{Map, Value};
 use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
 use splants::shapes::from_value;
+use splants::engine::PublishRequest;
+use splants::schedule::ScheduleQuery;
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{Error, Template};
@@ -292,6 +294,116 @@ impl ContentEngine {
             engine.templates().register(template.clone())?;
             Ok(template)
         })
+    }
+
+    #[pyo3(signature = (content_id, targets, scheduled_time = None, context = None))]
+    fn publish<'py>(
+        &self,
+        py: Python<'py>,
+        content_id: &Bound<'py, PyAny>,
+        targets: &Bound<'py, PyAny>,
+        scheduled_time: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, RequestContext>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fields = [("content_id", Some(content_id)), ("targets", Some(targets)), ("scheduled_time", scheduled_time)];
+        let request: PublishRequest = keyword_object(&fields).and_then(from_value).py_err(py)?;
+        let ctx = context_from_py(context);
+        let engine = self.0.clone();
+        spawn(py, async move {
+            engine.publish(&request.content_id, &request.targets, request.scheduled_time, &ctx).await
+        })
+    }
+
+    fn accounts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.0.clone();
+        spawn(py, async move { Ok(engine.accounts()) })
+    }
+
+    #[pyo3(signature = (
+        *, owner = None, status = None, account = None, content_id = None, since = None, until = None, limit = None,
+        cursor = None, context = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_schedule<'py>(
+        &self,
+        py: Python<'py>,
+        owner: Option<&Bound<'py, PyAny>>,
+        status: Option<&Bound<'py, PyAny>>,
+        account: Option<&Bound<'py, PyAny>>,
+        content_id: Option<&Bound<'py, PyAny>>,
+        since: Option<&Bound<'py, PyAny>>,
+        until: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
+        cursor: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, RequestContext>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fields = [
+            ("owner", owner),
+            ("status", status),
+            ("account", account),
+            ("content_id", content_id),
+            ("since", since),
+            ("until", until),
+            ("limit", limit),
+            ("cursor", cursor),
+        ];
+        let query: ScheduleQuery = keyword_object(&fields).and_then(from_value).py_err(py)?;
+        let ctx = context_from_py(context);
+        let engine = self.0.clone();
+        spawn(py, async move { engine.schedule(query, &ctx).await })
+    }
+
+    #[pyo3(signature = (schedule_id, context = None))]
+    fn get_scheduled_post<'py>(
+        &self,
+        py: Python<'py>,
+        schedule_id: String,
+        context: Option<&Bound<'py, RequestContext>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ctx = context_from_py(context);
+        let engine = self.0.clone();
+        spawn(py, async move { engine.scheduled_post(&schedule_id, &ctx).await })
+    }
+
+    #[pyo3(signature = (schedule_id, context = None))]
+    fn cancel_post<'py>(
+        &self,
+        py: Python<'py>,
+        schedule_id: String,
+        context: Option<&Bound<'py, RequestContext>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ctx = context_from_py(context);
+        let engine = self.0.clone();
+        spawn(py, async move { engine.cancel_post(&schedule_id, &ctx).await })
+    }
+
+    #[pyo3(signature = (schedule_id, scheduled_time, context = None))]
+    fn reschedule_post<'py>(
+        &self,
+        py: Python<'py>,
+        schedule_id: String,
+        scheduled_time: &Bound<'py, PyAny>,
+        context: Option<&Bound<'py, RequestContext>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        #[derive(serde::Deserialize)]
+        struct At {
+            scheduled_time: chrono::DateTime<chrono::Utc>,
+        }
+        let At { scheduled_time: at } =
+            keyword_object(&[("scheduled_time", Some(scheduled_time))]).and_then(from_value).py_err(py)?;
+        let ctx = context_from_py(context);
+        let engine = self.0.clone();
+        spawn(py, async move { engine.reschedule_post(&schedule_id, at, &ctx).await })
+    }
+
+    /// Starts the publishing worker on the binding's runtime (once; later calls do nothing).
+    fn start_scheduler(&self, py: Python<'_>) -> PyResult<()> {
+        let engine = self.0.clone();
+        py.detach(|| {
+            let _runtime = pyo3_async_runtimes::tokio::get_runtime().enter();
+            engine.start_scheduler()
+        })
+        .py_err(py)
     }
 
     fn __repr__(&self) -> String {

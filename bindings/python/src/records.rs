@@ -308,6 +308,50 @@ record! {
     }
 }
 
+record! {
+    /// One piece, one account, one time: a schedule entry and where it is.
+    ScheduledPost(splants::schedule::ScheduledPost) {
+        id -> String = |v| v.id.clone();
+        content_id -> String = |v| v.content_id.clone();
+        owner -> Option<String> = |v| v.owner.clone();
+        account -> String = |v| v.account.clone();
+        platform -> &'static str = |v| v.platform.as_str();
+        parts -> Vec<String> = |v| v.parts.clone();
+        scheduled_time -> DateTime<Utc> = |v| v.scheduled_time;
+        status -> &'static str = |v| v.status.as_str();
+        attempts -> u32 = |v| v.attempts;
+        next_attempt_at -> DateTime<Utc> = |v| v.next_attempt_at;
+        last_error -> Option<String> = |v| v.last_error.clone();
+        post_id -> Option<String> = |v| v.post_id.clone();
+        post_url -> Option<String> = |v| v.post_url.clone();
+        posted -> Json = |v| json_attr(&v.posted);
+        idempotent -> bool = |v| v.idempotent;
+        published_at -> Option<DateTime<Utc>> = |v| v.published_at;
+        lease_owner -> Option<String> = |v| v.lease_owner.clone();
+        lease_until -> Option<DateTime<Utc>> = |v| v.lease_until;
+        created_at -> DateTime<Utc> = |v| v.created_at;
+        updated_at -> DateTime<Utc> = |v| v.updated_at;
+    }
+}
+
+record! {
+    /// One page of the schedule, earliest first.
+    SchedulePage(splants::schedule::SchedulePage) {
+        items -> Vec<ScheduledPost> = |v| v.items.iter().cloned().map(ScheduledPost).collect();
+        next_cursor -> Option<String> = |v| v.next_cursor.clone();
+    }
+}
+
+record! {
+    /// A configured publishing account (no credentials).
+    AccountInfo(splants::engine::AccountInfo) {
+        name -> String = |v| v.name.clone();
+        platform -> &'static str = |v| v.platform.as_str();
+        idempotent -> bool = |v| v.idempotent;
+        threads -> bool = |v| v.threads;
+    }
+}
+
 /// A list of results converts element by element.
 impl<T: ToPython> ToPython for Vec<T> {
     fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -356,5 +400,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RoiReport>()?;
     m.add_class::<Template>()?;
     m.add_class::<TemplateVariable>()?;
+    m.add_class::<ScheduledPost>()?;
+    m.add_class::<SchedulePage>()?;
+    m.add_class::<AccountInfo>()?;
     Ok(())
 }

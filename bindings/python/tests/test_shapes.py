@@ -52,6 +52,12 @@ WHERE: dict[str, list[str]] = {
     "Template": ["pyi:Template"],
     "TemplateVariable": ["pyi:TemplateVariable"],
     "TemplateOverrides": ["shapes:TemplateOverrides"],
+    "PostedPart": ["shapes:PostedPart"],
+    "ScheduledPost": ["pyi:ScheduledPost"],
+    "SchedulePage": ["pyi:SchedulePage"],
+    "ScheduleQuery": ["pyi:ContentEngine.list_schedule", "init:ContentEngine.list_schedule"],
+    "PublishRequest": ["pyi:ContentEngine.publish", "init:ContentEngine.publish"],
+    "AccountInfo": ["pyi:AccountInfo"],
 }
 
 # Core shapes Python does not expose, and why.

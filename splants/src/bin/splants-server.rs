@@ -47,8 +47,8 @@ async fn run(config: Config) -> splants::Result<()> {
     let addr = format!("{}:{}", config.server.host, config.server.port);
     let options = config.server.clone();
     let grace = config.calls.shutdown_grace;
-    let scheduler = config.schedule.enabled;
-    let engine = splants::ContentEngine::builder().config(config).scheduler(scheduler).build().await?;
+    // The worker starts with the engine when accounts are configured (SPLANTS_SCHEDULER).
+    let engine = splants::ContentEngine::builder().config(config).build().await?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| splants::Error::config("HOST/PORT", format!("cannot listen on {addr}: {e}")))?;

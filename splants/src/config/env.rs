@@ -126,7 +126,7 @@ const CORE: &[Setting] = &[
     row(Some("SPLANTS_TEMPLATES_DIR"), Some("templates_dir"), "templates.dir", T::Path, "a directory of extra templates (TOML/YAML)"),
     row(Some("SPLANTS_FREELANCE_RATES"), Some("freelance_rates"), "analytics.freelance_rates", T::Text, "what ROI compares against: type=price[:hours],…"),
     row(Some("SPLANTS_PUBLISH_ACCOUNTS"), Some("publish_accounts"), "publish.accounts", T::Accounts, "platform accounts posts are published to, by name: a JSON object (see docs/publishing.md)"),
-    row(Some("SPLANTS_SCHEDULER"), Some("scheduler"), "schedule.enabled", T::Flag, "splants-server runs the publishing worker (default true)"),
+    row(Some("SPLANTS_SCHEDULER"), Some("scheduler"), "schedule.enabled", T::Flag, "run the publishing worker wherever an engine with accounts starts (default true)"),
     row(Some("SPLANTS_SCHEDULE_POLL_SECS"), Some("schedule_poll"), "schedule.poll_interval", T::Seconds, "seconds between an idle worker's looks for due posts, 0.05..=3600 (default 1)"),
     row(Some("SPLANTS_SCHEDULE_LEASE_SECS"), Some("schedule_lease"), "schedule.lease", T::Seconds, "seconds a worker's claim on a post holds, 1..=3600 (default 60)"),
     row(Some("SPLANTS_SCHEDULE_CONCURRENCY"), Some("schedule_concurrency"), "schedule.concurrency", T::Whole, "posts one worker publishes at once, 1..=1024 (default 16)"),

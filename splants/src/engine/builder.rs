@@ -31,7 +31,7 @@ pub struct ContentEngineBuilder {
     prices: Option<PriceTable>,
     events: Option<EventSink>,
     publishers: Option<crate::schedule::Publishers>,
-    scheduler: bool,
+    scheduler: Option<bool>,
     #[cfg(feature = "redis")]
     redis: Option<crate::redis_conn::RedisConnection>,
     #[cfg(feature = "webhooks")]
@@ -114,10 +114,12 @@ impl ContentEngineBuilder {
         self
     }
 
-    /// Starts the publishing worker when the engine is built (as
-    /// [`ContentEngine::start_scheduler`] does later).
+    /// Whether the publishing worker starts with the engine (as
+    /// [`ContentEngine::start_scheduler`] does later). By default it starts when
+    /// `schedule.enabled` (`SPLANTS_SCHEDULER`, default true) and at least one account is
+    /// configured: an engine with nowhere to publish does not poll.
     pub fn scheduler(mut self, run: bool) -> Self {
-        self.scheduler = run;
+        self.scheduler = Some(run);
         self
     }
 
@@ -261,7 +263,8 @@ impl ContentEngineBuilder {
                 webhooks,
             }),
         };
-        if self.scheduler {
+        let run = self.scheduler.unwrap_or(engine.inner.config.schedule.enabled && !engine.inner.publishers.is_empty());
+        if run {
             engine.start_scheduler()?;
         }
         Ok(engine)

@@ -12,7 +12,7 @@ use crate::schedule::{
     ChangeOutcome, PostChange, PostStatus, SchedulePage, ScheduleQuery, ScheduledPost, Worker, WorkerHandle,
 };
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,24 @@ const PAST_TOLERANCE: chrono::Duration = chrono::Duration::minutes(5);
 
 /// How far ahead a post may be scheduled.
 const MAX_AHEAD: chrono::Duration = chrono::Duration::days(366);
+
+/// What to publish, where and when: the body of `POST /v1/content/publish` and the argument of
+/// the bindings' `publish`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
+pub struct PublishRequest {
+    /// The piece's id (from the library).
+    pub content_id: String,
+    /// The names of the accounts to publish to ([`ContentEngine::accounts`] lists them);
+    /// `platforms` is accepted as another name for it (the original app's field).
+    #[serde(alias = "platforms")]
+    pub targets: Vec<String>,
+    /// When (RFC 3339); now when left out.
+    #[serde(default)]
+    pub scheduled_time: Option<DateTime<Utc>>,
+}
 
 /// A configured account, as callers see it (no credentials).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -9,8 +9,9 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScheduleConfig {
-    /// `SPLANTS_SCHEDULER` (true): whether `splants-server` runs the worker. An embedding app
-    /// starts it with `ContentEngine::start_scheduler` (or the builder's `scheduler(true)`).
+    /// `SPLANTS_SCHEDULER` (true): whether an engine with at least one account starts the
+    /// publishing worker when it is built (`splants-server`, the bindings and Rust apps alike;
+    /// the builder's `scheduler(..)` decides for one engine).
     pub enabled: bool,
     /// `SPLANTS_SCHEDULE_POLL_SECS` (1): how often an idle worker looks for due posts, 0.05..=3600
     /// (a post scheduled through this engine wakes it at once).

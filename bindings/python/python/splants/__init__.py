@@ -36,6 +36,7 @@ from ._shapes import (
     NewEvent,
     PlatformCount,
     PlatformEngagement,
+    PostedPart,
     RoiTypeLine,
     TemplateOverrides,
     TypeRank,
@@ -43,6 +44,7 @@ from ._shapes import (
     UsageTotals,
 )
 from ._splants import (
+    AccountInfo,
     AIProviderError,
     AIProviderTimeoutError,
     AuthenticationError,
@@ -57,6 +59,8 @@ from ._splants import (
     ContentPage,
     ContentRequest,
     EngagementReport,
+    SchedulePage,
+    ScheduledPost,
     GeneratedContent,
     InternalError,
     NotFoundError,
@@ -86,6 +90,7 @@ RequestLike = Union[ContentRequest, Mapping[str, Any]]
 __all__ = [
     "AIProviderError",
     "EngineOptions",
+    "AccountInfo",
     "AIProviderTimeoutError",
     "AuthenticationError",
     "BatchError",
@@ -111,6 +116,9 @@ __all__ = [
     "Overview",
     "PlatformCount",
     "PlatformEngagement",
+    "PostedPart",
+    "ScheduledPost",
+    "SchedulePage",
     "Quote",
     "QuoteTarget",
     "RateLimitError",
@@ -311,3 +319,68 @@ class ContentEngine:
     async def register_template(self, template: Template | Mapping[str, Any]) -> Template:
         """Validates, compiles and registers a template (replacing one of the same name)."""
         return await self._engine.register_template(template)
+
+    async def publish(
+        self,
+        content_id: str,
+        targets: Sequence[str],
+        scheduled_time: Any = None,
+        context: RequestContext | None = None,
+    ) -> list[ScheduledPost]:
+        """Schedules the piece to each account of ``targets`` (names from :meth:`accounts`) at
+        ``scheduled_time`` (an aware ``datetime`` or ISO 8601 string; now when left out), all or
+        none. Each account's platform limits are checked first: a post that cannot succeed raises
+        :class:`ValidationError` naming the target (``targets[1]``)."""
+        return await self._engine.publish(content_id, targets, scheduled_time, context)
+
+    async def accounts(self) -> list[AccountInfo]:
+        """The configured publishing accounts (names and platforms, never credentials)."""
+        return await self._engine.accounts()
+
+    async def list_schedule(
+        self,
+        *,
+        owner: str | None = None,
+        status: str | None = None,
+        account: str | None = None,
+        content_id: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        context: RequestContext | None = None,
+    ) -> SchedulePage:
+        """A page of the schedule, earliest first; pass ``page.next_cursor`` as ``cursor``.
+        ``status`` is one of scheduled, publishing, published, failed, unknown, cancelled."""
+        return await self._engine.list_schedule(
+            owner=owner,
+            status=status,
+            account=account,
+            content_id=content_id,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            context=context,
+        )
+
+    async def get_scheduled_post(self, schedule_id: str, context: RequestContext | None = None) -> ScheduledPost:
+        """One schedule entry; raises :class:`NotFoundError` when there is none."""
+        return await self._engine.get_scheduled_post(schedule_id, context)
+
+    async def cancel_post(self, schedule_id: str, context: RequestContext | None = None) -> ScheduledPost:
+        """Cancels an entry still ``scheduled``; raises :class:`ConflictError` once it is
+        publishing or done."""
+        return await self._engine.cancel_post(schedule_id, context)
+
+    async def reschedule_post(
+        self, schedule_id: str, scheduled_time: Any, context: RequestContext | None = None
+    ) -> ScheduledPost:
+        """Moves an entry still ``scheduled`` to ``scheduled_time``; :class:`ConflictError` once
+        it is publishing or done."""
+        return await self._engine.reschedule_post(schedule_id, scheduled_time, context)
+
+    def start_scheduler(self) -> None:
+        """Starts this engine's publishing worker in the background (once). Several processes on
+        one database share the queue; each post is published by one of them."""
+        self._engine.start_scheduler()

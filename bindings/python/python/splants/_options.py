@@ -100,6 +100,24 @@ class EngineOptions(TypedDict, total=False):
     """a directory of extra templates (TOML/YAML)"""
     freelance_rates: str | None
     """what ROI compares against: type=price[:hours],…"""
+    publish_accounts: Mapping[str, Mapping[str, Any]] | str | None
+    """platform accounts posts are published to, by name: a JSON object (see docs/publishing.md)"""
+    scheduler: bool | None
+    """run the publishing worker wherever an engine with accounts starts (default true)"""
+    schedule_poll: float | None
+    """seconds between an idle worker's looks for due posts, 0.05..=3600 (default 1)"""
+    schedule_lease: float | None
+    """seconds a worker's claim on a post holds, 1..=3600 (default 60)"""
+    schedule_concurrency: int | None
+    """posts one worker publishes at once, 1..=1024 (default 16)"""
+    schedule_max_attempts: int | None
+    """attempts per post before it fails, 1..=100 (default 5)"""
+    schedule_retry: float | None
+    """first retry delay in seconds, doubled each time, 0..=86400 (default 30)"""
+    schedule_retry_max: float | None
+    """longest delay between attempts, 1..=604800 (default 3600)"""
+    publish_timeout: float | None
+    """seconds per platform request, 1..=600 (default 30)"""
     webhook_content_generated_url: str | None
     """receives content.generated"""
     webhook_content_published_url: str | None

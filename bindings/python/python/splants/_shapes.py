@@ -102,6 +102,15 @@ class RoiTypeLine(TypedDict):
     hours_saved: float
 
 
+class PostedPart(TypedDict, total=False):
+    """One part of a published post (``ScheduledPost.posted``): the platform's id, its URL
+    when the platform says, and Bluesky's ``cid``."""
+
+    id: str
+    url: str
+    cid: str
+
+
 class _NewEventName(TypedDict):
     event_name: str
 

@@ -1,7 +1,7 @@
 //! `/v1/content/publish` and `/v1/schedule/*`: publishing a piece now or later, and the
 //! schedule it goes through.
 
-use crate::engine::AccountInfo;
+use crate::engine::{AccountInfo, PublishRequest};
 use crate::error::Error;
 use crate::schedule::{PostStatus, SchedulePage, ScheduleQuery, ScheduledPost};
 use crate::server::error::{ApiError, CommonErrors, ErrorBody};
@@ -14,21 +14,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
-
-/// What to publish, where and when.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PublishBody {
-    /// The piece's id (from the library).
-    content_id: String,
-    /// The account names to publish to (`GET /v1/accounts` lists them); `platforms` is
-    /// accepted as another name for it.
-    #[serde(alias = "platforms")]
-    targets: Vec<String>,
-    /// When (RFC 3339); now when left out.
-    #[serde(default)]
-    scheduled_time: Option<DateTime<Utc>>,
-}
 
 /// The schedule entries made, one per account.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -45,14 +30,14 @@ pub(crate) struct PublishResponse {
 /// did not post and never sending twice what may have (see `docs/publishing.md`).
 #[utoipa::path(
     post, path = "/v1/content/publish", tag = "Publishing",
-    request_body = PublishBody,
+    request_body = PublishRequest,
     responses((status = 202, description = "Scheduled; the worker publishes each entry when due", body = PublishResponse), (status = 404, description = "No such piece", body = ErrorBody), CommonErrors),
     security(("api_key" = []))
 )]
 pub(crate) async fn publish(
     State(s): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<PublishBody>,
+    JsonBody(body): JsonBody<PublishRequest>,
 ) -> Result<(StatusCode, Json<PublishResponse>), ApiError> {
     let posts = s.engine.publish(&body.content_id, &body.targets, body.scheduled_time, &caller.ctx).await?;
     Ok((StatusCode::ACCEPTED, Json(PublishResponse { posts })))
