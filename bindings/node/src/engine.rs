@@ -15,6 +15,8 @@ use serde_json::Value;
 use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
 use splants::config::Config;
 use splants::shapes::{from_value, from_value_in};
+use splants::engine::PublishRequest;
+use splants::schedule::ScheduleQuery;
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{ContentRequest, Error, Result, Template};
@@ -372,6 +374,124 @@ impl ContentEngine {
                 from_value(snake_case_keys(required(template.value()?, "template")?, &["default"])?)?;
             inner.get().await?.templates().register(template)
         })
+    }
+
+    /// Schedules a piece to accounts (`targets`, names from `accounts()`) at `scheduledTime`
+    /// (ISO 8601; now when left out), all or none; rejects with `validation_error` naming the
+    /// target (`targets[1]`) when a platform's limits refuse the copy.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "request: PublishRequest, context?: RequestContext",
+        ts_return_type = "Promise<ScheduledPost[]>"
+    )]
+    pub fn publish<'env>(
+        &self,
+        env: &'env Env,
+        request: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let request = JsonArg::new(env, request, "request");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let r: PublishRequest = from_value(snake_case_keys(required(request.value()?, "request")?, &[])?)?;
+            let ctx = caller_context(context.value()?)?;
+            inner.get().await?.publish(&r.content_id, &r.targets, r.scheduled_time, &ctx).await
+        })
+    }
+
+    /// The configured publishing accounts (names and platforms, never credentials).
+    #[napi(catch_unwind, ts_return_type = "Promise<AccountInfo[]>")]
+    pub fn accounts<'env>(&self, env: &'env Env) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move { Ok(inner.get().await?.accounts()) })
+    }
+
+    /// A page of the schedule, earliest first; pass `next_cursor` back as `cursor`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query?: ScheduleQuery, context?: RequestContext",
+        ts_return_type = "Promise<SchedulePage>"
+    )]
+    pub fn list_schedule<'env>(
+        &self,
+        env: &'env Env,
+        query: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let query = JsonArg::new(env, query, "query");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let query: ScheduleQuery = from_value(object_or_empty(query.value()?, &[])?)?;
+            let ctx = caller_context(context.value()?)?;
+            inner.get().await?.schedule(query, &ctx).await
+        })
+    }
+
+    /// One schedule entry; rejects with `not_found` when there is none.
+    #[napi(catch_unwind, ts_args_type = "id: string, context?: RequestContext", ts_return_type = "Promise<ScheduledPost>")]
+    pub fn get_scheduled_post<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let ctx = caller_context(context.value()?)?;
+            inner.get().await?.scheduled_post(&id, &ctx).await
+        })
+    }
+
+    /// Cancels an entry still `scheduled`; rejects with `conflict` once it is publishing or done.
+    #[napi(catch_unwind, ts_args_type = "id: string, context?: RequestContext", ts_return_type = "Promise<ScheduledPost>")]
+    pub fn cancel_post<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let ctx = caller_context(context.value()?)?;
+            inner.get().await?.cancel_post(&id, &ctx).await
+        })
+    }
+
+    /// Moves an entry still `scheduled` to `scheduledTime` (ISO 8601); rejects with `conflict`
+    /// once it is publishing or done.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "id: string, scheduledTime: string, context?: RequestContext",
+        ts_return_type = "Promise<ScheduledPost>"
+    )]
+    pub fn reschedule_post<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        scheduled_time: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let at = JsonArg::new(env, scheduled_time, "scheduledTime");
+        let context = JsonArg::new(env, context, "context");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let at: chrono::DateTime<chrono::Utc> =
+                from_value_in(required(at.value()?, "scheduledTime")?, "scheduledTime")?;
+            let ctx = caller_context(context.value()?)?;
+            inner.get().await?.reschedule_post(&id, at, &ctx).await
+        })
+    }
+
+    /// Starts this engine's publishing worker (once; it also starts by itself when accounts
+    /// are configured). Several processes on one database share the queue.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn start_scheduler<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let inner = Arc::clone(&self.inner);
+        promise_void(env, move || async move { inner.get().await?.start_scheduler() })
     }
 
     /// Checks an API key's secret (the `X-API-Key` header); resolves with the key (never its

@@ -92,7 +92,7 @@ fn ts_type(ty: SettingType) -> String {
         SettingType::Words => "string[]".to_owned(),
         SettingType::Tiers => "Record<string, number>".to_owned(),
         SettingType::Prices => "Record<string, { input: number; output: number; cachedInput?: number; cacheWrite?: number; cacheWriteLong?: number }> | string".to_owned(),
-        SettingType::Accounts => "Record<string, PublishAccount> | string".to_owned(),
+        SettingType::Accounts => "Record<string, Record<string, unknown>> | string".to_owned(),
         SettingType::Offset => "string | number".to_owned(),
         SettingType::Unused => "unknown".to_owned(),
     }

@@ -108,6 +108,24 @@ export interface EngineOptions {
   templatesDir?: string
   /** what ROI compares against: type=price[:hours],… */
   freelanceRates?: string
+  /** platform accounts posts are published to, by name: a JSON object (see docs/publishing.md) */
+  publishAccounts?: Record<string, Record<string, unknown>> | string
+  /** run the publishing worker wherever an engine with accounts starts (default true) */
+  scheduler?: boolean
+  /** seconds between an idle worker's looks for due posts, 0.05..=3600 (default 1) */
+  schedulePoll?: number
+  /** seconds a worker's claim on a post holds, 1..=3600 (default 60) */
+  scheduleLease?: number
+  /** posts one worker publishes at once, 1..=1024 (default 16) */
+  scheduleConcurrency?: number
+  /** attempts per post before it fails, 1..=100 (default 5) */
+  scheduleMaxAttempts?: number
+  /** first retry delay in seconds, doubled each time, 0..=86400 (default 30) */
+  scheduleRetry?: number
+  /** longest delay between attempts, 1..=604800 (default 3600) */
+  scheduleRetryMax?: number
+  /** seconds per platform request, 1..=600 (default 30) */
+  publishTimeout?: number
   /** receives content.generated */
   webhookContentGeneratedUrl?: string
   /** receives content.published */
