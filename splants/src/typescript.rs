@@ -26,9 +26,9 @@ use crate::content::{
     ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Readability, TemplateRef, Tone,
 };
 use crate::engine::{AccountInfo, BatchError, BatchItem, BatchResult, BatchStatus, PublishRequest, Quote, QuoteTarget};
+use crate::error::{Error, ErrorCode, Result};
 use crate::publish::{PostedPart, PublisherKind};
 use crate::schedule::{PostStatus, SchedulePage, ScheduleQuery, ScheduledPost};
-use crate::error::{Error, ErrorCode, Result};
 use crate::shapes::CallerContext;
 use crate::storage::{ContentPage, ContentQuery};
 use crate::template::{Template, TemplateOverrides, TemplateVariable, VariableKind};

@@ -45,13 +45,22 @@ pub async fn start(config: Config) -> TestServer {
 }
 
 pub async fn start_with(config: Config, stores: Option<Stores>) -> TestServer {
+    start_customized(config, stores, |b| b).await
+}
+
+/// A server whose engine builder `customize` adjusts last (publishers, a scheduler).
+pub async fn start_customized(
+    config: Config,
+    stores: Option<Stores>,
+    customize: impl FnOnce(splants::ContentEngineBuilder) -> splants::ContentEngineBuilder,
+) -> TestServer {
     let clock = FakeClock::at_ymd_hms(2026, 11, 25, 12, 0, 0);
     let options = config.server.clone();
     let mut builder = ContentEngine::builder().config(config).clock(Arc::new(clock.clone())).in_memory();
     if let Some(s) = stores {
         builder = builder.stores(s);
     }
-    let engine = builder.build().await.unwrap();
+    let engine = customize(builder).build().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel::<()>();

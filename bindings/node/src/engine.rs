@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde_json::Value;
 use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
 use splants::config::Config;
-use splants::shapes::{from_value, from_value_in};
 use splants::engine::PublishRequest;
 use splants::schedule::ScheduleQuery;
+use splants::shapes::{from_value, from_value_in};
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{ContentRequest, Error, Result, Template};
@@ -430,7 +430,11 @@ impl ContentEngine {
     }
 
     /// One schedule entry; rejects with `not_found` when there is none.
-    #[napi(catch_unwind, ts_args_type = "id: string, context?: RequestContext", ts_return_type = "Promise<ScheduledPost>")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "id: string, context?: RequestContext",
+        ts_return_type = "Promise<ScheduledPost>"
+    )]
     pub fn get_scheduled_post<'env>(
         &self,
         env: &'env Env,
@@ -446,7 +450,11 @@ impl ContentEngine {
     }
 
     /// Cancels an entry still `scheduled`; rejects with `conflict` once it is publishing or done.
-    #[napi(catch_unwind, ts_args_type = "id: string, context?: RequestContext", ts_return_type = "Promise<ScheduledPost>")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "id: string, context?: RequestContext",
+        ts_return_type = "Promise<ScheduledPost>"
+    )]
     pub fn cancel_post<'env>(
         &self,
         env: &'env Env,

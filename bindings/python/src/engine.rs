@@ -12,9 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySequence};
 use serde_json::{Map, Value};
 use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
-use splants::shapes::from_value;
 use splants::engine::PublishRequest;
 use splants::schedule::ScheduleQuery;
+use splants::shapes::from_value;
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{Error, Template};
@@ -309,9 +309,10 @@ impl ContentEngine {
         let request: PublishRequest = keyword_object(&fields).and_then(from_value).py_err(py)?;
         let ctx = context_from_py(context);
         let engine = self.0.clone();
-        spawn(py, async move {
-            engine.publish(&request.content_id, &request.targets, request.scheduled_time, &ctx).await
-        })
+        spawn(
+            py,
+            async move { engine.publish(&request.content_id, &request.targets, request.scheduled_time, &ctx).await },
+        )
     }
 
     fn accounts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
