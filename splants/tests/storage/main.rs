@@ -23,4 +23,6 @@ mod ledger;
 mod ledger_model;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod processes;
+#[cfg(all(feature = "publish", any(feature = "sqlite", feature = "postgres")))]
+mod publishing;
 mod records;
