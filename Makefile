@@ -59,6 +59,10 @@ bench: ## Criterion benchmarks of the hot paths and storage (medians in target/c
 	$(CARGO) bench --bench engine
 	$(CARGO) bench --bench storage
 
+.PHONY: bench-publish
+bench-publish: ## Publishing: claims/s, lateness of 1,000 posts due at once, idle worker CPU (SQLite, Postgres)
+	$(CARGO) bench --bench publish
+
 .PHONY: load
 load: ## HTTP load driver: splants-server vs a local OpenAI-format upstream at c=1/16/64
 	$(CARGO) build --release -p splants --features server,postgres,redis --bin splants-server

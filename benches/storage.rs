@@ -23,14 +23,12 @@ use splants::content::ContentMetadata;
 use splants::provider::{Completion, CompletionRequest, FinishReason, PriceCard, PriceTable, Provider};
 use splants::storage::{ContentQuery, ContentStore, MemoryStorage, PostgresStorage, SqliteStorage};
 use splants::{ContentEngine, ContentRequest, ContentType, GeneratedContent, Platform, RequestContext, Usd};
-use sqlx::Connection;
+#[path = "support/pg.rs"]
+mod pg;
+use pg::PgSchema;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The server; `SPLANTS_BENCH_POSTGRES_URL` overrides it (e.g. to try server settings).
-fn pg_server() -> String {
-    std::env::var("SPLANTS_BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
 const PIECES: usize = 100_000;
 
 #[derive(Debug)]
@@ -77,43 +75,6 @@ async fn engine(url: &str) -> ContentEngine {
         .build()
         .await
         .unwrap()
-}
-
-/// A Postgres schema for the run, dropped when this goes (also when a benchmark panics).
-struct PgSchema {
-    name: String,
-    url: String,
-}
-
-impl PgSchema {
-    async fn create() -> PgSchema {
-        let name = format!("splants_bench_{}", std::process::id());
-        let server = pg_server();
-        let mut c = sqlx::PgConnection::connect(&server).await.expect("PostgreSQL on 127.0.0.1:5432");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let sep = if server.contains('?') { '&' } else { '?' };
-        let url = format!("{server}{sep}options[search_path]={name}");
-        PgSchema { name, url }
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
-        let server = pg_server();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
-                }
-            });
-        })
-        .join();
-    }
 }
 
 fn store_and_return(c: &mut Criterion, rt: &tokio::runtime::Runtime, sqlite_url: &str, pg_url: &str) {

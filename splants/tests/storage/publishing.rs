@@ -38,9 +38,11 @@ impl Respond for Shared {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let this = &self.0;
         *this.requests.lock() += 1;
-        let auth_ok = request.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"));
+        let auth_ok =
+            request.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"));
         if !auth_ok {
-            return ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "The access token is invalid"}));
+            return ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "The access token is invalid"}));
         }
         let Some(key) = request.headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
             return ResponseTemplate::new(422).set_body_json(serde_json::json!({"error": "no Idempotency-Key"}));
@@ -64,7 +66,11 @@ fn child_config(db: &str, masto: &str) -> Config {
     config.storage = storage_at(db);
     config.publish.accounts.insert(
         "masto".into(),
-        AccountConfig::Mastodon { instance: masto.to_owned(), token: Credential::Inline(Secret::new(TOKEN)), max_chars: None },
+        AccountConfig::Mastodon {
+            instance: masto.to_owned(),
+            token: Credential::Inline(Secret::new(TOKEN)),
+            max_chars: None,
+        },
     );
     config.schedule.poll_interval = Duration::from_millis(50);
     config.schedule.lease = Duration::from_secs(2);
@@ -149,7 +155,11 @@ async fn two_processes_publish_each_post_exactly_once_through_a_sigkill(kind: Ki
     }
     let statuses = Arc::new(Statuses::default());
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/api/v1/statuses")).respond_with(Shared(statuses.clone())).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .respond_with(Shared(statuses.clone()))
+        .mount(&server)
+        .await;
 
     let mut first = spawn_child(&db.url, &server.uri());
     let second = spawn_child(&db.url, &server.uri());
@@ -163,9 +173,8 @@ async fn two_processes_publish_each_post_exactly_once_through_a_sigkill(kind: Ki
     let _ = first.wait();
     let at_kill = statuses.by_key.lock().len();
     let restarted = spawn_child(&db.url, &server.uri());
-    let children = tokio::task::spawn_blocking(move || [second, restarted].map(|c| c.wait_with_output().unwrap()))
-        .await
-        .unwrap();
+    let children =
+        tokio::task::spawn_blocking(move || [second, restarted].map(|c| c.wait_with_output().unwrap())).await.unwrap();
     for out in &children {
         assert!(out.status.success(), "a publisher failed: {:?}", out.status);
         assert!(String::from_utf8_lossy(&out.stdout).contains("PUBLISHER DONE"));
