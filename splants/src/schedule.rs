@@ -23,6 +23,8 @@ mod worker;
 
 pub use config::ScheduleConfig;
 pub use memory::MemorySchedule;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use memory::apply_finish;
 pub use query::{SchedulePage, ScheduleQuery, comes_after, cursor_after};
 pub use worker::{OnFinished, Publishers, Worker, WorkerHandle, decide, worker_id};
 

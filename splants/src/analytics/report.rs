@@ -125,7 +125,8 @@ pub struct EngagementReport {
     pub by_platform: Vec<PlatformEngagement>,
     /// Content types, best first.
     pub best_content_types: Vec<TypeRank>,
-    /// Posting hours, best first (at most 5).
+    /// Posting hours (the UTC hour each piece was first published, or created when never
+    /// published), best first (at most 5).
     pub best_posting_hours: Vec<HourRank>,
     /// Range start.
     pub since: DateTime<Utc>,

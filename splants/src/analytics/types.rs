@@ -355,7 +355,9 @@ pub struct EngagementStats {
     pub by_platform: Vec<(Platform, EngagementCounts)>,
     /// By the piece's content type (events without a known piece excluded), ordered by type.
     pub by_content_type: Vec<(ContentType, EngagementCounts)>,
-    /// By the UTC hour its piece was created (events without a known piece excluded).
+    /// By the UTC hour its piece was first published (the earliest `published_at` of its
+    /// schedule entries), or created when it was never published; events without a known piece
+    /// are excluded.
     pub by_hour: Vec<(u8, EngagementCounts)>,
 }
 

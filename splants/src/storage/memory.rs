@@ -35,12 +35,21 @@ fn in_range(q: &StatsQuery, t: DateTime<Utc>, owner: Option<&str>) -> bool {
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     inner: RwLock<Inner>,
+    /// The schedule engagement reads publish times from, when given.
+    schedule: Option<std::sync::Arc<crate::schedule::MemorySchedule>>,
 }
 
 impl MemoryStorage {
     /// An empty store.
     pub fn new() -> Self {
         MemoryStorage::default()
+    }
+
+    /// Reads publish times from `schedule` (engagement by hour uses the hour a piece was first
+    /// published); [`Stores::memory`](super::Stores::memory) shares one this way.
+    pub fn with_schedule(mut self, schedule: std::sync::Arc<crate::schedule::MemorySchedule>) -> Self {
+        self.schedule = Some(schedule);
+        self
     }
 }
 
@@ -167,6 +176,7 @@ impl EventStore for MemoryStorage {
     }
 
     async fn engagement_stats(&self, q: &StatsQuery) -> Result<EngagementStats> {
+        let published = self.schedule.as_ref().map(|s| s.first_published()).unwrap_or_default();
         let inner = self.inner.read();
         let mut s = EngagementStats::default();
         let mut by_platform: BTreeMap<&'static str, (Platform, EngagementCounts)> = BTreeMap::new();
@@ -186,7 +196,8 @@ impl EventStore for MemoryStorage {
             if let Some(piece) = piece {
                 let t = piece.content_type;
                 by_type.entry(t.as_str()).or_insert((t, EngagementCounts::default())).1.add(e.event_name, n, v);
-                let hour = u8::try_from(piece.created_at.hour()).unwrap_or(0);
+                let at = published.get(&piece.id).copied().unwrap_or(piece.created_at);
+                let hour = u8::try_from(at.hour()).unwrap_or(0);
                 by_hour.entry(hour).or_default().add(e.event_name, n, v);
             }
         }

@@ -14,6 +14,7 @@ mod events;
 mod keys;
 mod ledger;
 mod rows;
+mod schedule;
 mod time;
 mod usage;
 

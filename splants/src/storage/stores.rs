@@ -57,14 +57,15 @@ impl std::fmt::Debug for Stores {
 impl Stores {
     /// Every store in process memory; nothing survives the process.
     pub fn memory() -> Self {
-        let storage = Arc::new(MemoryStorage::new());
+        let schedules = Arc::new(MemorySchedule::new());
+        let storage = Arc::new(MemoryStorage::new().with_schedule(Arc::clone(&schedules)));
         Stores {
             content: storage.clone(),
             usage: storage.clone(),
             keys: Arc::new(MemoryKeyStore::new()),
             events: storage.clone(),
             ledger: Arc::new(MemoryLedger::new()),
-            schedules: Arc::new(MemorySchedule::new()),
+            schedules,
             backend: storage,
         }
     }
@@ -73,7 +74,7 @@ impl Stores {
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn all_in<T>(backend: Arc<T>) -> Self
     where
-        T: ContentStore + UsageStore + KeyStore + EventStore + BudgetLedger + Backend + 'static,
+        T: ContentStore + UsageStore + KeyStore + EventStore + BudgetLedger + ScheduleStore + Backend + 'static,
     {
         Stores {
             content: backend.clone(),
@@ -81,8 +82,7 @@ impl Stores {
             keys: backend.clone(),
             events: backend.clone(),
             ledger: backend.clone(),
-            // TODO(schedule-sql): the SQL backends' own schedule replaces this.
-            schedules: Arc::new(MemorySchedule::new()),
+            schedules: backend.clone(),
             backend,
         }
     }

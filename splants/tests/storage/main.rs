@@ -26,3 +26,4 @@ mod processes;
 #[cfg(all(feature = "publish", any(feature = "sqlite", feature = "postgres")))]
 mod publishing;
 mod records;
+mod schedule;

@@ -58,7 +58,7 @@ impl<DB: SqlBackend> EventStore for SqlStore<DB> {
     }
 
     /// Event counts by event, platform (the event's, else its piece's), the piece's type and
-    /// the UTC hour the piece was created.
+    /// the UTC hour the piece was first published (its creation when never published).
     async fn engagement_stats(&self, q: &StatsQuery) -> Result<EngagementStats> {
         self.bounded("engagement stats", async {
             let mut sql = Sql::dynamic(format!(
@@ -67,8 +67,10 @@ impl<DB: SqlBackend> EventStore for SqlStore<DB> {
                  CAST(SUM(COALESCE(e.value, 0) / 1000000000000) AS BIGINT) AS value_hi, \
                  CAST(SUM((COALESCE(e.value, 0) / 1000000) % 1000000) AS BIGINT) AS value_mid, \
                  CAST(SUM(COALESCE(e.value, 0) % 1000000) AS BIGINT) AS value_lo \
-                 FROM analytics_events e LEFT JOIN content c ON c.id = e.content_id",
-                DB::hour_of("c.created_at")
+                 FROM analytics_events e LEFT JOIN content c ON c.id = e.content_id \
+                 LEFT JOIN (SELECT content_id, MIN(published_at) AS first_published FROM social_posts \
+                 WHERE status = 'published' GROUP BY content_id) sp ON sp.content_id = c.id",
+                DB::hour_of("COALESCE(sp.first_published, c.created_at)")
             ));
             range(&mut sql, "e.occurred_at", "e.owner", q);
             if let Some(p) = q.platform {
