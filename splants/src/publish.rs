@@ -18,18 +18,15 @@
 //! configurable, so tests run the publishers against local servers that speak those formats.
 
 mod config;
+#[cfg(feature = "publish")]
+mod platforms;
+pub mod text;
 
 pub(crate) use config::check_account_name;
-
-/// TEMPORARY until the platform publishers land.
-#[cfg(feature = "publish")]
-pub fn build_all(config: &PublishConfig, _timeout: Duration) -> Result<Publishers> {
-    if config.accounts.is_empty() {
-        return Ok(Default::default());
-    }
-    Err(crate::Error::config("publish.accounts", "not yet"))
-}
 pub use config::{AccountConfig, Credential, PublishConfig};
+#[cfg(feature = "publish")]
+pub use platforms::{build, build_all};
+pub use text::{bluesky_graphemes, mastodon_length, x_weighted_length};
 
 use crate::error::Result;
 use async_trait::async_trait;

@@ -37,9 +37,7 @@ use crate::events::EngineEvent;
 use crate::secret::Secret;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use parking_lot::Mutex;
-use sha2::Sha256;
 use std::sync::Arc;
 use std::time::Duration;
 use tasks::{Daily, Outbox};
@@ -100,15 +98,7 @@ pub async fn validate_url_with(
 
 /// The signature header value for `body` sent at `timestamp` (Unix seconds).
 pub fn sign(secret: &Secret, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose().as_bytes()) {
-        Ok(m) => m,
-        // HMAC accepts keys of any length; this branch cannot be taken.
-        Err(_) => return String::new(),
-    };
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    crate::secret::signature(secret, timestamp, body)
 }
 
 /// When the daily report after `now` is due: five minutes past the next UTC midnight.

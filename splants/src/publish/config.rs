@@ -62,7 +62,14 @@ impl<'de> Deserialize<'de> for Credential {
             Env { env: String },
         }
         let bad = |what: &str| serde::de::Error::custom(what.to_owned());
-        match Raw::deserialize(d).map_err(|_| bad("must be a text or {\"env\": \"VARIABLE\"}"))? {
+        let raw = Raw::deserialize(d).map_err(|e: D::Error| {
+            if e.to_string().starts_with("missing field") {
+                e
+            } else {
+                bad("must be a text or {\"env\": \"VARIABLE\"}")
+            }
+        })?;
+        match raw {
             Raw::Inline(s) if s.trim().is_empty() => Err(bad("is empty")),
             Raw::Inline(s) => Ok(Credential::Inline(Secret::new(s.trim()))),
             Raw::Env { env } if is_env_name(&env) => Ok(Credential::Env(env)),

@@ -74,6 +74,8 @@ async fn a_delivery_to_a_private_ip_literal_never_connects() {
 
 #[test]
 fn signature_is_hmac_sha256_of_timestamp_and_body() {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::Sha256;
     // RFC 4231-style check: HMAC-SHA256("key", "1700000000.{}") computed independently.
     let sig = sign(&Secret::new("key"), 1_700_000_000, b"{}");
     assert!(sig.starts_with("sha256="));
