@@ -192,7 +192,13 @@ impl ContentEngine {
 
     /// Deletes a stored piece (the caller's own, when the caller has an owner); an id with
     /// control characters is not found, as in [`ContentEngine::get_content`].
+    ///
+    /// Its posts still scheduled are cancelled first, so none goes out after the piece is gone
+    /// (the SQL stores then delete its schedule entries with it).
     pub async fn delete_content(&self, id: &str, ctx: &RequestContext) -> Result<()> {
+        if lookup_id(id) && self.inner.stores.content.get_content(id, ctx.owner()).await?.is_some() {
+            self.cancel_pending_posts(id).await?;
+        }
         if lookup_id(id) && self.inner.stores.content.delete_content(id, ctx.owner()).await? {
             Ok(())
         } else {

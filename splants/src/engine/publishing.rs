@@ -289,8 +289,28 @@ impl ContentEngine {
         }
     }
 
-    /// Starts the publishing worker of this engine, on the current tokio runtime (again after
-    /// a shutdown is not possible; a second call while it runs does nothing). Several engines
+    /// Cancels every still-scheduled entry of the piece `content_id` (before it is deleted).
+    pub(crate) async fn cancel_pending_posts(&self, content_id: &str) -> Result<()> {
+        let now = self.inner.clock.now();
+        loop {
+            let q = ScheduleQuery {
+                content_id: Some(content_id.to_owned()),
+                status: Some(PostStatus::Scheduled),
+                limit: Some(100),
+                ..ScheduleQuery::default()
+            };
+            let page = self.inner.stores.schedules.list(&q).await?;
+            if page.items.is_empty() {
+                return Ok(());
+            }
+            for p in page.items {
+                self.inner.stores.schedules.change(&p.id, None, &PostChange::Cancel, now).await?;
+            }
+        }
+    }
+
+    /// Starts the publishing worker of this engine on the current tokio runtime; a second call
+    /// while it runs does nothing. Several engines
     /// (processes) on one database share the queue: each post is claimed by one worker at a
     /// time, and a stopped worker's claims return after their lease.
     pub fn start_scheduler(&self) -> Result<()> {

@@ -140,3 +140,17 @@ async fn later_posts_can_be_listed_rescheduled_and_cancelled() {
     assert_eq!(e.cancel_post("no\0such", &me).await.unwrap_err().code(), ErrorCode::NotFound);
     e.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn deleting_a_piece_cancels_its_scheduled_posts() {
+    let x = Scripted::new("brand-x", PublisherKind::X, false);
+    let e = engine(&[x.clone()], true).await;
+    let me = RequestContext::for_key("k1");
+    let c = piece(&e, Platform::Twitter, &me).await;
+    let later = e.clock().now() + chrono::Duration::hours(1);
+    let posts = e.publish(&c.id, &targets(&["brand-x"]), Some(later), &me).await.unwrap();
+    e.delete_content(&c.id, &me).await.unwrap();
+    let after = e.stores().schedules.get(&posts[0].id, None).await.unwrap();
+    assert!(after.as_ref().is_none_or(|p| p.status == PostStatus::Cancelled), "{after:?}");
+    e.shutdown(Duration::from_secs(1)).await;
+}
