@@ -45,7 +45,7 @@ lint: ## cargo fmt --check and clippy -D warnings on all targets and feature set
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) clippy -p splants --all-targets --no-default-features -- -D warnings
-	@for f in openai anthropic webhooks server sqlite postgres redis typescript; do \
+	@for f in openai anthropic webhooks publish server sqlite postgres redis typescript; do \
 	  echo "clippy -p splants --no-default-features --features $$f"; \
 	  $(CARGO) clippy -p splants --lib --no-default-features --features $$f -- -D warnings || exit 1; \
 	done

@@ -37,7 +37,8 @@ async fn bad_publish_requests_are_refused_by_field_and_store_nothing() {
     let me = RequestContext::for_key("k1");
     let c = piece(&e, Platform::Linkedin, &me).await;
     let now = e.clock().now();
-    let cases: Vec<(Vec<String>, Option<DateTime<Utc>>, &str, &str)> = vec![
+    type Case<'a> = (Vec<String>, Option<DateTime<Utc>>, &'a str, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (vec![], None, "targets", "name 1..=20"),
         (targets(&["brand-x", "nope"]), None, "targets[1]", "no account `nope`; configured: brand-x, tiny"),
         (targets(&["brand-x", "brand-x"]), None, "targets[1]", "named twice"),
@@ -109,7 +110,7 @@ async fn a_piece_is_published_to_each_account_and_the_events_say_so() {
 #[tokio::test]
 async fn later_posts_can_be_listed_rescheduled_and_cancelled() {
     let x = Scripted::new("brand-x", PublisherKind::X, false);
-    let e = engine(&[x.clone()], true).await;
+    let e = engine(std::slice::from_ref(&x), true).await;
     let me = RequestContext::for_key("k1");
     let c = piece(&e, Platform::Twitter, &me).await;
     let now = e.clock().now();
@@ -144,7 +145,7 @@ async fn later_posts_can_be_listed_rescheduled_and_cancelled() {
 #[tokio::test]
 async fn deleting_a_piece_cancels_its_scheduled_posts() {
     let x = Scripted::new("brand-x", PublisherKind::X, false);
-    let e = engine(&[x.clone()], true).await;
+    let e = engine(std::slice::from_ref(&x), true).await;
     let me = RequestContext::for_key("k1");
     let c = piece(&e, Platform::Twitter, &me).await;
     let later = e.clock().now() + chrono::Duration::hours(1);

@@ -187,7 +187,7 @@ async fn due_posts_go_out_in_order_and_future_and_cancelled_ones_wait() {
     .await;
     let cancelled = rig.store.change("p5", None, &PostChange::Cancel, t0).await.unwrap();
     assert!(matches!(cancelled, ChangeOutcome::Changed(ref p) if p.status == PostStatus::Cancelled));
-    let worker = rig.start(publishers(&[x.clone()]), config());
+    let worker = rig.start(publishers(std::slice::from_ref(&x)), config());
     until("three posts are published", || rig.finished.lock().len() == 3).await;
     let order: Vec<String> = x.requests().iter().map(|p| p.idempotency_key.clone()).collect();
     assert_eq!(order, ["p1", "p2", "p3"], "oldest due first");
@@ -216,7 +216,7 @@ async fn a_failure_that_did_not_post_is_retried_with_backoff_then_fails_at_the_l
     let t0 = rig.clock.now();
     rig.insert(&[entry("p1", &x, t0)]).await;
     let c = ScheduleConfig { max_attempts: 3, ..config() };
-    let worker = rig.start(publishers(&[x.clone()]), c);
+    let worker = rig.start(publishers(std::slice::from_ref(&x)), c);
     until("the first attempt failed", || {
         rig.status("p1").attempts == 1 && rig.status("p1").status == PostStatus::Scheduled
     })
@@ -303,7 +303,7 @@ async fn a_refusal_fails_at_once_and_a_thread_continues_after_the_parts_already_
     let mut thread = entry("t", &x, t0 + chrono::Duration::seconds(1));
     thread.parts = vec!["1/3 one".into(), "2/3 two".into(), "3/3 three".into()];
     rig.insert(&[entry("r", &x, t0), thread]).await;
-    let worker = rig.start(publishers(&[x.clone()]), config());
+    let worker = rig.start(publishers(std::slice::from_ref(&x)), config());
     until("refused", || rig.status("r").status == PostStatus::Failed).await;
     let r = rig.status("r");
     assert_eq!(r.attempts, 1, "a refusal is not retried");

@@ -270,7 +270,7 @@ async fn mount_session(server: &MockServer, jwt: &str, times: u64) {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "accessJwt": jwt, "refreshJwt": "refresh", "did": "did:plc:brand123", "handle": "brand.bsky.social"})))
         .expect(times)
-        .mount(&server)
+        .mount(server)
         .await;
 }
 

@@ -62,8 +62,7 @@ impl Respond for Shared {
 }
 
 fn child_config(db: &str, masto: &str) -> Config {
-    let mut config = Config::default();
-    config.storage = storage_at(db);
+    let mut config = Config { storage: storage_at(db), ..Config::default() };
     config.publish.accounts.insert(
         "masto".into(),
         AccountConfig::Mastodon {

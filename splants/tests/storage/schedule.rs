@@ -75,7 +75,8 @@ async fn entries_round_trip_and_inserts_are_all_or_none(kind: Kind) {
     full.owner = Some("acme".into());
     full.account = "brand_sky-1".into();
     full.platform = PublisherKind::Bluesky;
-    full.parts = vec!["1/2 Früh­lings­rabatt 🌷 — 春のセール".into(), "2/2 \"quotes\" and \\ and 'single'".into()];
+    full.parts =
+        vec!["1/2 Früh\u{AD}lings\u{AD}rabatt 🌷 — 春のセール".into(), "2/2 \"quotes\" and \\ and 'single'".into()];
     full.posted = vec![PostedPart {
         id: "at://did:plc:abc/app.bsky.feed.post/3k".into(),
         url: Some("https://bsky.app/profile/b/post/3k".into()),
