@@ -584,6 +584,12 @@ async fn openapi_describes_exactly_the_served_routes() {
         ("get", "/v1/content"),
         ("get", "/v1/content/{id}"),
         ("delete", "/v1/content/{id}"),
+        ("post", "/v1/content/publish"),
+        ("get", "/v1/accounts"),
+        ("get", "/v1/schedule"),
+        ("get", "/v1/schedule/{id}"),
+        ("patch", "/v1/schedule/{id}"),
+        ("delete", "/v1/schedule/{id}"),
         ("get", "/v1/templates"),
         ("get", "/v1/templates/{name}"),
         ("get", "/v1/analytics"),
@@ -621,6 +627,7 @@ async fn openapi_describes_exactly_the_served_routes() {
             "get" => s.client.get(url),
             "post" => s.client.post(url).json(&json!({})),
             "delete" => s.client.delete(url),
+            "patch" => s.client.patch(url).json(&json!({})),
             _ => unreachable!(),
         };
         let r = req.header("x-api-key", ADMIN_KEY).send().await.unwrap();

@@ -598,7 +598,10 @@ export interface EngagementReport {
   by_platform: Array<PlatformEngagement>
   /** Content types, best first. */
   best_content_types: Array<TypeRank>
-  /** Posting hours, best first (at most 5). */
+  /**
+   * Posting hours (the UTC hour each piece was first published, or created when never
+   * published), best first (at most 5).
+   */
   best_posting_hours: Array<HourRank>
   /** Range start. */
   since: string
