@@ -79,14 +79,15 @@ test('the schedule lists, reschedules and cancels; a done entry is a conflict', 
     assert.deepEqual(page.items.map((p) => p.id), [soon.id])
     const rest = await engine.listSchedule({ cursor: page.next_cursor }, acme)
     assert.deepEqual(rest.items.map((p) => p.id), [late.id])
-    assert.deepEqual((await engine.listSchedule()).items, [], 'another caller sees none')
+    const other = { tenant: 'other' }
+    assert.deepEqual((await engine.listSchedule({}, other)).items, [], 'another tenant sees none')
     const moved = await engine.reschedulePost(late.id, at(1), acme)
     assert.equal(moved.status, 'scheduled')
     const cancelled = await engine.cancelPost(soon.id, acme)
     assert.equal(cancelled.status, 'cancelled')
     const conflict = await rejection(engine.cancelPost(soon.id, acme), 'conflict')
     assert.equal(conflict.details.state, 'cancelled')
-    await rejection(engine.getScheduledPost(late.id), 'not_found')
+    await rejection(engine.getScheduledPost(late.id, other), 'not_found')
     assert.deepEqual(receiver.posts, [], 'nothing was due')
   } finally {
     await receiver.close()

@@ -4,6 +4,7 @@
 use super::ContentEngine;
 use crate::auth::RequestContext;
 use crate::clock::check_time;
+use crate::page::truncate_micros;
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventSink};
@@ -138,7 +139,7 @@ impl ContentEngine {
         at: Option<DateTime<Utc>>,
         ctx: &RequestContext,
     ) -> Result<Vec<ScheduledPost>> {
-        let now = self.inner.clock.now();
+        let now = truncate_micros(self.inner.clock.now());
         let when = match at {
             None => now,
             Some(t) => {
@@ -152,7 +153,7 @@ impl ContentEngine {
                 if t > now + MAX_AHEAD {
                     return Err(Error::validation("scheduled_time", "must be within a year from now"));
                 }
-                t.max(now)
+                truncate_micros(t).max(now)
             }
         };
         let publishers = self.targets(targets)?;
@@ -194,11 +195,8 @@ impl ContentEngine {
         if when <= now {
             self.wake_scheduler();
         }
-        let mut stored = Vec::with_capacity(posts.len());
-        for p in posts {
-            stored.push(self.inner.stores.schedules.get(&p.id, None).await?.unwrap_or(p));
-        }
-        Ok(stored)
+        // As inserted (a worker may be publishing them already).
+        Ok(posts)
     }
 
     /// Checks `targets` name configured accounts, once each.
