@@ -108,6 +108,24 @@ export interface EngineOptions {
   templatesDir?: string
   /** what ROI compares against: type=price[:hours],… */
   freelanceRates?: string
+  /** platform accounts posts are published to, by name: a JSON object (see docs/publishing.md) */
+  publishAccounts?: Record<string, Record<string, unknown>> | string
+  /** run the publishing worker wherever an engine with accounts starts (default true) */
+  scheduler?: boolean
+  /** seconds between an idle worker's looks for due posts, 0.05..=3600 (default 1) */
+  schedulePoll?: number
+  /** seconds a worker's claim on a post holds, 1..=3600 (default 60) */
+  scheduleLease?: number
+  /** posts one worker publishes at once, 1..=1024 (default 16) */
+  scheduleConcurrency?: number
+  /** attempts per post before it fails, 1..=100 (default 5) */
+  scheduleMaxAttempts?: number
+  /** first retry delay in seconds, doubled each time, 0..=86400 (default 30) */
+  scheduleRetry?: number
+  /** longest delay between attempts, 1..=604800 (default 3600) */
+  scheduleRetryMax?: number
+  /** seconds per platform request, 1..=600 (default 30) */
+  publishTimeout?: number
   /** receives content.generated */
   webhookContentGeneratedUrl?: string
   /** receives content.published */
@@ -144,7 +162,7 @@ export type Tone = "professional" | "casual" | "exciting" | "friendly" | "author
 export type Platform = "twitter" | "linkedin" | "facebook" | "instagram" | "tiktok" | "blog" | "email" | "generic"
 
 /** Stable error codes; the string form is part of the public API (HTTP `code`, Node `code`). */
-export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "internal"
+export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "conflict" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "internal"
 
 /**
  * Who is calling, as the bindings take it: Python's `RequestContext(key_id=..., ...)` and
@@ -580,7 +598,10 @@ export interface EngagementReport {
   by_platform: Array<PlatformEngagement>
   /** Content types, best first. */
   best_content_types: Array<TypeRank>
-  /** Posting hours, best first (at most 5). */
+  /**
+   * Posting hours (the UTC hour each piece was first published, or created when never
+   * published), best first (at most 5).
+   */
   best_posting_hours: Array<HourRank>
   /** Range start. */
   since: string
@@ -898,6 +919,137 @@ export type KeyRole = "admin" | "user"
 /** A key's state. */
 export type KeyStatus = "active" | "expiring" | "revoked"
 
+/** The platform an account publishes to. */
+export type PublisherKind = "x" | "linkedin" | "mastodon" | "bluesky" | "facebook" | "webhook"
+
+/** Where a schedule entry is. */
+export type PostStatus = "scheduled" | "publishing" | "published" | "failed" | "unknown" | "cancelled"
+
+/** One part of a post that the platform accepted (a thread has one per post of the chain). */
+export interface PostedPart {
+  /**
+   * The platform's id of the post (X tweet id, Mastodon status id, LinkedIn post URN,
+   * Bluesky `at://` URI, Facebook `{page}_{post}` id, the webhook receiver's id).
+   */
+  id: string
+  /** Where the post can be seen, when the platform says. */
+  url?: string | null
+  /** Bluesky's content id (the `cid` of the record's strong reference), which a reply needs. */
+  cid?: string | null
+}
+
+/** One piece, one account, one time. */
+export interface ScheduledPost {
+  /** The entry's id (UUID v7); also the idempotency key sent to platforms that take one. */
+  id: string
+  /** The piece published. */
+  content_id: string
+  /** Who scheduled it (API key identity or tenant), if anyone. */
+  owner?: string | null
+  /** The account's name in the configuration. */
+  account: string
+  /** The account's platform. */
+  platform: PublisherKind
+  /** The text of each post (one, or a thread), as validated when it was scheduled. */
+  parts: Array<string>
+  /** When it is to be published. */
+  scheduled_time: string
+  /** Where it is. */
+  status: PostStatus
+  /** Attempts made so far (each claim by a worker is one). */
+  attempts: number
+  /**
+   * When the next attempt is due: `scheduled_time`, or later after a failure that did not
+   * post.
+   */
+  next_attempt_at: string
+  /** What went wrong last, if anything; for `unknown` entries, what to check. */
+  last_error?: string | null
+  /** The platform's id of the post (the first of a thread), once published. */
+  post_id?: string | null
+  /** Where the post can be seen, once published (when the platform says). */
+  post_url?: string | null
+  /**
+   * Parts already on the platform, in order (all of them once published; some of a thread
+   * that failed part-way, so the next attempt continues after them).
+   */
+  posted?: Array<PostedPart>
+  /**
+   * Whether the platform deduplicates by idempotency key, so an attempt that may have been
+   * accepted is retried rather than marked unknown.
+   */
+  idempotent: boolean
+  /** When it was published. */
+  published_at?: string | null
+  /** The worker holding it while `publishing`. */
+  lease_owner?: string | null
+  /** Until when that worker's claim holds. */
+  lease_until?: string | null
+  /** When it was scheduled. */
+  created_at: string
+  /** When it last changed. */
+  updated_at: string
+}
+
+/** One page of the schedule. */
+export interface SchedulePage {
+  /** Entries, earliest scheduled first. */
+  items: Array<ScheduledPost>
+  /** Pass as `cursor` for the next page; `None` on the last page. */
+  next_cursor: string | null
+}
+
+/** Filters and a page of the schedule, earliest `scheduled_time` first (then id). */
+export interface ScheduleQuery {
+  /** Only this owner's entries (the engine sets it from the caller; admins see all). */
+  owner?: string
+  /** Only entries in this status. */
+  status?: PostStatus
+  /** Only entries for this account. */
+  account?: string
+  /** Only entries of this piece. */
+  contentId?: string
+  /** Only entries scheduled at or after this time. */
+  since?: string
+  /** Only entries scheduled before this time. */
+  until?: string
+  /** Page size, 1..=100 (default 20). */
+  limit?: number
+  /** The `next_cursor` of the previous page. */
+  cursor?: string
+}
+
+/**
+ * What to publish, where and when: the body of `POST /v1/content/publish` and the argument of
+ * the bindings' `publish`.
+ */
+export interface PublishRequest {
+  /** The piece's id (from the library). */
+  contentId: string
+  /**
+   * The names of the accounts to publish to (`ContentEngine::accounts` lists them);
+   * `platforms` is accepted as another name for it (the original app's field).
+   */
+  targets: Array<string>
+  /** When (RFC 3339); now when left out. */
+  scheduledTime?: string
+}
+
+/** A configured account, as callers see it (no credentials). */
+export interface AccountInfo {
+  /** The account's name (what `targets` names). */
+  name: string
+  /** Its platform. */
+  platform: PublisherKind
+  /**
+   * Whether the platform deduplicates retries by idempotency key (a post whose request may
+   * have been accepted is retried there; elsewhere it becomes `unknown`).
+   */
+  idempotent: boolean
+  /** Whether copy split into several posts goes out as a thread (reply chain). */
+  threads: boolean
+}
+
 // </shapes>
 
 /**
@@ -964,6 +1116,30 @@ export declare class ContentEngine {
   getTemplate(name: string): Promise<Template>
   /** Registers (or replaces) a template; rejects with `template_error` naming what is wrong. */
   registerTemplate(template: TemplateInput): Promise<void>
+  /**
+   * Schedules a piece to accounts (`targets`, names from `accounts()`) at `scheduledTime`
+   * (ISO 8601; now when left out), all or none; rejects with `validation_error` naming the
+   * target (`targets[1]`) when a platform's limits refuse the copy.
+   */
+  publish(request: PublishRequest, context?: RequestContext): Promise<ScheduledPost[]>
+  /** The configured publishing accounts (names and platforms, never credentials). */
+  accounts(): Promise<AccountInfo[]>
+  /** A page of the schedule, earliest first; pass `next_cursor` back as `cursor`. */
+  listSchedule(query?: ScheduleQuery, context?: RequestContext): Promise<SchedulePage>
+  /** One schedule entry; rejects with `not_found` when there is none. */
+  getScheduledPost(id: string, context?: RequestContext): Promise<ScheduledPost>
+  /** Cancels an entry still `scheduled`; rejects with `conflict` once it is publishing or done. */
+  cancelPost(id: string, context?: RequestContext): Promise<ScheduledPost>
+  /**
+   * Moves an entry still `scheduled` to `scheduledTime` (ISO 8601); rejects with `conflict`
+   * once it is publishing or done.
+   */
+  reschedulePost(id: string, scheduledTime: string, context?: RequestContext): Promise<ScheduledPost>
+  /**
+   * Starts this engine's publishing worker (once; it also starts by itself when accounts
+   * are configured). Several processes on one database share the queue.
+   */
+  startScheduler(): Promise<void>
   /**
    * Checks an API key's secret (the `X-API-Key` header); resolves with the key (never its
    * secret) and the `context` to pass to the other methods, or rejects with `unauthorized`.
