@@ -4,10 +4,10 @@
 use super::ContentEngine;
 use crate::auth::RequestContext;
 use crate::clock::check_time;
-use crate::page::truncate_micros;
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventSink};
+use crate::page::truncate_micros;
 use crate::publish::{Publisher, PublisherKind};
 use crate::schedule::{
     ChangeOutcome, PostChange, PostStatus, SchedulePage, ScheduleQuery, ScheduledPost, Worker, WorkerHandle,
