@@ -368,6 +368,19 @@ async fn bluesky_counts_graphemes() {
     assert_eq!(reason, "graphemes 301 > 300");
 }
 
+#[tokio::test]
+async fn bluesky_refuses_a_hashtag_longer_than_its_lexicon_allows() {
+    let server = MockServer::start().await;
+    let p = bluesky(&server);
+    p.validate(&[format!("Spring is here #{}", "a".repeat(64))]).unwrap();
+    let (field, reason) = validation(p.validate(&["ok".into(), format!("Spring #{}", "a".repeat(65))]));
+    assert_eq!(field, "parts[1]");
+    assert!(reason.contains("65 graphemes") && reason.contains("at most 64"), "{reason}");
+    // 64 families of four (seven code points each) are 64 graphemes but 1,600 bytes.
+    let (_, reason) = validation(p.validate(&[format!("#{}", "👩‍👩‍👧‍👦".repeat(64))]));
+    assert!(reason.contains("640 bytes"), "{reason}");
+}
+
 // ---- LinkedIn ----
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 use super::http::{field, send};
 use super::{check_parts, thread};
 use crate::error::Result;
-use crate::publish::text::{bluesky_facets, bluesky_graphemes};
+use crate::publish::text::{bluesky_facets, bluesky_graphemes, hashtags};
 use crate::publish::{FailureClass, Post, PostedPart, PublishFailure, Published, Publisher, PublisherKind};
 use crate::secret::Secret;
 use async_trait::async_trait;
@@ -18,6 +18,11 @@ use tokio::sync::Mutex;
 
 /// Graphemes per post.
 const MAX: usize = 300;
+
+/// A hashtag facet's tag (without `#`): graphemes and bytes, as the `app.bsky.richtext.facet`
+/// lexicon allows.
+const TAG_MAX_GRAPHEMES: usize = 64;
+const TAG_MAX_BYTES: usize = 640;
 
 #[derive(Clone)]
 struct Session {
@@ -113,7 +118,24 @@ impl Publisher for Bluesky {
         false
     }
     fn validate(&self, parts: &[String]) -> Result<()> {
-        check_parts(parts, true, MAX, "graphemes", bluesky_graphemes)
+        check_parts(parts, true, MAX, "graphemes", bluesky_graphemes)?;
+        for (i, p) in parts.iter().enumerate() {
+            for (_, tag) in hashtags(p) {
+                let (g, b) = (bluesky_graphemes(&tag), tag.len());
+                if g > TAG_MAX_GRAPHEMES || b > TAG_MAX_BYTES {
+                    let field = if parts.len() == 1 { "content".to_owned() } else { format!("parts[{i}]") };
+                    let shown: String = tag.chars().take(20).collect();
+                    return Err(crate::error::Error::validation(
+                        field,
+                        format!(
+                            "hashtag #{shown}… is {g} graphemes ({b} bytes); Bluesky takes at most \
+                             {TAG_MAX_GRAPHEMES} graphemes and {TAG_MAX_BYTES} bytes per tag"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
     async fn publish(&self, post: &Post) -> std::result::Result<Published, PublishFailure> {
         let parts = thread(&post.parts, &post.done, |_, text, refs| async move {
