@@ -15,8 +15,14 @@ pub struct PgSchema {
 
 impl PgSchema {
     /// Creates `splants_bench_<pid>` (dropped first if a run left it).
+    #[allow(dead_code)]
     pub async fn create() -> PgSchema {
-        let name = format!("splants_bench_{}", std::process::id());
+        Self::create_tagged("").await
+    }
+
+    /// Creates `splants_bench_<pid><tag>`, for a run that needs several empty databases.
+    pub async fn create_tagged(tag: &str) -> PgSchema {
+        let name = format!("splants_bench_{}{tag}", std::process::id());
         let server = pg_server();
         let mut c = sqlx::PgConnection::connect(&server).await.expect("PostgreSQL on 127.0.0.1:5432");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")))
