@@ -87,26 +87,15 @@ fn entries(n: usize, content_id: &str, at: chrono::DateTime<Utc>) -> Vec<Schedul
     let tag = at.timestamp_micros();
     (0..n)
         .map(|i| ScheduledPost {
-            id: format!("{tag}-{i:08}"),
-            content_id: content_id.to_owned(),
-            owner: None,
-            account: "masto".into(),
-            platform: PublisherKind::Mastodon,
-            parts: vec![format!("post {i}")],
-            scheduled_time: at,
-            status: PostStatus::Scheduled,
-            attempts: 0,
-            next_attempt_at: at,
-            last_error: None,
-            post_id: None,
-            post_url: None,
-            posted: Vec::new(),
             idempotent: true,
-            published_at: None,
-            lease_owner: None,
-            lease_until: None,
-            created_at: at,
-            updated_at: at,
+            ..ScheduledPost::new(
+                format!("{tag}-{i:08}"),
+                content_id,
+                "masto",
+                PublisherKind::Mastodon,
+                vec![format!("post {i}")],
+                at,
+            )
         })
         .collect()
 }

@@ -29,6 +29,7 @@ pub use query::{SchedulePage, ScheduleQuery, comes_after, cursor_after};
 pub use worker::{OnFinished, Publishers, Worker, WorkerHandle, decide, worker_id};
 
 use crate::error::Result;
+use crate::page::truncate_micros;
 use crate::publish::{PostedPart, PublisherKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -156,6 +157,42 @@ pub struct ScheduledPost {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ScheduledPost {
+    /// A new `scheduled` entry of `parts` for `account` at `at`, with no owner, made at `at`,
+    /// and not idempotent; set the rest with struct update syntax.
+    pub fn new(
+        id: impl Into<String>,
+        content_id: impl Into<String>,
+        account: impl Into<String>,
+        platform: PublisherKind,
+        parts: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        ScheduledPost {
+            id: id.into(),
+            content_id: content_id.into(),
+            owner: None,
+            account: account.into(),
+            platform,
+            parts,
+            scheduled_time: at,
+            status: PostStatus::Scheduled,
+            attempts: 0,
+            next_attempt_at: at,
+            last_error: None,
+            post_id: None,
+            post_url: None,
+            posted: Vec::new(),
+            idempotent: false,
+            published_at: None,
+            lease_owner: None,
+            lease_until: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// A change a user asks for; only a `scheduled` entry can change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PostChange {
@@ -163,6 +200,26 @@ pub enum PostChange {
     Cancel,
     /// Publish it at this time instead (its attempts start again from zero).
     Reschedule(DateTime<Utc>),
+}
+
+impl PostChange {
+    /// Applies the change to `post` if it is still `scheduled` (what every store does inside
+    /// its own atomic step); `false`, and nothing changed, otherwise.
+    pub(crate) fn apply(&self, post: &mut ScheduledPost, now: DateTime<Utc>) -> bool {
+        if post.status != PostStatus::Scheduled {
+            return false;
+        }
+        match self {
+            PostChange::Cancel => post.status = PostStatus::Cancelled,
+            PostChange::Reschedule(at) => {
+                post.scheduled_time = truncate_micros(*at);
+                post.next_attempt_at = truncate_micros(*at);
+                post.attempts = 0;
+            }
+        }
+        post.updated_at = truncate_micros(now);
+        true
+    }
 }
 
 /// What [`ScheduleStore::change`] did.

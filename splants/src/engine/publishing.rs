@@ -169,26 +169,18 @@ impl ContentEngine {
                 other => other,
             })?;
             posts.push(ScheduledPost {
-                id: uuid::Uuid::now_v7().to_string(),
-                content_id: content.id.clone(),
                 owner: ctx.owner().map(str::to_owned).or_else(|| content.owner.clone()),
-                account: publisher.account().to_owned(),
-                platform: publisher.kind(),
-                parts,
-                scheduled_time: when,
-                status: PostStatus::Scheduled,
-                attempts: 0,
-                next_attempt_at: when,
-                last_error: None,
-                post_id: None,
-                post_url: None,
-                posted: Vec::new(),
                 idempotent: publisher.idempotent(),
-                published_at: None,
-                lease_owner: None,
-                lease_until: None,
                 created_at: now,
                 updated_at: now,
+                ..ScheduledPost::new(
+                    uuid::Uuid::now_v7().to_string(),
+                    &content.id,
+                    publisher.account(),
+                    publisher.kind(),
+                    parts,
+                    when,
+                )
             });
         }
         self.inner.stores.schedules.insert(&posts).await?;

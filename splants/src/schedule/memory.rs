@@ -132,18 +132,9 @@ impl ScheduleStore for MemorySchedule {
     ) -> Result<ChangeOutcome> {
         let mut all = self.posts.lock();
         let Some(p) = all.get_mut(id).filter(|p| owned_by(p, owner)) else { return Ok(ChangeOutcome::NotFound) };
-        if p.status != PostStatus::Scheduled {
+        if !change.apply(p, now) {
             return Ok(ChangeOutcome::NotScheduled(p.clone()));
         }
-        match change {
-            PostChange::Cancel => p.status = PostStatus::Cancelled,
-            PostChange::Reschedule(at) => {
-                p.scheduled_time = truncate_micros(*at);
-                p.next_attempt_at = truncate_micros(*at);
-                p.attempts = 0;
-            }
-        }
-        p.updated_at = truncate_micros(now);
         Ok(ChangeOutcome::Changed(p.clone()))
     }
 

@@ -99,26 +99,8 @@ fn config() -> ScheduleConfig {
 
 pub(crate) fn entry(id: &str, account: &Scripted, at: chrono::DateTime<chrono::Utc>) -> ScheduledPost {
     ScheduledPost {
-        id: id.to_owned(),
-        content_id: format!("c-{id}"),
-        owner: None,
-        account: account.name.clone(),
-        platform: account.kind,
-        parts: vec![format!("post {id}")],
-        scheduled_time: at,
-        status: PostStatus::Scheduled,
-        attempts: 0,
-        next_attempt_at: at,
-        last_error: None,
-        post_id: None,
-        post_url: None,
-        posted: Vec::new(),
         idempotent: account.idempotent,
-        published_at: None,
-        lease_owner: None,
-        lease_until: None,
-        created_at: at,
-        updated_at: at,
+        ..ScheduledPost::new(id, format!("c-{id}"), &account.name, account.kind, vec![format!("post {id}")], at)
     }
 }
 

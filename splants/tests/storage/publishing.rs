@@ -118,26 +118,15 @@ fn spawn_child(db: &str, masto: &str) -> std::process::Child {
 fn entry(i: usize, content_id: &str) -> ScheduledPost {
     let now = Utc::now();
     ScheduledPost {
-        id: format!("{:08}-{}", i, uuid::Uuid::now_v7()),
-        content_id: content_id.to_owned(),
-        owner: None,
-        account: "masto".into(),
-        platform: PublisherKind::Mastodon,
-        parts: vec![format!("Post number {i} of the crash test #splants")],
-        scheduled_time: now,
-        status: PostStatus::Scheduled,
-        attempts: 0,
-        next_attempt_at: now,
-        last_error: None,
-        post_id: None,
-        post_url: None,
-        posted: Vec::new(),
         idempotent: true,
-        published_at: None,
-        lease_owner: None,
-        lease_until: None,
-        created_at: now,
-        updated_at: now,
+        ..ScheduledPost::new(
+            format!("{:08}-{}", i, uuid::Uuid::now_v7()),
+            content_id,
+            "masto",
+            PublisherKind::Mastodon,
+            vec![format!("Post number {i} of the crash test #splants")],
+            now,
+        )
     }
 }
 

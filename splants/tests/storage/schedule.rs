@@ -34,26 +34,8 @@ fn t0() -> DateTime<Utc> {
 
 fn entry(id: &str, content_id: &str, at: DateTime<Utc>) -> ScheduledPost {
     ScheduledPost {
-        id: id.to_owned(),
-        content_id: content_id.to_owned(),
-        owner: None,
-        account: "masto".into(),
-        platform: PublisherKind::Mastodon,
-        parts: vec![format!("post {id}")],
-        scheduled_time: at,
-        status: PostStatus::Scheduled,
-        attempts: 0,
-        next_attempt_at: at,
-        last_error: None,
-        post_id: None,
-        post_url: None,
-        posted: Vec::new(),
         idempotent: true,
-        published_at: None,
-        lease_owner: None,
-        lease_until: None,
-        created_at: at,
-        updated_at: at,
+        ..ScheduledPost::new(id, content_id, "masto", PublisherKind::Mastodon, vec![format!("post {id}")], at)
     }
 }
 

@@ -256,18 +256,9 @@ impl<DB: SqlBackend> ScheduleStore for SqlStore<DB> {
             let Some(mut p) = Self::posts_on(&mut tx, sql, "reading a schedule entry").await?.into_iter().next() else {
                 return Ok(ChangeOutcome::NotFound);
             };
-            if p.status != PostStatus::Scheduled {
+            if !change.apply(&mut p, now) {
                 return Ok(ChangeOutcome::NotScheduled(p));
             }
-            match change {
-                PostChange::Cancel => p.status = PostStatus::Cancelled,
-                PostChange::Reschedule(at) => {
-                    p.scheduled_time = truncate_micros(*at);
-                    p.next_attempt_at = truncate_micros(*at);
-                    p.attempts = 0;
-                }
-            }
-            p.updated_at = truncate_micros(now);
             Self::write_back(&mut tx, &p).await?;
             Self::commit(tx).await?;
             Ok(ChangeOutcome::Changed(p))
