@@ -26,6 +26,8 @@ mod offline;
 mod openai;
 pub mod pricing;
 mod retry;
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+mod sse;
 pub mod tokens;
 
 #[cfg(feature = "anthropic")]
@@ -148,6 +150,45 @@ pub struct Completion {
     pub inference_geo: Option<String>,
     /// Wall time of the successful call.
     pub latency: Duration,
+    /// The server reported no usage (some OpenAI-compatible servers when streaming): `usage`
+    /// is splants' count, the prompt estimate plus the tokens received, never zero.
+    pub usage_estimated: bool,
+}
+
+/// One event of a streamed completion.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamEvent {
+    /// More text, in order; never empty.
+    Delta(String),
+    /// The end: the whole answer (its `text` is every delta joined) with its usage.
+    Done(Completion),
+}
+
+/// A streamed completion: deltas, then exactly one [`StreamEvent::Done`], or an error that ends
+/// it. Dropping it aborts the request.
+pub type CompletionStream = std::pin::Pin<Box<dyn futures::Stream<Item = Result<StreamEvent>> + Send>>;
+
+/// The stream of a finished completion: its text as one delta, then its end (what providers
+/// that cannot stream answer with).
+pub fn stream_of(completion: Completion) -> CompletionStream {
+    let delta = (!completion.text.is_empty()).then(|| Ok(StreamEvent::Delta(completion.text.clone())));
+    Box::pin(futures::stream::iter(delta.into_iter().chain(std::iter::once(Ok(StreamEvent::Done(completion))))))
+}
+
+/// Opens `provider`'s stream and waits for its first event, so that a failure before any text
+/// (a refused request, an `error` event first) is an `Err` here, which retries and fallback
+/// may act on; the event is then given again as the stream's first.
+pub(crate) async fn open_until_first<P: Provider + ?Sized>(
+    provider: &P,
+    request: &CompletionRequest,
+) -> Result<CompletionStream> {
+    use futures::StreamExt;
+    let mut stream = provider.stream(request).await?;
+    match stream.next().await {
+        Some(Ok(first)) => Ok(Box::pin(futures::stream::once(async move { Ok(first) }).chain(stream))),
+        Some(Err(e)) => Err(e),
+        None => Err(crate::Error::internal(format!("{}'s stream ended without an answer", provider.name()))),
+    }
 }
 
 /// A (provider, model) pair a request may end up billed under, with its prompt estimate.
@@ -172,6 +213,13 @@ pub trait Provider: Send + Sync + Debug {
 
     /// Sends the request and returns the answer with its usage.
     async fn complete(&self, request: &CompletionRequest) -> Result<Completion>;
+
+    /// Sends the request and streams the answer as it is written. An error returned here (or
+    /// as the stream's first item) came before any text; the default completes the request and
+    /// streams the whole answer at once.
+    async fn stream(&self, request: &CompletionRequest) -> Result<CompletionStream> {
+        Ok(stream_of(self.complete(request).await?))
+    }
 
     /// Every (provider, model) the request may be billed under, with an upper bound on its
     /// prompt tokens. Fallback chains return one entry per member so quotes cover the worst.
@@ -204,6 +252,9 @@ impl<P: Provider + ?Sized> Provider for Arc<P> {
     }
     async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
         (**self).complete(request).await
+    }
+    async fn stream(&self, request: &CompletionRequest) -> Result<CompletionStream> {
+        (**self).stream(request).await
     }
     fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {
         (**self).billing_targets(request)

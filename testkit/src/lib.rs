@@ -2,8 +2,11 @@
 //! (`tests/*`): one copy, a dev-dependency of both.
 //!
 //! [`FaultProxy`] sits between the code under test and Postgres, Redis or a provider and
-//! breaks the network on command: stall, delay, reset, blackhole, refuse.
+//! breaks the network on command: stall, delay, reset, blackhole, refuse. [`SseServer`] answers
+//! with scripted server-sent event streams, cut into the pieces a test chooses.
 
 mod fault_proxy;
+mod sse_server;
 
 pub use fault_proxy::{FaultProxy, Mode};
+pub use sse_server::{SseReply, SseServer};

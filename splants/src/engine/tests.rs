@@ -99,6 +99,7 @@ impl Provider for TestProvider {
             provider: "test".into(),
             service_tier: None,
             inference_geo: None,
+            usage_estimated: false,
             latency: self.delay,
         })
     }

@@ -6,11 +6,16 @@
 //! would double-count the cache writes (see `PRICING.md`).
 
 use super::http::{HttpOptions, Transport, check_base_url, check_request, request_model, require, secret_header};
-use super::{BillingTarget, Completion, CompletionRequest, FinishReason, Message, Provider, Role, Usage, tokens};
+use super::http::{SseBody, SseError};
+use super::{
+    BillingTarget, Completion, CompletionRequest, CompletionStream, FinishReason, Message, Provider, Role, StreamEvent,
+    Usage, tokens,
+};
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The official API; the SDKs' `ANTHROPIC_BASE_URL` has no `/v1`.
@@ -24,7 +29,7 @@ pub struct AnthropicProvider {
     model: String,
     /// `x-api-key`, marked sensitive.
     api_key: HeaderValue,
-    transport: Transport,
+    transport: Arc<Transport>,
 }
 
 impl AnthropicProvider {
@@ -46,7 +51,8 @@ impl AnthropicProvider {
             None => OFFICIAL_BASE_URL.to_owned(),
         };
         let api_key = secret_header(&key, "ANTHROPIC_API_KEY")?;
-        let transport = Transport::new("anthropic", base_url, &HttpOptions { api_key: Some(key), ..options })?;
+        let transport =
+            Arc::new(Transport::new("anthropic", base_url, &HttpOptions { api_key: Some(key), ..options })?);
         Ok(AnthropicProvider { model, api_key, transport })
     }
 
@@ -153,6 +159,137 @@ fn finish_reason(reason: Option<&str>) -> FinishReason {
     }
 }
 
+/// The request body; refuses a conversation with only system messages before sending.
+fn messages_request<'a>(request: &'a CompletionRequest, default_model: &'a str) -> Result<MessagesRequest<'a>> {
+    check_request(request)?;
+    let messages: Vec<&Message> = request.messages.iter().filter(|m| m.role != Role::System).collect();
+    if messages.is_empty() {
+        return Err(Error::validation("messages", "Anthropic needs at least one user or assistant message"));
+    }
+    Ok(MessagesRequest {
+        model: request_model(request, default_model),
+        max_tokens: request.max_tokens,
+        system: system_prompt(&request.messages),
+        messages,
+        temperature: request.temperature,
+    })
+}
+
+/// A streamed message being read: `message_start` (the model and the input usage, cache reads
+/// and writes included), `content_block_delta` text, `message_delta` (the stop reason and the
+/// cumulative output usage), `message_stop`; `ping` is skipped and `error` ends the stream.
+struct MessageStream {
+    sse: SseBody,
+    transport: Arc<Transport>,
+    requested_model: String,
+    text: String,
+    model: Option<String>,
+    usage: Option<WireUsage>,
+    stop_reason: Option<String>,
+    service_tier: Option<String>,
+    inference_geo: Option<String>,
+    started: Instant,
+    ended: bool,
+}
+
+/// `message_delta`'s usage: cumulative counts, each present only when it changed.
+#[derive(Deserialize, Default)]
+struct DeltaUsage {
+    #[serde(default)]
+    output_tokens: Option<u64>,
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+}
+
+impl MessageStream {
+    async fn next(&mut self) -> Option<Result<StreamEvent>> {
+        if self.ended {
+            return None;
+        }
+        let item = self.read().await;
+        if !matches!(item, Ok(StreamEvent::Delta(_))) {
+            self.ended = true;
+        }
+        Some(item)
+    }
+
+    async fn read(&mut self) -> Result<StreamEvent> {
+        let bad = |t: &Transport, e: serde_json::Error| {
+            t.invalid_response(reqwest::StatusCode::OK, &format!("not a messages stream event ({e})"))
+        };
+        loop {
+            let event = match self.sse.next_event().await {
+                Ok(Some(e)) => e,
+                Ok(None) => return Err(self.transport.broken_stream("it ended before message_stop")),
+                Err(SseError::Broken(detail)) => return Err(self.transport.broken_stream(&detail)),
+            };
+            let v: serde_json::Value = serde_json::from_str(&event.data).map_err(|e| bad(&self.transport, e))?;
+            let kind = v["type"].as_str().unwrap_or(event.event.as_str());
+            match kind {
+                "message_start" => {
+                    let m = &v["message"];
+                    self.model = m["model"].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+                    let usage: WireUsage =
+                        serde_json::from_value(m["usage"].clone()).map_err(|e| bad(&self.transport, e))?;
+                    self.service_tier = usage.service_tier.clone();
+                    self.inference_geo = usage.inference_geo.clone();
+                    self.usage = Some(usage);
+                }
+                "content_block_delta" => {
+                    let d = &v["delta"];
+                    if d["type"] == "text_delta"
+                        && let Some(text) = d["text"].as_str().filter(|t| !t.is_empty())
+                    {
+                        self.text.push_str(text);
+                        return Ok(StreamEvent::Delta(text.to_owned()));
+                    }
+                }
+                "message_delta" => {
+                    if let Some(r) = v["delta"]["stop_reason"].as_str() {
+                        self.stop_reason = Some(r.to_owned());
+                    }
+                    let d: DeltaUsage = serde_json::from_value(v["usage"].clone()).unwrap_or_default();
+                    if let Some(u) = self.usage.as_mut() {
+                        u.output_tokens = d.output_tokens.unwrap_or(u.output_tokens);
+                        u.input_tokens = d.input_tokens.unwrap_or(u.input_tokens);
+                        u.cache_read_input_tokens = d.cache_read_input_tokens.or(u.cache_read_input_tokens);
+                        u.cache_creation_input_tokens = d.cache_creation_input_tokens.or(u.cache_creation_input_tokens);
+                    }
+                }
+                "message_stop" => return self.finished(),
+                "error" => {
+                    let e = &v["error"];
+                    let kind = e["type"].as_str().map(str::to_owned);
+                    return Err(self.transport.stream_error_event(kind, e["message"].as_str().unwrap_or("")));
+                }
+                // ping, content_block_start/stop, and event types added later.
+                _ => {}
+            }
+        }
+    }
+
+    fn finished(&mut self) -> Result<StreamEvent> {
+        let Some(usage) = &self.usage else {
+            return Err(self.transport.invalid_response(reqwest::StatusCode::OK, "message_stop without message_start"));
+        };
+        Ok(StreamEvent::Done(Completion {
+            text: std::mem::take(&mut self.text),
+            usage: normalise(usage),
+            finish_reason: finish_reason(self.stop_reason.as_deref()),
+            model: self.model.clone().unwrap_or_else(|| self.requested_model.clone()),
+            provider: "anthropic".to_owned(),
+            service_tier: self.service_tier.take(),
+            inference_geo: self.inference_geo.take(),
+            latency: self.started.elapsed(),
+            usage_estimated: false,
+        }))
+    }
+}
+
 /// All system messages joined by a blank line (Anthropic takes them as one top-level field).
 fn system_prompt(messages: &[Message]) -> Option<String> {
     let parts: Vec<&str> = messages
@@ -174,19 +311,8 @@ impl Provider for AnthropicProvider {
     }
 
     async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
-        check_request(request)?;
-        let messages: Vec<&Message> = request.messages.iter().filter(|m| m.role != Role::System).collect();
-        if messages.is_empty() {
-            return Err(Error::validation("messages", "Anthropic needs at least one user or assistant message"));
-        }
-        let model = request_model(request, &self.model);
-        let body = MessagesRequest {
-            model,
-            max_tokens: request.max_tokens,
-            system: system_prompt(&request.messages),
-            messages,
-            temperature: request.temperature,
-        };
+        let body = messages_request(request, &self.model)?;
+        let model = body.model;
         let started = Instant::now();
         let http = self.transport.post("/v1/messages").headers(self.headers()).json(&body);
         let (status, bytes) = self.transport.send(http).await?;
@@ -202,8 +328,36 @@ impl Provider for AnthropicProvider {
             provider: "anthropic".to_owned(),
             service_tier: parsed.usage.service_tier,
             inference_geo: parsed.usage.inference_geo,
+            usage_estimated: false,
             latency: started.elapsed(),
         })
+    }
+
+    async fn stream(&self, request: &CompletionRequest) -> Result<CompletionStream> {
+        let body = messages_request(request, &self.model)?;
+        let started = Instant::now();
+        let mut json =
+            serde_json::to_value(&body).map_err(|e| Error::internal(format!("cannot encode the request: {e}")))?;
+        json["stream"] = serde_json::Value::Bool(true);
+        let http = self.transport.post("/v1/messages").headers(self.headers()).json(&json);
+        let sse = self.transport.open_stream(http).await?;
+        let state = MessageStream {
+            sse,
+            transport: Arc::clone(&self.transport),
+            requested_model: body.model.to_owned(),
+            text: String::new(),
+            model: None,
+            usage: None,
+            stop_reason: None,
+            service_tier: None,
+            inference_geo: None,
+            started,
+            ended: false,
+        };
+        Ok(Box::pin(futures::stream::unfold(state, |mut st| async move {
+            let item = st.next().await?;
+            Some((item, st))
+        })))
     }
 
     fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {

@@ -5,7 +5,7 @@
 //! configuration error must not be hidden behind a silent switch to another provider.
 
 use super::retry::may_resend;
-use super::{BillingTarget, Completion, CompletionRequest, Provider};
+use super::{BillingTarget, Completion, CompletionRequest, CompletionStream, Provider, open_until_first};
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -34,6 +34,46 @@ impl FallbackProvider {
     pub fn members(&self) -> &[Arc<dyn Provider>] {
         &self.chain
     }
+
+    /// Calls `call` on each member in order while the failures allow a fallback.
+    async fn through_chain<'a, T: Send + 'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        call: impl for<'p> Fn(
+            &'p Arc<dyn Provider>,
+            &'p CompletionRequest,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + Send + 'p>>
+        + Send
+        + Sync,
+    ) -> Result<T> {
+        let first_err = match call(&self.first, request).await {
+            Ok(done) => return Ok(done),
+            Err(err) => err,
+        };
+        let mut last = first_err;
+        let mut failed = self.first.name().to_owned();
+        let rest = for_member(request);
+        for next in self.chain.iter().skip(1) {
+            if !last.is_retryable() || !may_resend(request, &last, &failed).await {
+                return Err(last);
+            }
+            tracing::warn!(
+                from = failed.as_str(),
+                to = next.name(),
+                code = last.code().as_str(),
+                error = %last,
+                "provider failed; falling back to the next one"
+            );
+            match call(next, &rest).await {
+                Ok(done) => return Ok(done),
+                Err(err) => {
+                    last = err;
+                    next.name().clone_into(&mut failed);
+                }
+            }
+        }
+        Err(last)
+    }
 }
 
 /// The request as sent to members after the first: each uses its own configured model.
@@ -52,33 +92,13 @@ impl Provider for FallbackProvider {
     }
 
     async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
-        let first_err = match self.first.complete(request).await {
-            Ok(completion) => return Ok(completion),
-            Err(err) => err,
-        };
-        let mut last = first_err;
-        let mut failed = self.first.name().to_owned();
-        let rest = for_member(request);
-        for next in self.chain.iter().skip(1) {
-            if !last.is_retryable() || !may_resend(request, &last, &failed).await {
-                return Err(last);
-            }
-            tracing::warn!(
-                from = failed.as_str(),
-                to = next.name(),
-                code = last.code().as_str(),
-                error = %last,
-                "provider failed; falling back to the next one"
-            );
-            match next.complete(&rest).await {
-                Ok(completion) => return Ok(completion),
-                Err(err) => {
-                    last = err;
-                    next.name().clone_into(&mut failed);
-                }
-            }
-        }
-        Err(last)
+        self.through_chain(request, |p, r| Box::pin(async move { p.complete(r).await })).await
+    }
+
+    /// Falls back until a member's stream gives its first event; after that the stream is
+    /// that member's to the end.
+    async fn stream(&self, request: &CompletionRequest) -> Result<CompletionStream> {
+        self.through_chain(request, |p, r| Box::pin(open_until_first(&**p, r))).await
     }
 
     /// Every member's targets, so a quote covers the dearest provider the call may reach.

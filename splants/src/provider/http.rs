@@ -140,6 +140,50 @@ impl Transport {
         Ok((status, body))
     }
 
+    /// Sends a prepared streaming request: a non-2xx answer is the same error as
+    /// [`Transport::send`]'s; a 2xx one is read as server-sent events, each read waiting at most
+    /// the attempt timeout (the whole stream may take up to [`STREAM_MAX`]).
+    pub(crate) async fn open_stream(&self, request: RequestBuilder) -> Result<SseBody> {
+        let request = request.timeout(STREAM_MAX).header(reqwest::header::ACCEPT, "text/event-stream");
+        let response = tokio::time::timeout(self.timeout, request.send())
+            .await
+            .map_err(|_| self.timeout_error(self.timeout))?
+            .map_err(|e| self.transport_error(e, self.timeout))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(self.status_error(response).await);
+        }
+        Ok(SseBody {
+            response,
+            parser: super::sse::SseParser::default(),
+            pending: std::collections::VecDeque::new(),
+            ended: false,
+            idle: self.timeout,
+        })
+    }
+
+    /// The error for a stream that broke off or timed out between events (after the request
+    /// was accepted: it may have been billed).
+    pub(crate) fn broken_stream(&self, detail: &str) -> Error {
+        self.failure(
+            Some(200),
+            Some("incomplete_response".into()),
+            format!("the stream broke off: {detail}"),
+            true,
+            None,
+        )
+    }
+
+    /// The error for an `error` event the provider sent inside a stream.
+    pub(crate) fn stream_error_event(&self, kind: Option<String>, message: &str) -> Error {
+        let message = snippet(&self.scrub(&message.split_whitespace().collect::<Vec<_>>().join(" ")));
+        let retryable = matches!(
+            kind.as_deref(),
+            Some("overloaded_error" | "api_error" | "rate_limit_error" | "server_error" | "timeout")
+        );
+        self.failure(Some(200), kind, if message.is_empty() { "error event".into() } else { message }, retryable, None)
+    }
+
     /// `GET path` with a short timeout; `Ok` on any 2xx answer.
     pub(crate) async fn health(&self, path: &str, headers: HeaderMap) -> Result<()> {
         let timeout = self.timeout.min(HEALTH_TIMEOUT);
@@ -361,6 +405,52 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     out
+}
+
+/// Longest a whole stream may take (each read still waits at most the attempt timeout).
+const STREAM_MAX: Duration = Duration::from_secs(30 * 60);
+
+/// The events of a streaming answer, read as they arrive.
+pub(crate) struct SseBody {
+    response: Response,
+    parser: super::sse::SseParser,
+    pending: std::collections::VecDeque<super::sse::SseEvent>,
+    ended: bool,
+    idle: Duration,
+}
+
+/// Why a stream stopped giving events.
+pub(crate) enum SseError {
+    /// The connection broke, a read timed out, or a line was absurdly long.
+    Broken(String),
+}
+
+impl SseBody {
+    /// The next event; `None` once the body has ended.
+    pub(crate) async fn next_event(&mut self) -> Result<Option<super::sse::SseEvent>, SseError> {
+        let mut out = Vec::new();
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Ok(Some(e));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            let chunk = match tokio::time::timeout(self.idle, self.response.chunk()).await {
+                Err(_) => return Err(SseError::Broken(format!("no data for {} s", self.idle.as_secs()))),
+                Ok(Err(e)) => return Err(SseError::Broken(chain(&e))),
+                Ok(Ok(None)) => {
+                    self.ended = true;
+                    continue;
+                }
+                Ok(Ok(Some(chunk))) => chunk,
+            };
+            self.parser
+                .push(&chunk, &mut out)
+                .map_err(|_| SseError::Broken("a line of the stream is longer than 4 MiB".into()))?;
+            self.pending.extend(out.drain(..));
+        }
+    }
 }
 
 enum BodyError {

@@ -117,8 +117,30 @@ impl Provider for OfflineProvider {
             provider: "offline".to_owned(),
             service_tier: None,
             inference_geo: None,
+            usage_estimated: false,
             latency: started.elapsed(),
         })
+    }
+
+    /// The draft word by word (each delta a word and the space after it), as a model would
+    /// write it, so streaming shows with no key.
+    async fn stream(&self, request: &CompletionRequest) -> Result<super::CompletionStream> {
+        let done = self.complete(request).await?;
+        let mut deltas = Vec::new();
+        let mut start = 0;
+        let text = done.text.as_str();
+        for (i, c) in text.char_indices() {
+            if c.is_whitespace() && text[i + c.len_utf8()..].starts_with(|n: char| !n.is_whitespace()) {
+                let end = i + c.len_utf8();
+                deltas.push(Ok(super::StreamEvent::Delta(text[start..end].to_owned())));
+                start = end;
+            }
+        }
+        if start < text.len() {
+            deltas.push(Ok(super::StreamEvent::Delta(text[start..].to_owned())));
+        }
+        deltas.push(Ok(super::StreamEvent::Done(done)));
+        Ok(Box::pin(futures::stream::iter(deltas)))
     }
 
     fn is_free(&self) -> bool {

@@ -5,12 +5,17 @@
 //! and cache-write tokens, so both are subtracted to get the plain input; `completion_tokens`
 //! already includes the reasoning tokens, which are kept only as a breakdown.
 
+use super::http::SseBody;
 use super::http::{HttpOptions, Transport, check_base_url, check_request, request_model, require, secret_header};
-use super::{BillingTarget, Completion, CompletionRequest, FinishReason, Message, Provider, Usage, tokens};
+use super::{
+    BillingTarget, Completion, CompletionRequest, CompletionStream, FinishReason, Message, Provider, StreamEvent,
+    Usage, tokens,
+};
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The official API; `OPENAI_BASE_URL` by convention includes the `/v1`.
@@ -30,7 +35,7 @@ pub struct OpenAiProvider {
     official_host: bool,
     /// `Bearer <key>`, marked sensitive; `None` for a compatible server without a key.
     auth: Option<HeaderValue>,
-    transport: Transport,
+    transport: Arc<Transport>,
 }
 
 impl OpenAiProvider {
@@ -75,7 +80,7 @@ impl OpenAiProvider {
         let auth = api_key.as_deref().map(|k| secret_header(&format!("Bearer {k}"), "OPENAI_API_KEY")).transpose()?;
         let options = HttpOptions { api_key, ..options };
         let official_host = is_official_host(&base_url);
-        let transport = Transport::new(&name, base_url, &options)?;
+        let transport = Arc::new(Transport::new(&name, base_url, &options)?);
         Ok(OpenAiProvider { name, model, official_host, auth, transport })
     }
 
@@ -169,6 +174,159 @@ struct CompletionDetails {
     reasoning_tokens: Option<u64>,
 }
 
+/// A streamed chat completion being read: `data:` chunks with `choices[0].delta`, a last chunk
+/// with `choices: []` and the usage (asked for with `stream_options.include_usage`), then
+/// `data: [DONE]`. An `{"error": …}` chunk ends it with that error.
+struct ChatStream {
+    sse: SseBody,
+    transport: Arc<Transport>,
+    prompt_estimate: u64,
+    provider: String,
+    requested_model: String,
+    text: String,
+    reported_model: Option<String>,
+    service_tier: Option<String>,
+    usage: Option<Usage>,
+    finish: Option<String>,
+    refused: bool,
+    started: Instant,
+    ended: bool,
+}
+
+#[derive(Deserialize)]
+struct StreamChunk {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    choices: Vec<StreamChoice>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+    #[serde(default)]
+    service_tier: Option<String>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct StreamChoice {
+    #[serde(default)]
+    delta: Option<StreamDelta>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StreamDelta {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
+}
+
+impl ChatStream {
+    /// The next event, `None` after the end or an error.
+    async fn next(&mut self) -> Option<Result<StreamEvent>> {
+        if self.ended {
+            return None;
+        }
+        let item = self.read().await;
+        if !matches!(item, Ok(StreamEvent::Delta(_))) {
+            self.ended = true;
+        }
+        Some(item)
+    }
+
+    async fn read(&mut self) -> Result<StreamEvent> {
+        loop {
+            let event = match self.sse.next_event().await {
+                Ok(Some(e)) => e,
+                // Some servers close without `[DONE]` after the finishing chunk.
+                Ok(None) if self.finish.is_some() => return Ok(StreamEvent::Done(self.finished())),
+                Ok(None) => return Err(self.transport.broken_stream("it ended before the answer finished")),
+                Err(super::http::SseError::Broken(detail)) => return Err(self.transport.broken_stream(&detail)),
+            };
+            let data = event.data.trim();
+            if data == "[DONE]" {
+                return Ok(StreamEvent::Done(self.finished()));
+            }
+            if event.event == "error" {
+                return Err(error_event(&self.transport, data));
+            }
+            let chunk: StreamChunk = serde_json::from_str(data).map_err(|e| {
+                self.transport.invalid_response(reqwest::StatusCode::OK, &format!("not a chat completion chunk ({e})"))
+            })?;
+            if chunk.error.is_some() {
+                return Err(error_event(&self.transport, data));
+            }
+            if let Some(m) = chunk.model.filter(|m| !m.is_empty()) {
+                self.reported_model = Some(m);
+            }
+            if chunk.service_tier.is_some() {
+                self.service_tier = chunk.service_tier;
+            }
+            if let Some(u) = &chunk.usage {
+                self.usage = Some(normalise(u));
+            }
+            let mut delta = String::new();
+            for choice in chunk.choices {
+                if let Some(d) = choice.delta {
+                    if let Some(text) = d.content {
+                        delta.push_str(&text);
+                    }
+                    if d.refusal.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+                        self.refused = true;
+                    }
+                }
+                if choice.finish_reason.is_some() {
+                    self.finish = choice.finish_reason;
+                }
+            }
+            if !delta.is_empty() {
+                self.text.push_str(&delta);
+                return Ok(StreamEvent::Delta(delta));
+            }
+        }
+    }
+
+    /// The whole answer. Without a usage chunk (some compatible servers send none) the usage is
+    /// counted here: the prompt estimate plus the tokens of the text received, never zero.
+    fn finished(&mut self) -> Completion {
+        let model = self.reported_model.clone().unwrap_or_else(|| self.requested_model.clone());
+        let (usage, usage_estimated) = match self.usage {
+            Some(u) => (u, false),
+            None => (
+                Usage {
+                    input_tokens: self.prompt_estimate.max(1),
+                    output_tokens: tokens::count_output(&model, &self.text),
+                    ..Usage::default()
+                },
+                true,
+            ),
+        };
+        Completion {
+            text: std::mem::take(&mut self.text),
+            usage,
+            finish_reason: finish_reason(self.finish.as_deref(), self.refused),
+            model,
+            provider: self.provider.clone(),
+            service_tier: self.service_tier.take(),
+            inference_geo: None,
+            latency: self.started.elapsed(),
+            usage_estimated,
+        }
+    }
+}
+
+/// An `error` inside a stream: OpenAI's `{"error": {"message", "type", "code"}}`, or a
+/// compatible server's own shape.
+fn error_event(transport: &Transport, data: &str) -> Error {
+    let v: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
+    let e = if v["error"].is_object() { &v["error"] } else { &v };
+    let kind = e["type"].as_str().or(e["code"].as_str()).map(str::to_owned);
+    let message = e["message"].as_str().or(v["error"].as_str()).unwrap_or(data);
+    transport.stream_error_event(kind, message)
+}
+
 /// OpenAI's inclusive counts into [`Usage`]. Cache writes are priced at the 12-hour rate
 /// (`cache_write_long_tokens`) because the response does not say which retention was used.
 fn normalise(u: &WireUsage) -> Usage {
@@ -227,8 +385,40 @@ impl Provider for OpenAiProvider {
             provider: self.name.clone(),
             service_tier: parsed.service_tier,
             inference_geo: None,
+            usage_estimated: false,
             latency: started.elapsed(),
         })
+    }
+
+    async fn stream(&self, request: &CompletionRequest) -> Result<CompletionStream> {
+        check_request(request)?;
+        let model = request_model(request, &self.model).to_owned();
+        let mut body = serde_json::to_value(self.chat_request(&model, request))
+            .map_err(|e| Error::internal(format!("cannot encode the request: {e}")))?;
+        body["stream"] = serde_json::Value::Bool(true);
+        body["stream_options"] = serde_json::json!({ "include_usage": true });
+        let started = Instant::now();
+        let http = self.transport.post("/chat/completions").headers(self.auth_headers()).json(&body);
+        let sse = self.transport.open_stream(http).await?;
+        let state = ChatStream {
+            sse,
+            transport: Arc::clone(&self.transport),
+            prompt_estimate: tokens::estimate(&model, &request.messages),
+            provider: self.name.clone(),
+            requested_model: model,
+            text: String::new(),
+            reported_model: None,
+            service_tier: None,
+            usage: None,
+            finish: None,
+            refused: false,
+            started,
+            ended: false,
+        };
+        Ok(Box::pin(futures::stream::unfold(state, |mut st| async move {
+            let item = st.next().await?;
+            Some((item, st))
+        })))
     }
 
     fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {

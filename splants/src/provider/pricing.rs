@@ -446,6 +446,7 @@ mod tests {
             provider: "test".into(),
             service_tier: None,
             inference_geo: None,
+            usage_estimated: false,
             latency: Duration::ZERO,
         }
     }

@@ -5,7 +5,7 @@
 //! re-sending after an attempt that [`Error::may_have_billed`], the request's
 //! [`AttemptObserver`](super::AttemptObserver) is asked first, so the budget can cover it.
 
-use super::{BillingTarget, Completion, CompletionRequest, Provider};
+use super::{BillingTarget, Completion, CompletionRequest, CompletionStream, Provider, open_until_first};
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -84,40 +84,20 @@ impl RetryingProvider {
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy
     }
-}
 
-/// Asks the request's observer before re-sending after `failure`; `false` means stop.
-pub(crate) async fn may_resend(request: &CompletionRequest, failure: &Error, provider: &str) -> bool {
-    if !failure.may_have_billed() {
-        return true;
-    }
-    let Some(observer) = &request.observer else { return true };
-    match observer.before_resend(failure).await {
-        Ok(()) => true,
-        Err(refusal) => {
-            tracing::warn!(provider, error = %refusal, "not re-sending: the attempt observer refused");
-            false
-        }
-    }
-}
-
-#[async_trait]
-impl Provider for RetryingProvider {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn default_model(&self) -> &str {
-        self.inner.default_model()
-    }
-
-    async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
+    /// Runs `attempt` until it succeeds, fails for good, or the policy says stop.
+    async fn with_retries<T, F, Fut>(&self, request: &CompletionRequest, mut attempt_once: F) -> Result<T>
+    where
+        F: FnMut() -> Fut + Send,
+        Fut: std::future::Future<Output = Result<T>> + Send,
+        T: Send,
+    {
         let max_attempts = self.policy.max_attempts.max(1);
         let mut waited = Duration::ZERO;
         let mut attempt = 1_u32;
         loop {
-            let err = match self.inner.complete(request).await {
-                Ok(completion) => return Ok(completion),
+            let err = match attempt_once().await {
+                Ok(done) => return Ok(done),
                 Err(err) => err,
             };
             if !err.is_retryable() || attempt >= max_attempts {
@@ -150,6 +130,42 @@ impl Provider for RetryingProvider {
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+}
+
+/// Asks the request's observer before re-sending after `failure`; `false` means stop.
+pub(crate) async fn may_resend(request: &CompletionRequest, failure: &Error, provider: &str) -> bool {
+    if !failure.may_have_billed() {
+        return true;
+    }
+    let Some(observer) = &request.observer else { return true };
+    match observer.before_resend(failure).await {
+        Ok(()) => true,
+        Err(refusal) => {
+            tracing::warn!(provider, error = %refusal, "not re-sending: the attempt observer refused");
+            false
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for RetryingProvider {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn default_model(&self) -> &str {
+        self.inner.default_model()
+    }
+
+    async fn complete(&self, request: &CompletionRequest) -> Result<Completion> {
+        self.with_retries(request, || self.inner.complete(request)).await
+    }
+
+    /// Retries until the stream's first event (text or the end); a failure after it ends the
+    /// stream, since text already given cannot be taken back.
+    async fn stream(&self, request: &CompletionRequest) -> Result<CompletionStream> {
+        self.with_retries(request, || open_until_first(&*self.inner, request)).await
     }
 
     fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {

@@ -42,6 +42,13 @@ pub fn estimate(model: &str, messages: &[Message]) -> u64 {
     upper_bound(messages)
 }
 
+/// The output tokens of `text` received from `model` when the server reported none: the exact
+/// count for OpenAI encodings, else the byte count (an upper bound); at least 1.
+pub fn count_output(model: &str, text: &str) -> u64 {
+    let message = [Message::assistant(text)];
+    estimate(model, &message).saturating_sub(REQUEST_OVERHEAD + MESSAGE_OVERHEAD).max(1)
+}
+
 /// Counting with a memo of line counts.
 ///
 /// Prompts are mostly the same lines (instructions, format rules) around a few that change

@@ -16,3 +16,5 @@ mod http_failures;
 #[cfg(all(feature = "openai", feature = "anthropic"))]
 mod http_openai;
 mod resilience;
+#[cfg(all(feature = "openai", feature = "anthropic"))]
+mod streaming;

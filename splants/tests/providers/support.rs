@@ -116,6 +116,7 @@ pub fn ok(text: &str) -> Result<Completion> {
         provider: String::new(),
         service_tier: None,
         inference_geo: None,
+        usage_estimated: false,
         latency: Duration::ZERO,
     })
 }

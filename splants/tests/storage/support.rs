@@ -275,6 +275,7 @@ impl Provider for PricedProvider {
             provider: "test".into(),
             service_tier: None,
             inference_geo: None,
+            usage_estimated: false,
             latency: Duration::ZERO,
         })
     }

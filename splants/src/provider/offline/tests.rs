@@ -243,3 +243,28 @@ fn notice_says_what_it_is_and_how_to_switch() {
         assert!(n.contains(var), "{var}");
     }
 }
+
+#[tokio::test]
+async fn the_draft_streams_word_by_word_and_ends_with_the_whole_completion() {
+    use crate::provider::StreamEvent;
+    use futures::StreamExt;
+    let brief = ContentRequest::new(ContentType::Blog, "Spring garden care");
+    let mut req = CompletionRequest::new(vec![Message::user("write")], 2000);
+    req.brief = Some(Arc::new(brief));
+    let whole = OfflineProvider::new().complete(&req).await.unwrap();
+    let events: Vec<StreamEvent> =
+        OfflineProvider::new().stream(&req).await.unwrap().map(|e| e.unwrap()).collect().await;
+    let (last, deltas) = events.split_last().unwrap();
+    let StreamEvent::Done(done) = last else { panic!("the last event is not the end") };
+    let text: String = deltas
+        .iter()
+        .map(|e| match e {
+            StreamEvent::Delta(d) => d.as_str(),
+            StreamEvent::Done(_) => panic!("two ends"),
+        })
+        .collect();
+    assert_eq!(text, whole.text);
+    assert_eq!(done.text, whole.text);
+    assert!(deltas.len() > 100, "word by word: {} deltas", deltas.len());
+    assert_eq!(deltas.len(), whole.text.split_whitespace().count(), "one delta per word");
+}
