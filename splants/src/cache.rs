@@ -190,6 +190,31 @@ impl ContentCache {
         Ok((entry.into_value().content, !fresh || shared_hit))
     }
 
+    /// The cached piece for `key`, here or in Redis, without generating (streamed generations
+    /// look first, then [`ContentCache::insert`] what they made).
+    pub async fn get(&self, key: &str) -> Option<GeneratedContent> {
+        if let Some(c) = self.cache.get(key).await {
+            return Some(c.content);
+        }
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared
+            && let Some((content, expires_in)) = shared.get(key).await
+        {
+            self.cache.insert(key.to_owned(), Cached { content: content.clone(), expires_in }).await;
+            return Some(content);
+        }
+        None
+    }
+
+    /// Caches `content` under `key`, here and in Redis.
+    pub async fn insert(&self, key: String, content: &GeneratedContent) {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            shared.put(&key, content).await;
+        }
+        self.cache.insert(key, Cached { content: content.clone(), expires_in: None }).await;
+    }
+
     /// Number of cached pieces (approximate while writes are pending).
     pub fn len(&self) -> u64 {
         self.cache.entry_count()

@@ -16,6 +16,7 @@ mod pipeline;
 mod publishing;
 #[cfg(feature = "webhooks")]
 mod reports;
+mod streaming;
 
 pub use crate::config::{BatchConfig, CallsConfig};
 pub use background::ShutdownReport;
@@ -23,6 +24,7 @@ pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
 pub use pipeline::{Quote, QuoteTarget};
 pub use publishing::{AccountInfo, MAX_TARGETS, PublishRequest, parts_for};
+pub use streaming::{GenerationEvent, GenerationStream};
 
 use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiReport, StatsQuery};
 use crate::auth::{KeyManager, RequestContext};
@@ -425,5 +427,7 @@ mod publishing_tests;
 #[cfg(test)]
 #[cfg(feature = "redis")]
 mod redis_tests;
+#[cfg(test)]
+mod streaming_tests;
 #[cfg(test)]
 mod tests;

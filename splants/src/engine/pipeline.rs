@@ -65,7 +65,7 @@ pub struct QuoteTarget {
 /// Reserves budget for attempts that failed but may have been billed, before a retry or a
 /// fallback sends again; every such attempt is later counted at the estimate.
 #[derive(Debug)]
-struct BudgetObserver {
+pub(crate) struct BudgetObserver {
     budget: BudgetGuard,
     scopes: Arc<[ScopeLimit]>,
     estimate: Usd,
@@ -232,6 +232,20 @@ impl EngineInner {
     }
 
     async fn produce(self: &Arc<Self>, job: &Job, ctx: &RequestContext, started: Instant) -> Result<GeneratedContent> {
+        let call = self.prepare_call(job, ctx, started).await?;
+        match ctx.on_caller_left.unwrap_or(self.config.calls.on_caller_left) {
+            // Dropping this future drops the call: its hold settles at the estimate.
+            CallerLeftPolicy::Abort => self.call_and_finish(job, ctx, call, CallerWatch::default()).await,
+            CallerLeftPolicy::Complete => {
+                let (inner, job, ctx) = (Arc::clone(self), job.clone(), ctx.clone());
+                self.calls.run(move |watch| async move { inner.call_and_finish(&job, &ctx, call, watch).await }).await
+            }
+        }
+    }
+
+    /// The provider request of `job` with its budget held (in flight) and the observer that
+    /// holds more before a re-send.
+    pub(crate) async fn prepare_call(&self, job: &Job, ctx: &RequestContext, started: Instant) -> Result<Call> {
         let mut creq = self.completion_request(job);
         let scopes: Arc<[ScopeLimit]> = self
             .budget
@@ -257,15 +271,7 @@ impl EngineInner {
             creq.observer = Some(Arc::clone(&observer) as Arc<dyn AttemptObserver>);
         }
         let reservation = reserved.map(|(r, _)| r);
-        let call = Call { creq, reservation, estimate, observer, started };
-        match ctx.on_caller_left.unwrap_or(self.config.calls.on_caller_left) {
-            // Dropping this future drops the call: its hold settles at the estimate.
-            CallerLeftPolicy::Abort => self.call_and_finish(job, ctx, call, CallerWatch::default()).await,
-            CallerLeftPolicy::Complete => {
-                let (inner, job, ctx) = (Arc::clone(self), job.clone(), ctx.clone());
-                self.calls.run(move |watch| async move { inner.call_and_finish(&job, &ctx, call, watch).await }).await
-            }
-        }
+        Ok(Call { creq, reservation, estimate, observer, started })
     }
 
     /// Sends the provider request and turns the answer into a stored, settled piece. Run in a
@@ -294,72 +300,122 @@ impl EngineInner {
         let owner = ctx.owner().map(str::to_owned);
         match result {
             Ok(completion) => {
-                let cost = self.cost_of(&completion, &requested_model, estimate);
-                let extra = observer.settle_extras(&completion.model).await;
-                let record = self.usage_record(
-                    &completion.provider,
-                    &completion.model,
-                    completion.usage,
-                    cost + extra,
-                    estimate,
-                    provider_time,
-                    UsageOutcome::Success,
-                    None,
-                    owner.clone(),
-                );
-                let usage_id = record.id.clone();
-                if completion.text.trim().is_empty() || completion.finish_reason == FinishReason::ContentFilter {
-                    settle(reservation.take(), cost, &completion.model).await;
-                    self.save_usage(record).await;
-                    let reason = if completion.finish_reason == FinishReason::ContentFilter {
-                        "the provider's content filter stopped the answer".to_owned()
-                    } else {
-                        format!("the provider returned no text (finish reason {:?})", completion.finish_reason)
-                    };
-                    return Err(Error::ContentGeneration { reason });
-                }
-                let content = self.finish(job, &completion, cost, record, reservation.take(), &caller).await?;
-                tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
-                self.emit_generated(&content, micros(provider_time), started.elapsed());
-                if caller.left() {
-                    tracing::info!(content_id = %content.id, cost = %cost, "stored a piece whose caller had left");
-                    self.events.emit(EngineEvent::CompletedAfterCallerLeft {
-                        content_id: content.id.clone(),
-                        owner: content.owner.clone(),
-                        cost_usd: cost,
-                    });
-                }
-                Ok(content)
-            }
-            Err(err) => {
-                let billed = err.may_have_billed();
-                let mut counted = observer.settle_extras(&requested_model).await;
-                if let Some(r) = reservation.take() {
-                    if billed {
-                        let amount = r.amount();
-                        counted += amount;
-                        r.settle(amount, &requested_model).await?;
-                    } else {
-                        r.release().await?;
-                    }
-                }
-                let outcome =
-                    if billed || counted > Usd::ZERO { UsageOutcome::MaybeBilled } else { UsageOutcome::Failed };
-                let record = self.usage_record(
-                    self.provider.name(),
+                self.succeeded(
+                    job,
+                    ctx,
+                    completion,
+                    reservation.take(),
+                    &observer,
                     &requested_model,
-                    Usage::default(),
-                    counted,
                     estimate,
                     provider_time,
-                    outcome,
-                    Some(err.code().as_str().to_owned()),
-                    owner,
-                );
-                self.save_usage(record).await;
-                Err(err)
+                    &caller,
+                    started,
+                )
+                .await
+            }
+            Err(err) => Err(self
+                .failed_call(err, reservation.take(), &observer, &requested_model, estimate, provider_time, owner)
+                .await),
+        }
+    }
+
+    /// Turns a provider's answer into a settled, stored piece (or the error for an empty or
+    /// filtered answer, settled at its cost).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn succeeded(
+        &self,
+        job: &Job,
+        ctx: &RequestContext,
+        completion: Completion,
+        reservation: Option<Reservation>,
+        observer: &BudgetObserver,
+        requested_model: &str,
+        estimate: Usd,
+        provider_time: Duration,
+        caller: &CallerWatch,
+        started: Instant,
+    ) -> Result<GeneratedContent> {
+        let owner = ctx.owner().map(str::to_owned);
+        let cost = self.cost_of(&completion, &requested_model, estimate);
+        let extra = observer.settle_extras(&completion.model).await;
+        let record = self.usage_record(
+            &completion.provider,
+            &completion.model,
+            completion.usage,
+            cost + extra,
+            estimate,
+            provider_time,
+            UsageOutcome::Success,
+            None,
+            owner.clone(),
+        );
+        let usage_id = record.id.clone();
+        if completion.text.trim().is_empty() || completion.finish_reason == FinishReason::ContentFilter {
+            settle(reservation, cost, &completion.model).await;
+            self.save_usage(record).await;
+            let reason = if completion.finish_reason == FinishReason::ContentFilter {
+                "the provider's content filter stopped the answer".to_owned()
+            } else {
+                format!("the provider returned no text (finish reason {:?})", completion.finish_reason)
+            };
+            return Err(Error::ContentGeneration { reason });
+        }
+        let content = self.finish(job, &completion, cost, record, reservation, &caller).await?;
+        tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
+        self.emit_generated(&content, micros(provider_time), started.elapsed());
+        if caller.left() {
+            tracing::info!(content_id = %content.id, cost = %cost, "stored a piece whose caller had left");
+            self.events.emit(EngineEvent::CompletedAfterCallerLeft {
+                content_id: content.id.clone(),
+                owner: content.owner.clone(),
+                cost_usd: cost,
+            });
+        }
+        Ok(content)
+    }
+
+    /// Settles a call that failed: at its hold when it may have been billed, else released;
+    /// records the usage; returns the error (or the ledger's, if settling failed).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn failed_call(
+        &self,
+        err: Error,
+        reservation: Option<Reservation>,
+        observer: &BudgetObserver,
+        requested_model: &str,
+        estimate: Usd,
+        provider_time: Duration,
+        owner: Option<String>,
+    ) -> Error {
+        let billed = err.may_have_billed();
+        let mut counted = observer.settle_extras(requested_model).await;
+        if let Some(r) = reservation {
+            let ledger = if billed {
+                let amount = r.amount();
+                counted += amount;
+                r.settle(amount, requested_model).await.map(|_| ())
+            } else {
+                r.release().await
+            };
+            if let Err(e) = ledger {
+                return e;
             }
         }
+        let outcome = if billed || counted > Usd::ZERO { UsageOutcome::MaybeBilled } else { UsageOutcome::Failed };
+        let record = self.usage_record(
+            self.provider.name(),
+            requested_model,
+            Usage::default(),
+            counted,
+            estimate,
+            provider_time,
+            outcome,
+            Some(err.code().as_str().to_owned()),
+            owner,
+        );
+        self.save_usage(record).await;
+        err
     }
 
     /// What a successful call cost; an unpriced reported model falls back to the requested
@@ -464,7 +520,7 @@ impl EngineInner {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn usage_record(
+    pub(crate) fn usage_record(
         &self,
         provider: &str,
         model: &str,
@@ -492,13 +548,13 @@ impl EngineInner {
         }
     }
 
-    async fn save_usage(&self, record: UsageRecord) {
+    pub(crate) async fn save_usage(&self, record: UsageRecord) {
         if let Err(e) = self.stores.usage.record_usage(&record).await {
             tracing::error!(error = %e, cost = %record.cost, "could not record provider usage (the budget ledger still counts it)");
         }
     }
 
-    fn emit_generated(&self, content: &GeneratedContent, provider_us: u64, total: Duration) {
+    pub(crate) fn emit_generated(&self, content: &GeneratedContent, provider_us: u64, total: Duration) {
         self.events.emit(EngineEvent::ContentGenerated {
             content_id: content.id.clone(),
             owner: content.owner.clone(),
@@ -516,12 +572,12 @@ impl EngineInner {
 }
 
 /// What a generation carries from its reserve to its provider call.
-struct Call {
-    creq: CompletionRequest,
-    reservation: Option<Reservation>,
-    estimate: Usd,
-    observer: Arc<BudgetObserver>,
-    started: Instant,
+pub(crate) struct Call {
+    pub(crate) creq: CompletionRequest,
+    pub(crate) reservation: Option<Reservation>,
+    pub(crate) estimate: Usd,
+    pub(crate) observer: Arc<BudgetObserver>,
+    pub(crate) started: Instant,
 }
 
 /// Tries to store a paid piece (the last one 850 ms after the first).

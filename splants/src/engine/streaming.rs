@@ -1,0 +1,255 @@
+//! A generation streamed as it is written: the same pipeline as [`ContentEngine::generate`]
+//! (validate, rate limit, cache, quote, reserve), then the provider's text deltas, then the
+//! finished piece (analysed, platform-fitted, stored, settled) or the error that ended it.
+//!
+//! Money: the hold is reserved before the request and stored in flight. The end settles it at
+//! the usage the provider reported (or, for servers that report none, the prompt estimate plus
+//! the tokens received). A failure after the request was accepted settles it at the full hold,
+//! since the provider may bill what it generated. Dropping the stream aborts the request and
+//! settles the hold at the full reservation in the background: the usage of a stream cut short
+//! is unknown (the provider reports it at the end), and the tokens it generated but never sent
+//! are billed too, so nothing less is safe.
+
+use super::background::CallerWatch;
+use super::pipeline::{Call, Job};
+use super::{ContentEngine, EngineInner};
+use crate::auth::RequestContext;
+use crate::cache::ContentCache;
+use crate::content::{ContentRequest, GeneratedContent, Usage};
+use crate::error::{Error, Result};
+use crate::money::Usd;
+use crate::provider::{CompletionStream, StreamEvent};
+use crate::storage::UsageOutcome;
+use futures::{Stream, StreamExt};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// One event of a streamed generation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GenerationEvent {
+    /// More copy as the model writes it (the raw text; the finished piece's `content` is it
+    /// fitted to the platform).
+    Delta(String),
+    /// The finished piece: analysed, platform-fitted, stored and settled. Always last.
+    Done(Box<GeneratedContent>),
+}
+
+/// The events of [`ContentEngine::generate_stream`]: deltas, then one
+/// [`GenerationEvent::Done`], or an `Err` that ends it. Dropping it aborts the provider
+/// request and settles the budget hold (see the module docs).
+pub struct GenerationStream {
+    inner: Pin<Box<dyn Stream<Item = Result<GenerationEvent>> + Send>>,
+}
+
+impl std::fmt::Debug for GenerationStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GenerationStream")
+    }
+}
+
+impl Stream for GenerationStream {
+    type Item = Result<GenerationEvent>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl ContentEngine {
+    /// Generates like [`ContentEngine::generate`], streaming the copy as it is written.
+    ///
+    /// Errors before anything is sent (validation, rate limit, budget) are returned here; a
+    /// provider failure, before or after the first delta, is the stream's last item. A cached
+    /// piece streams at once (one delta, then the piece, marked `cached`).
+    pub async fn generate_stream(&self, request: ContentRequest, ctx: &RequestContext) -> Result<GenerationStream> {
+        self.inner.stream(Job { request, template_prompt: None, template: None }, ctx).await
+    }
+}
+
+impl EngineInner {
+    pub(crate) async fn stream(self: &Arc<Self>, job: Job, ctx: &RequestContext) -> Result<GenerationStream> {
+        let started = Instant::now();
+        job.request.validate()?;
+        if !ctx.rate_limit_counted {
+            self.check_rate_limit(ctx, 1).await?;
+        }
+        let cache_key = self.cache.as_ref().map(|_| {
+            ContentCache::key(
+                &job.request,
+                self.provider.name(),
+                self.provider.default_model(),
+                job.template.as_ref(),
+                ctx.owner(),
+            )
+        });
+        if let (Some(cache), Some(key)) = (&self.cache, &cache_key)
+            && let Some(mut content) = cache.get(key).await
+        {
+            content.cached = true;
+            content.cost_usd = Usd::ZERO;
+            content.usage = Usage::default();
+            content.caller_left = false;
+            self.emit_generated(&content, 0, started.elapsed());
+            let events =
+                [Ok(GenerationEvent::Delta(content.content.clone())), Ok(GenerationEvent::Done(Box::new(content)))];
+            return Ok(GenerationStream { inner: Box::pin(futures::stream::iter(events)) });
+        }
+        let call = self.prepare_call(&job, ctx, started).await?;
+        let requested_model = call.creq.model.clone().unwrap_or_else(|| self.provider.default_model().to_owned());
+        let state = Streaming {
+            inner: Arc::clone(self),
+            job,
+            ctx: ctx.clone(),
+            call: Some(call),
+            upstream: None,
+            requested_model,
+            cache_key,
+            sent_at: Instant::now(),
+            sent: false,
+            ended: false,
+        };
+        let inner = futures::stream::unfold(state, |mut st| async move {
+            let item = st.step().await?;
+            Some((item, st))
+        });
+        Ok(GenerationStream { inner: Box::pin(inner) })
+    }
+}
+
+/// A streamed generation between its reserve and its end.
+struct Streaming {
+    inner: Arc<EngineInner>,
+    job: Job,
+    ctx: RequestContext,
+    /// The hold and the request; taken when the call ends.
+    call: Option<Call>,
+    upstream: Option<CompletionStream>,
+    requested_model: String,
+    cache_key: Option<String>,
+    sent_at: Instant,
+    /// The request went out (the hold is in flight).
+    sent: bool,
+    ended: bool,
+}
+
+impl Streaming {
+    async fn step(&mut self) -> Option<Result<GenerationEvent>> {
+        if self.ended {
+            return None;
+        }
+        let item = self.next_item().await;
+        if !matches!(item, Ok(GenerationEvent::Delta(_))) {
+            self.ended = true;
+        }
+        Some(item)
+    }
+
+    async fn next_item(&mut self) -> Result<GenerationEvent> {
+        if self.upstream.is_none() {
+            let call = self.call.as_mut().ok_or_else(|| Error::internal("stream state lost"))?;
+            if let Some(r) = call.reservation.as_mut() {
+                r.mark_in_flight().await?;
+            }
+            self.sent_at = Instant::now();
+            self.sent = true;
+            match self.inner.provider.stream(&call.creq).await {
+                Ok(s) => self.upstream = Some(s),
+                Err(e) => return Err(self.fail(e).await),
+            }
+        }
+        let next = match self.upstream.as_mut() {
+            Some(s) => s.next().await,
+            None => None,
+        };
+        match next {
+            Some(Ok(StreamEvent::Delta(d))) => Ok(GenerationEvent::Delta(d)),
+            Some(Ok(StreamEvent::Done(completion))) => {
+                self.upstream = None;
+                let call = self.call.take().ok_or_else(|| Error::internal("stream state lost"))?;
+                let provider_time = self.sent_at.elapsed();
+                let (inner, job, ctx, model, key) = (
+                    Arc::clone(&self.inner),
+                    self.job.clone(),
+                    self.ctx.clone(),
+                    self.requested_model.clone(),
+                    self.cache_key.take(),
+                );
+                // Its own task: the piece is stored and the hold settled even if the caller
+                // drops the stream while this runs.
+                let finish = tokio::spawn(async move {
+                    let Call { reservation, estimate, observer, started, .. } = call;
+                    let content = inner
+                        .succeeded(
+                            &job,
+                            &ctx,
+                            completion,
+                            reservation,
+                            &observer,
+                            &model,
+                            estimate,
+                            provider_time,
+                            &CallerWatch::default(),
+                            started,
+                        )
+                        .await?;
+                    if let (Some(cache), Some(key)) = (&inner.cache, key) {
+                        cache.insert(key, &content).await;
+                    }
+                    Ok(content)
+                });
+                match finish.await {
+                    Ok(Ok(content)) => Ok(GenerationEvent::Done(Box::new(content))),
+                    Ok(Err(e)) => Err(e),
+                    Err(join) => Err(Error::internal(format!("finishing the streamed piece failed: {join}"))),
+                }
+            }
+            Some(Err(e)) => Err(self.fail(e).await),
+            None => Err(self.fail(Error::internal("the provider's stream ended without an answer")).await),
+        }
+    }
+
+    /// Settles a failed call (at the hold when it may have been billed) and records it.
+    async fn fail(&mut self, err: Error) -> Error {
+        self.upstream = None;
+        let Some(call) = self.call.take() else { return err };
+        let Call { reservation, estimate, observer, .. } = call;
+        self.inner
+            .failed_call(
+                err,
+                reservation,
+                &observer,
+                &self.requested_model,
+                estimate,
+                self.sent_at.elapsed(),
+                self.ctx.owner().map(str::to_owned),
+            )
+            .await
+    }
+}
+
+impl Drop for Streaming {
+    /// A stream dropped before its end: the request is aborted with `upstream`, and the hold,
+    /// stored in flight, settles at the full reservation as it drops. The usage record says so.
+    fn drop(&mut self) {
+        let Some(call) = self.call.take() else { return };
+        drop(self.upstream.take());
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let counted = if self.sent { call.reservation.as_ref().map_or(Usd::ZERO, |r| r.amount()) } else { Usd::ZERO };
+        let inner = Arc::clone(&self.inner);
+        let record = inner.usage_record(
+            inner.provider.name(),
+            &self.requested_model,
+            Usage::default(),
+            counted,
+            call.estimate,
+            self.sent_at.elapsed(),
+            if counted > Usd::ZERO { UsageOutcome::MaybeBilled } else { UsageOutcome::Failed },
+            Some("caller_left".to_owned()),
+            self.ctx.owner().map(str::to_owned),
+        );
+        // Dropped here: an in-flight hold settles at its amount, one never sent is released.
+        drop(call);
+        runtime.spawn(async move { inner.save_usage(record).await });
+    }
+}
