@@ -14,6 +14,7 @@ mod logging;
 mod metrics;
 mod middleware;
 mod routes;
+mod sse;
 mod state;
 
 pub use crate::config::{LogFormat, ServerConfig};

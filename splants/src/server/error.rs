@@ -93,11 +93,11 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The error body (a 5xx with its generic message), logging the error under `request_id`.
+    pub(crate) fn body(&self, request_id: String) -> ErrorBody {
         let status = self.status();
         let code = self.code();
-        let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
         if status.is_server_error() {
             tracing::error!(code, error = %self, "request failed");
         } else {
@@ -115,13 +115,15 @@ impl IntoResponse for ApiError {
             }
             _ => (self.to_string(), self.details()),
         };
-        let body = ErrorBody {
-            error: message,
-            type_name: self.type_name().to_owned(),
-            code: code.to_owned(),
-            details,
-            request_id,
-        };
+        ErrorBody { error: message, type_name: self.type_name().to_owned(), code: code.to_owned(), details, request_id }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+        let body = self.body(request_id);
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::Engine(e) = &self
             && let Some(wait) = e.retry_after()

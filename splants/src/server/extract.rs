@@ -19,22 +19,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let limit = req.extensions().get::<BodyLimit>().map(|l| l.0).unwrap_or(usize::MAX);
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit_bytes: limit }
-            } else {
-                ApiError::Engine(Error::validation("body", rejection.body_text()))
-            }
-        })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::Engine(Error::validation("body", "is empty; send a JSON document")));
-        }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let value =
-            serde_path_to_error::deserialize(de).map_err(|e| ApiError::Engine(crate::content::json_body_error(&e)))?;
-        Ok(JsonBody(value))
+        let bytes = body_bytes(req, state).await?;
+        Ok(JsonBody(parse_json(&bytes)?))
     }
+}
+
+/// The body's bytes, refused when over the limit or empty.
+pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    let limit = req.extensions().get::<BodyLimit>().map(|l| l.0).unwrap_or(usize::MAX);
+    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit_bytes: limit }
+        } else {
+            ApiError::Engine(Error::validation("body", rejection.body_text()))
+        }
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Engine(Error::validation("body", "is empty; send a JSON document")));
+    }
+    Ok(bytes)
+}
+
+/// JSON into `T`, errors naming the field.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| ApiError::Engine(crate::content::json_body_error(&e)))
 }
 
 /// The configured body limit, put in the request extensions for error messages.

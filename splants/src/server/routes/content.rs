@@ -21,18 +21,66 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 /// The brief uses the original app's fields (`content_type`, `topic`, `keywords`, `tone`,
 /// `target_audience`, `platform`, `length`, `seo_optimize`, `include_hashtags`). The call's
 /// worst-case cost is reserved against the budget before the provider is called.
+///
+/// **Streaming**: with `Accept: text/event-stream`, or `"stream": true` in the body, the answer
+/// is server-sent events once the budget is reserved: `event: delta` with `{"text"}` as the
+/// model writes, then one `event: done` with the finished piece (the 200 body below), or one
+/// `event: error` with the same body as an error response. Errors before the stream starts
+/// (validation, rate limit, budget) are ordinary error responses. A client that disconnects
+/// aborts the provider request; its hold is settled in full.
 #[utoipa::path(
     post, path = "/v1/content/generate", tag = "Content Generation",
     request_body = ContentRequest,
-    responses((status = 200, description = "The generated piece, scored and stored", body = GeneratedContent), CommonErrors, GenerationErrors),
+    responses(
+        (status = 200, description = "The generated piece, scored and stored; or, when streaming, `delta` events (`{\"text\"}`), then `done` (the piece) or `error` (an error body)",
+            content((GeneratedContent = "application/json"), (String = "text/event-stream"))),
+        CommonErrors, GenerationErrors),
     security(("api_key" = []))
 )]
 pub(crate) async fn generate(
     State(s): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<ContentRequest>,
-) -> ApiResult<GeneratedContent> {
-    Ok(Json(s.engine.generate(request, &caller.ctx).await?))
+    headers: axum::http::HeaderMap,
+    body: GenerateBody,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let wants_events = body.stream
+        || headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/event-stream"));
+    if !wants_events {
+        return Ok(Json(s.engine.generate(body.request, &caller.ctx).await?).into_response());
+    }
+    let stream = s.engine.generate_stream(body.request, &caller.ctx).await?;
+    let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+    Ok(crate::server::sse::events(stream, request_id).into_response())
+}
+
+/// A generate body: the brief, and `"stream": true` to ask for events.
+pub(crate) struct GenerateBody {
+    request: ContentRequest,
+    stream: bool,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for GenerateBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = crate::server::extract::body_bytes(req, state).await?;
+        // Only a body that mentions `stream` pays for a second parse.
+        if !bytes.windows(8).any(|w| w == b"\"stream\"") {
+            return Ok(GenerateBody { request: crate::server::extract::parse_json(&bytes)?, stream: false });
+        }
+        let mut value: serde_json::Value = crate::server::extract::parse_json(&bytes)?;
+        let stream = match value.as_object_mut().and_then(|o| o.remove("stream")) {
+            None => false,
+            Some(serde_json::Value::Bool(b)) => b,
+            Some(_) => return Err(Error::validation("stream", "must be true or false").into()),
+        };
+        let bytes = serde_json::to_vec(&value).map_err(|e| Error::internal(format!("re-encoding the body: {e}")))?;
+        Ok(GenerateBody { request: crate::server::extract::parse_json(&bytes)?, stream })
+    }
 }
 
 /// A batch body as parsed: items stay JSON so that a bad item fails alone.
