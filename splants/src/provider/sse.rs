@@ -38,6 +38,10 @@ pub(crate) struct SseParser {
 impl SseParser {
     /// Feeds `chunk`, appending every event it completes to `out`.
     pub(crate) fn push(&mut self, mut chunk: &[u8], out: &mut Vec<SseEvent>) -> Result<(), LineTooLong> {
+        if chunk.is_empty() {
+            // Keeps a pending `\r`: the `\n` that may follow comes in a later chunk.
+            return Ok(());
+        }
         if self.after_cr {
             self.after_cr = false;
             if let [b'\n', rest @ ..] = chunk {
