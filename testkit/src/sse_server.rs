@@ -83,6 +83,8 @@ pub struct SseServer {
 
 impl SseServer {
     /// Starts on 127.0.0.1; answers come from `script` in order, the last one repeated.
+    /// Panics without a loopback listener (the test could not run anyway).
+    #[allow(clippy::expect_used)]
     pub async fn start(script: Vec<SseReply>) -> SseServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
@@ -104,7 +106,7 @@ impl SseServer {
 
     /// The request bodies received, in order.
     pub fn requests(&self) -> Vec<String> {
-        self.state.requests.lock().expect("lock").clone()
+        self.state.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// Body pieces written to sockets so far, over all answers.
@@ -149,10 +151,10 @@ async fn serve(mut socket: TcpStream, state: Arc<State>) {
             break String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned();
         }
     };
-    state.requests.lock().expect("lock").push(body);
+    state.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body);
     let reply = {
-        let next = state.script.lock().expect("lock").pop_front();
-        let mut last = state.last.lock().expect("lock");
+        let next = state.script.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop_front();
+        let mut last = state.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(r) = next {
             *last = Some(r);
         }

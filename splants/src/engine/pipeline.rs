@@ -337,7 +337,7 @@ impl EngineInner {
         started: Instant,
     ) -> Result<GeneratedContent> {
         let owner = ctx.owner().map(str::to_owned);
-        let cost = self.cost_of(&completion, &requested_model, estimate);
+        let cost = self.cost_of(&completion, requested_model, estimate);
         let extra = observer.settle_extras(&completion.model).await;
         let record = self.usage_record(
             &completion.provider,
@@ -361,7 +361,7 @@ impl EngineInner {
             };
             return Err(Error::ContentGeneration { reason });
         }
-        let content = self.finish(job, &completion, cost, record, reservation, &caller).await?;
+        let content = self.finish(job, &completion, cost, record, reservation, caller).await?;
         tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
         self.emit_generated(&content, micros(provider_time), started.elapsed());
         if caller.left() {
