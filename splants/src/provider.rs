@@ -175,6 +175,27 @@ pub fn stream_of(completion: Completion) -> CompletionStream {
     Box::pin(futures::stream::iter(delta.into_iter().chain(std::iter::once(Ok(StreamEvent::Done(completion))))))
 }
 
+/// A stream read one item at a time until its end: `read` gives the next item, and the stream
+/// ends after the first item that is not [`Steps::more`] (the end, or an error).
+pub(crate) trait Steps: Send + 'static {
+    /// What the stream gives.
+    type Item: Send;
+    /// The next item.
+    fn read(&mut self) -> impl std::future::Future<Output = Result<Self::Item>> + Send;
+    /// Whether more items follow `item`.
+    fn more(item: &Self::Item) -> bool;
+}
+
+/// The stream of `state`'s items; the state is dropped right after the last one.
+pub(crate) fn steps<S: Steps>(state: S) -> impl futures::Stream<Item = Result<S::Item>> + Send {
+    futures::stream::unfold(Some(state), |state| async move {
+        let mut state = state?;
+        let item = state.read().await;
+        let more = matches!(&item, Ok(i) if S::more(i));
+        Some((item, more.then_some(state)))
+    })
+}
+
 /// Opens `provider`'s stream and waits for its first event, so that a failure before any text
 /// (a refused request, an `error` event first) is an `Err` here, which retries and fallback
 /// may act on; the event is then given again as the stream's first.

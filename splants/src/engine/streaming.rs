@@ -107,13 +107,8 @@ impl EngineInner {
             cache_key,
             sent_at: Instant::now(),
             sent: false,
-            ended: false,
         };
-        let inner = futures::stream::unfold(state, |mut st| async move {
-            let item = st.step().await?;
-            Some((item, st))
-        });
-        Ok(GenerationStream { inner: Box::pin(inner) })
+        Ok(GenerationStream { inner: Box::pin(crate::provider::steps(state)) })
     }
 }
 
@@ -130,22 +125,16 @@ struct Streaming {
     sent_at: Instant,
     /// The request went out (the hold is in flight).
     sent: bool,
-    ended: bool,
 }
 
-impl Streaming {
-    async fn step(&mut self) -> Option<Result<GenerationEvent>> {
-        if self.ended {
-            return None;
-        }
-        let item = self.next_item().await;
-        if !matches!(item, Ok(GenerationEvent::Delta(_))) {
-            self.ended = true;
-        }
-        Some(item)
+impl crate::provider::Steps for Streaming {
+    type Item = GenerationEvent;
+
+    fn more(item: &GenerationEvent) -> bool {
+        matches!(item, GenerationEvent::Delta(_))
     }
 
-    async fn next_item(&mut self) -> Result<GenerationEvent> {
+    async fn read(&mut self) -> Result<GenerationEvent> {
         if self.upstream.is_none() {
             let call = self.call.as_mut().ok_or_else(|| Error::internal("stream state lost"))?;
             if let Some(r) = call.reservation.as_mut() {
@@ -208,7 +197,9 @@ impl Streaming {
             None => Err(self.fail(Error::internal("the provider's stream ended without an answer")).await),
         }
     }
+}
 
+impl Streaming {
     /// Settles a failed call (at the hold when it may have been billed) and records it.
     async fn fail(&mut self, err: Error) -> Error {
         self.upstream = None;

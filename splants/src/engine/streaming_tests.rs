@@ -28,17 +28,8 @@ fn card() -> PriceCard {
 }
 
 fn cost(output_tokens: u64) -> Usd {
-    let c = Completion {
-        text: String::new(),
-        usage: Usage { input_tokens: 300, output_tokens, ..Usage::default() },
-        finish_reason: FinishReason::Stop,
-        model: "test-model".into(),
-        provider: "words".into(),
-        service_tier: None,
-        inference_geo: None,
-        usage_estimated: false,
-        latency: Duration::ZERO,
-    };
+    let mut c = whole();
+    c.usage.output_tokens = output_tokens;
     prices().completion_cost(&c).unwrap()
 }
 

@@ -189,7 +189,6 @@ struct MessageStream {
     service_tier: Option<String>,
     inference_geo: Option<String>,
     started: Instant,
-    ended: bool,
 }
 
 /// `message_delta`'s usage: cumulative counts, each present only when it changed.
@@ -205,16 +204,11 @@ struct DeltaUsage {
     cache_creation_input_tokens: Option<u64>,
 }
 
-impl MessageStream {
-    async fn next(&mut self) -> Option<Result<StreamEvent>> {
-        if self.ended {
-            return None;
-        }
-        let item = self.read().await;
-        if !matches!(item, Ok(StreamEvent::Delta(_))) {
-            self.ended = true;
-        }
-        Some(item)
+impl super::Steps for MessageStream {
+    type Item = StreamEvent;
+
+    fn more(item: &StreamEvent) -> bool {
+        matches!(item, StreamEvent::Delta(_))
     }
 
     async fn read(&mut self) -> Result<StreamEvent> {
@@ -271,7 +265,9 @@ impl MessageStream {
             }
         }
     }
+}
 
+impl MessageStream {
     fn finished(&mut self) -> Result<StreamEvent> {
         let Some(usage) = &self.usage else {
             return Err(self.transport.invalid_response(reqwest::StatusCode::OK, "message_stop without message_start"));
@@ -352,12 +348,8 @@ impl Provider for AnthropicProvider {
             service_tier: None,
             inference_geo: None,
             started,
-            ended: false,
         };
-        Ok(Box::pin(futures::stream::unfold(state, |mut st| async move {
-            let item = st.next().await?;
-            Some((item, st))
-        })))
+        Ok(Box::pin(super::steps(state)))
     }
 
     fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {

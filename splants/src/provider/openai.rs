@@ -190,7 +190,6 @@ struct ChatStream {
     finish: Option<String>,
     refused: bool,
     started: Instant,
-    ended: bool,
 }
 
 #[derive(Deserialize)]
@@ -223,17 +222,11 @@ struct StreamDelta {
     refusal: Option<String>,
 }
 
-impl ChatStream {
-    /// The next event, `None` after the end or an error.
-    async fn next(&mut self) -> Option<Result<StreamEvent>> {
-        if self.ended {
-            return None;
-        }
-        let item = self.read().await;
-        if !matches!(item, Ok(StreamEvent::Delta(_))) {
-            self.ended = true;
-        }
-        Some(item)
+impl super::Steps for ChatStream {
+    type Item = StreamEvent;
+
+    fn more(item: &StreamEvent) -> bool {
+        matches!(item, StreamEvent::Delta(_))
     }
 
     async fn read(&mut self) -> Result<StreamEvent> {
@@ -287,7 +280,9 @@ impl ChatStream {
             }
         }
     }
+}
 
+impl ChatStream {
     /// The whole answer. Without a usage chunk (some compatible servers send none) the usage is
     /// counted here: the prompt estimate plus the tokens of the text received, never zero.
     fn finished(&mut self) -> Completion {
@@ -413,12 +408,8 @@ impl Provider for OpenAiProvider {
             finish: None,
             refused: false,
             started,
-            ended: false,
         };
-        Ok(Box::pin(futures::stream::unfold(state, |mut st| async move {
-            let item = st.next().await?;
-            Some((item, st))
-        })))
+        Ok(Box::pin(super::steps(state)))
     }
 
     fn billing_targets(&self, request: &CompletionRequest) -> Vec<BillingTarget> {
