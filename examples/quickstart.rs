@@ -5,7 +5,10 @@
 //! draft, *not* AI) and the library is the SQLite file `splants.db` (see `DATABASE_URL`).
 #![allow(clippy::print_stdout)]
 
+use futures::StreamExt;
+use splants::engine::GenerationEvent;
 use splants::{ContentEngine, ContentRequest, ContentType, Platform, RequestContext, Tone};
+use std::io::Write;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,8 +49,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         piece.cost_usd, piece.usage.input_tokens, piece.usage.output_tokens
     );
 
-    let social = engine
-        .generate(
+    // The same pipeline, streamed: the copy appears as it is written, then the finished piece.
+    println!("\nStreaming a Twitter post as it is written:\n");
+    let mut stream = engine
+        .generate_stream(
             ContentRequest::new(ContentType::SocialMedia, "Quick marketing tip of the day")
                 .keywords(["marketing", "growth"])
                 .tone(Tone::Casual)
@@ -56,6 +61,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             &ctx,
         )
         .await?;
+    let mut social = None;
+    while let Some(event) = stream.next().await {
+        match event? {
+            GenerationEvent::Delta(text) => {
+                print!("{text}");
+                std::io::stdout().flush()?;
+            }
+            GenerationEvent::Done(piece) => social = Some(piece),
+        }
+    }
+    let social = social.ok_or("the stream ended without a piece")?;
+    println!();
     println!("\nA Twitter thread ({} posts):", social.metadata.thread.len().max(1));
     if social.metadata.thread.is_empty() {
         println!("  {}", social.content);
