@@ -30,6 +30,18 @@ fn events(body: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// `POST /v1/content/generate` of `body` with `Accept: text/event-stream`.
+async fn accepting_events(s: &common::TestServer, body: &Value) -> reqwest::Response {
+    s.client
+        .post(s.url("/v1/content/generate"))
+        .header("x-api-key", ADMIN_KEY)
+        .header("accept", "text/event-stream")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn brief() -> Value {
     json!({"content_type": "social_media", "topic": "spring garden sale", "platform": "linkedin"})
 }
@@ -67,15 +79,7 @@ fn openai_stream(words: usize, error_after: Option<usize>) -> Vec<u8> {
 #[tokio::test]
 async fn the_offline_drafter_streams_over_http_by_accept_header_or_body_flag() {
     let s = start(base_config()).await;
-    let r = s
-        .client
-        .post(s.url("/v1/content/generate"))
-        .header("x-api-key", ADMIN_KEY)
-        .header("accept", "text/event-stream")
-        .json(&brief())
-        .send()
-        .await
-        .unwrap();
+    let r = accepting_events(&s, &brief()).await;
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
     let evs = events(&r.text().await.unwrap());
@@ -149,26 +153,10 @@ async fn errors_before_the_stream_are_ordinary_responses() {
     let mut config = upstream_config(&upstream);
     config.budget.global_limit = splants::Usd::from_dollars(0.000_001);
     let s = start(config).await;
-    let r = s
-        .client
-        .post(s.url("/v1/content/generate"))
-        .header("x-api-key", ADMIN_KEY)
-        .header("accept", "text/event-stream")
-        .json(&brief())
-        .send()
-        .await
-        .unwrap();
+    let r = accepting_events(&s, &brief()).await;
     let (st, _, v) = json(r).await;
     assert_eq!((st, v["code"].as_str()), (402, Some("budget_exceeded")), "{v}");
-    let r = s
-        .client
-        .post(s.url("/v1/content/generate"))
-        .header("x-api-key", ADMIN_KEY)
-        .header("accept", "text/event-stream")
-        .json(&json!({"content_type": "poem", "topic": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = accepting_events(&s, &json!({"content_type": "poem", "topic": "x"})).await;
     assert_eq!(json(r).await.0, 422);
     assert!(upstream.requests().is_empty());
 }

@@ -210,25 +210,35 @@ impl EngineInner {
                 self.check_rate_limit(ctx, 1).instrument(tracing::debug_span!("rate_limit")).await?;
             }
             let Some(cache) = &self.cache else { return self.produce(&job, ctx, started).await };
-            let key = ContentCache::key(
-                &job.request,
-                self.provider.name(),
-                self.provider.default_model(),
-                job.template.as_ref(),
-                ctx.owner(),
-            );
+            let key = self.cache_key(&job, ctx);
             let (mut content, hit) = cache.get_or_generate(key, self.produce(&job, ctx, started)).await?;
             if hit {
-                content.cached = true;
-                content.cost_usd = Usd::ZERO;
-                content.usage = Usage::default();
-                content.caller_left = false;
-                self.emit_generated(&content, 0, started.elapsed());
+                self.serve_cached(&mut content, started);
             }
             Ok(content)
         }
         .instrument(span)
         .await
+    }
+
+    /// The cache key of `job` for this caller, provider and model.
+    pub(crate) fn cache_key(&self, job: &Job, ctx: &RequestContext) -> String {
+        ContentCache::key(
+            &job.request,
+            self.provider.name(),
+            self.provider.default_model(),
+            job.template.as_ref(),
+            ctx.owner(),
+        )
+    }
+
+    /// Marks a piece served from the cache (free, no usage) and announces it.
+    pub(crate) fn serve_cached(&self, content: &mut GeneratedContent, started: Instant) {
+        content.cached = true;
+        content.cost_usd = Usd::ZERO;
+        content.usage = Usage::default();
+        content.caller_left = false;
+        self.emit_generated(content, 0, started.elapsed());
     }
 
     async fn produce(self: &Arc<Self>, job: &Job, ctx: &RequestContext, started: Instant) -> Result<GeneratedContent> {

@@ -14,7 +14,6 @@ use super::background::CallerWatch;
 use super::pipeline::{Call, Job};
 use super::{ContentEngine, EngineInner};
 use crate::auth::RequestContext;
-use crate::cache::ContentCache;
 use crate::content::{ContentRequest, GeneratedContent, Usage};
 use crate::error::{Error, Result};
 use crate::money::Usd;
@@ -74,23 +73,11 @@ impl EngineInner {
         if !ctx.rate_limit_counted {
             self.check_rate_limit(ctx, 1).await?;
         }
-        let cache_key = self.cache.as_ref().map(|_| {
-            ContentCache::key(
-                &job.request,
-                self.provider.name(),
-                self.provider.default_model(),
-                job.template.as_ref(),
-                ctx.owner(),
-            )
-        });
+        let cache_key = self.cache.as_ref().map(|_| self.cache_key(&job, ctx));
         if let (Some(cache), Some(key)) = (&self.cache, &cache_key)
             && let Some(mut content) = cache.get(key).await
         {
-            content.cached = true;
-            content.cost_usd = Usd::ZERO;
-            content.usage = Usage::default();
-            content.caller_left = false;
-            self.emit_generated(&content, 0, started.elapsed());
+            self.serve_cached(&mut content, started);
             let events =
                 [Ok(GenerationEvent::Delta(content.content.clone())), Ok(GenerationEvent::Done(Box::new(content)))];
             return Ok(GenerationStream { inner: Box::pin(futures::stream::iter(events)) });
