@@ -41,7 +41,6 @@ impl Provider for InstantProvider {
             provider: "instant".to_owned(),
             service_tier: None,
             inference_geo: None,
-            usage_estimated: false,
             latency: Duration::ZERO,
         })
     }

@@ -51,7 +51,6 @@ impl Provider for InstantProvider {
             provider: "bench".into(),
             service_tier: None,
             inference_geo: None,
-            usage_estimated: false,
             latency: Duration::ZERO,
         })
     }

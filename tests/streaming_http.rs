@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use splants::Secret;
 use splants::provider::ProviderKind;
 use splants_testkit::{SseReply, SseServer};
+use futures::StreamExt;
 use std::time::Duration;
 
 /// The events of an SSE body, as (event, data) pairs (keep-alive comments skipped).
@@ -58,6 +59,11 @@ fn upstream_config(upstream: &SseServer) -> splants::config::Config {
 }
 
 fn openai_stream(words: usize, error_after: Option<usize>) -> Vec<u8> {
+    openai_stream_with(words, error_after, true)
+}
+
+/// `words` deltas; then the finish chunk, the usage chunk when `usage`, and `[DONE]`.
+fn openai_stream_with(words: usize, error_after: Option<usize>, usage: bool) -> Vec<u8> {
     let mut out = String::new();
     for i in 0..words {
         if error_after == Some(i) {
@@ -70,9 +76,13 @@ fn openai_stream(words: usize, error_after: Option<usize>) -> Vec<u8> {
     }
     let end = json!({"id": "c", "object": "chat.completion.chunk", "model": "gpt-4o-mini",
         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
-    let usage = json!({"id": "c", "object": "chat.completion.chunk", "model": "gpt-4o-mini", "choices": [],
+    let usage_chunk = json!({"id": "c", "object": "chat.completion.chunk", "model": "gpt-4o-mini", "choices": [],
         "usage": {"prompt_tokens": 400, "completion_tokens": words, "total_tokens": 400 + words}});
-    out.push_str(&format!("data: {end}\n\ndata: {usage}\n\ndata: [DONE]\n\n"));
+    out.push_str(&format!("data: {end}\n\n"));
+    if usage {
+        out.push_str(&format!("data: {usage_chunk}\n\n"));
+    }
+    out.push_str("data: [DONE]\n\n");
     out.into_bytes()
 }
 
@@ -185,6 +195,85 @@ async fn a_client_that_disconnects_aborts_the_upstream_and_leaves_no_hold() {
     let usage = budget.ledger().usage(&splants::budget::Scope::Global, &budget.window()).await.unwrap();
     assert_eq!((usage.reserved, usage.in_flight), (splants::Usd::ZERO, 0), "no hold left");
     assert_eq!(usage.spent, estimate, "usage unknown: counted at the full hold");
+}
+
+#[tokio::test]
+async fn a_server_that_reports_no_usage_is_priced_from_the_counted_tokens_and_marked_estimated() {
+    let upstream = SseServer::start(vec![SseReply::every(&openai_stream_with(30, None, false), 64)]).await;
+    let s = start(upstream_config(&upstream)).await;
+    let mut body = brief();
+    body["stream"] = json!(true);
+    let evs = events(&s.post("/v1/content/generate", ADMIN_KEY, body).await.text().await.unwrap());
+    let (name, done) = evs.last().unwrap();
+    assert_eq!(name, "done", "{done}");
+    assert_eq!(done["usage"]["estimated"], true);
+    assert!(done["usage"]["input_tokens"].as_u64().unwrap() > 0, "the prompt estimate, never zero");
+    assert!(done["usage"]["output_tokens"].as_u64().unwrap() >= 30, "at least a token per word received");
+    assert!(done["cost_usd"].as_f64().unwrap() > 0.0, "never counted as free");
+    let id = done["id"].as_str().unwrap();
+    let (_, _, stored) = json(s.get(&format!("/v1/content/{id}"), ADMIN_KEY).await).await;
+    assert_eq!(stored["usage"], done["usage"], "the mark is kept with the piece");
+    let budget = s.engine.budget();
+    let usage = budget.ledger().usage(&splants::budget::Scope::Global, &budget.window()).await.unwrap();
+    assert_eq!(Some(usage.spent), splants::Usd::from_dollars(done["cost_usd"].as_f64().unwrap()));
+}
+
+/// 200 streamed requests whose clients go away at random points (right after the headers, after
+/// some events, or never) leave no hold, and the ledger counts at least what the upstream could
+/// have billed for every request it answered.
+#[tokio::test]
+async fn two_hundred_clients_that_disconnect_anywhere_leave_no_hold_and_lose_no_spend() {
+    const WORDS: usize = 40;
+    let upstream =
+        SseServer::start(vec![SseReply::every(&openai_stream(WORDS, None), 70).gap(Duration::from_millis(2))]).await;
+    let mut config = upstream_config(&upstream);
+    // 201 requests from one key: the quota is not what is tested here.
+    config.rate_limits.per_minute = None;
+    for quota in config.rate_limits.tiers.values_mut() {
+        *quota = splants::ratelimit::Quota::per_hour(std::num::NonZeroU32::new(1_000_000).unwrap());
+    }
+    let s = start(config).await;
+    let mut body = brief();
+    body["stream"] = json!(true);
+    // One whole answer first: its price is the most the upstream bills for any one request.
+    let evs = events(&s.post("/v1/content/generate", ADMIN_KEY, body.clone()).await.text().await.unwrap());
+    let whole = splants::Usd::from_dollars(evs.last().unwrap().1["cost_usd"].as_f64().unwrap()).unwrap();
+    assert!(whole > splants::Usd::ZERO);
+
+    let mut rng = fastrand::Rng::with_seed(0x5eed_d15c);
+    let plan: Vec<usize> = (0..200).map(|_| rng.usize(0..WORDS + 5)).collect();
+    // More than the 40 deltas and the `done` event: these clients read the stream to its end.
+    let read_to_end = plan.iter().filter(|k| **k > WORDS + 1).count();
+    let s = &s;
+    futures::stream::iter(plan)
+        .for_each_concurrent(20, |keep| {
+            let body = body.clone();
+            async move {
+                let mut r = s.post("/v1/content/generate", ADMIN_KEY, body).await;
+                assert_eq!(r.status(), 200);
+                let mut seen = 0;
+                while seen < keep {
+                    match r.chunk().await.unwrap() {
+                        Some(c) => seen += String::from_utf8_lossy(&c).matches("event: delta").count().max(1),
+                        None => break,
+                    }
+                }
+            }
+        })
+        .await;
+    for _ in 0..1000 {
+        if upstream.left_early() + upstream.finished() == 201 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(upstream.left_early() + upstream.finished(), 201, "every upstream request ended");
+    assert!(upstream.left_early() > 100 && upstream.finished() > read_to_end, "drops did abort the upstream: {} left early, {} finished, {read_to_end} read to the end", upstream.left_early(), upstream.finished());
+    assert_eq!(s.engine.budget().flush(Duration::from_secs(10)).await, 0);
+    let budget = s.engine.budget();
+    let usage = budget.ledger().usage(&splants::budget::Scope::Global, &budget.window()).await.unwrap();
+    assert_eq!((usage.reserved, usage.in_flight), (splants::Usd::ZERO, 0), "no hold left");
+    assert!(usage.spent.nanos() >= whole.nanos() * 201, "spent {} < 201 × {whole}", usage.spent);
 }
 
 #[tokio::test]

@@ -150,9 +150,6 @@ pub struct Completion {
     pub inference_geo: Option<String>,
     /// Wall time of the successful call.
     pub latency: Duration,
-    /// The server reported no usage (some OpenAI-compatible servers when streaming): `usage`
-    /// is splants' count, the prompt estimate plus the tokens received, never zero.
-    pub usage_estimated: bool,
 }
 
 /// One event of a streamed completion.

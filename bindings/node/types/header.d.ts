@@ -379,6 +379,12 @@ export interface Usage {
   cache_write_long_tokens: number
   /** Reasoning or thinking tokens (already inside `output_tokens`). */
   reasoning_tokens: number
+  /**
+   * The provider reported no usage (some OpenAI-compatible servers when streaming), so these
+   * counts are splants' own: the prompt estimate plus the tokens of the text received, never
+   * zero. The cost is priced from them like any other usage.
+   */
+  estimated: boolean
 }
 
 /** The template a piece was generated from. */

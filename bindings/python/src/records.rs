@@ -143,6 +143,7 @@ record! {
         cache_write_tokens -> u64 = |v| v.cache_write_tokens;
         cache_write_long_tokens -> u64 = |v| v.cache_write_long_tokens;
         reasoning_tokens -> u64 = |v| v.reasoning_tokens;
+        estimated -> bool = |v| v.estimated;
     }
 }
 

@@ -27,6 +27,11 @@ pub struct Usage {
     /// Reasoning or thinking tokens (already inside `output_tokens`).
     #[serde(default)]
     pub reasoning_tokens: u64,
+    /// The provider reported no usage (some OpenAI-compatible servers when streaming), so these
+    /// counts are splants' own: the prompt estimate plus the tokens of the text received, never
+    /// zero. The cost is priced from them like any other usage.
+    #[serde(default)]
+    pub estimated: bool,
 }
 
 impl Usage {

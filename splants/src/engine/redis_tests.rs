@@ -36,7 +36,6 @@ impl Provider for Counting {
             provider: "test".into(),
             service_tier: None,
             inference_geo: None,
-            usage_estimated: false,
             latency: Duration::ZERO,
         })
     }

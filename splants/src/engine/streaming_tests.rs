@@ -101,7 +101,6 @@ fn whole() -> Completion {
         provider: "words".into(),
         service_tier: None,
         inference_geo: None,
-        usage_estimated: false,
         latency: Duration::ZERO,
     }
 }

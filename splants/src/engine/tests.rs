@@ -99,7 +99,6 @@ impl Provider for TestProvider {
             provider: "test".into(),
             service_tier: None,
             inference_geo: None,
-            usage_estimated: false,
             latency: self.delay,
         })
     }

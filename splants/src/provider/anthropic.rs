@@ -146,6 +146,7 @@ fn normalise(u: &WireUsage) -> Usage {
         cache_write_tokens: short,
         cache_write_long_tokens: long,
         reasoning_tokens: 0,
+        estimated: false,
     }
 }
 
@@ -281,7 +282,6 @@ impl MessageStream {
             service_tier: self.service_tier.take(),
             inference_geo: self.inference_geo.take(),
             latency: self.started.elapsed(),
-            usage_estimated: false,
         }))
     }
 }
@@ -324,7 +324,6 @@ impl Provider for AnthropicProvider {
             provider: "anthropic".to_owned(),
             service_tier: parsed.usage.service_tier,
             inference_geo: parsed.usage.inference_geo,
-            usage_estimated: false,
             latency: started.elapsed(),
         })
     }
@@ -388,6 +387,7 @@ mod tests {
             cache_write_tokens: 1000,
             cache_write_long_tokens: 500,
             reasoning_tokens: 0,
+            estimated: false,
         };
         assert_eq!(u, expected);
         assert_eq!(u.prompt_tokens(), 4550, "input + writes + reads, each counted once");

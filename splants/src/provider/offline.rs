@@ -117,7 +117,6 @@ impl Provider for OfflineProvider {
             provider: "offline".to_owned(),
             service_tier: None,
             inference_geo: None,
-            usage_estimated: false,
             latency: started.elapsed(),
         })
     }

@@ -287,17 +287,12 @@ impl ChatStream {
     /// counted here: the prompt estimate plus the tokens of the text received, never zero.
     fn finished(&mut self) -> Completion {
         let model = self.reported_model.clone().unwrap_or_else(|| self.requested_model.clone());
-        let (usage, usage_estimated) = match self.usage {
-            Some(u) => (u, false),
-            None => (
-                Usage {
-                    input_tokens: self.prompt_estimate.max(1),
-                    output_tokens: tokens::count_output(&model, &self.text),
-                    ..Usage::default()
-                },
-                true,
-            ),
-        };
+        let usage = self.usage.unwrap_or_else(|| Usage {
+            input_tokens: self.prompt_estimate.max(1),
+            output_tokens: tokens::count_output(&model, &self.text),
+            estimated: true,
+            ..Usage::default()
+        });
         Completion {
             text: std::mem::take(&mut self.text),
             usage,
@@ -307,7 +302,6 @@ impl ChatStream {
             service_tier: self.service_tier.take(),
             inference_geo: None,
             latency: self.started.elapsed(),
-            usage_estimated,
         }
     }
 }
@@ -335,6 +329,7 @@ fn normalise(u: &WireUsage) -> Usage {
         cache_write_tokens: 0,
         cache_write_long_tokens: written,
         reasoning_tokens: u.completion_tokens_details.as_ref().and_then(|d| d.reasoning_tokens).unwrap_or(0),
+        estimated: false,
     }
 }
 
@@ -380,7 +375,6 @@ impl Provider for OpenAiProvider {
             provider: self.name.clone(),
             service_tier: parsed.service_tier,
             inference_geo: None,
-            usage_estimated: false,
             latency: started.elapsed(),
         })
     }
@@ -448,6 +442,7 @@ mod tests {
             cache_write_tokens: 0,
             cache_write_long_tokens: 300,
             reasoning_tokens: 640,
+            estimated: false,
         };
         assert_eq!(u, expected);
         assert_eq!(u.prompt_tokens(), 2000);

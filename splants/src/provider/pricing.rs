@@ -446,7 +446,6 @@ mod tests {
             provider: "test".into(),
             service_tier: None,
             inference_geo: None,
-            usage_estimated: false,
             latency: Duration::ZERO,
         }
     }

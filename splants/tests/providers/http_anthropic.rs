@@ -62,6 +62,7 @@ async fn anthropic_success_with_5m_and_1h_writes_and_reads_is_normalised_and_pri
         cache_write_tokens: 1000,
         cache_write_long_tokens: 2000,
         reasoning_tokens: 0,
+        estimated: false,
     };
     assert_eq!(done.usage, expected);
     // 100 × $3 + 1000 × $3.75 + 2000 × $6 + 5000 × $0.30 + 300 × $15 = 22 050 µ$, × 1.1 for "us"

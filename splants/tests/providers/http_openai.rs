@@ -73,6 +73,7 @@ async fn openai_cache_writes_are_priced_at_the_12_hour_rate_and_reasoning_counte
         cache_write_tokens: 0,
         cache_write_long_tokens: 2_000,
         reasoning_tokens: 600,
+        estimated: false,
     };
     assert_eq!(done.usage, expected);
     // gpt-6.1-terra: 4000 × $1.00 + 4000 × $0.05 + 2000 × $2.50 (12-h write) + 1000 × $5.00

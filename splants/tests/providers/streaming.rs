@@ -131,7 +131,7 @@ async fn openai_streams_deltas_and_reads_the_usage_chunk_however_the_bytes_are_c
             assert_eq!(deltas.concat(), TEXT);
             assert_eq!(done.text, TEXT);
             assert_eq!(done.usage, expected_openai_usage());
-            assert!(!done.usage_estimated);
+            assert!(!done.usage.estimated);
             assert_eq!(done.model, "gpt-4o-mini-2024-07-18");
             let sent: Value = serde_json::from_str(&server.requests()[0]).unwrap();
             assert_eq!(sent["stream"], true);
@@ -176,7 +176,7 @@ async fn without_a_usage_chunk_the_cost_is_counted_from_the_tokens_received_neve
     let p = openai(&server, "compatible", "llama-3.2-1b");
     let (_, done) = drain(p.stream(&request()).await.unwrap()).await;
     let done = done.unwrap();
-    assert!(done.usage_estimated);
+    assert!(done.usage.estimated);
     assert_eq!(done.text, TEXT);
     assert_eq!(done.usage.input_tokens, tokens::estimate("llama-3.2-1b", &request().messages));
     // Counted with the tokenizer of the model the server named, exact for an OpenAI encoding.
@@ -333,7 +333,8 @@ async fn anthropic_streams_text_deltas_and_counts_cache_reads_and_writes_however
                 cached_tokens: 3000,
                 cache_write_tokens: 1000,
                 cache_write_long_tokens: 500,
-                reasoning_tokens: 0
+                reasoning_tokens: 0,
+                estimated: false,
             }
         );
         assert_eq!(done.model, "claude-sonnet-4-5-20250929");

@@ -116,7 +116,6 @@ pub fn ok(text: &str) -> Result<Completion> {
         provider: String::new(),
         service_tier: None,
         inference_geo: None,
-        usage_estimated: false,
         latency: Duration::ZERO,
     })
 }

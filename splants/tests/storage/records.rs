@@ -24,6 +24,8 @@ fn usage(id: &str, minute: i64, owner: Option<&str>, outcome: UsageOutcome, cost
             cache_write_tokens: 3,
             cache_write_long_tokens: 2,
             reasoning_tokens: 11,
+            // u-2 (read back below) carries an estimated count.
+            estimated: minute == 5,
         },
         cost: Usd::from_nanos(cost),
         estimate: Usd::from_nanos(cost * 2 + 1),

@@ -275,7 +275,6 @@ impl Provider for PricedProvider {
             provider: "test".into(),
             service_tier: None,
             inference_geo: None,
-            usage_estimated: false,
             latency: Duration::ZERO,
         })
     }

@@ -254,6 +254,9 @@ class Usage:
     def cache_write_long_tokens(self) -> int: ...
     @property
     def reasoning_tokens(self) -> int: ...
+    @property
+    def estimated(self) -> bool:
+        """The provider reported no usage; these counts (never zero) are splants' own."""
 
 @final
 class TemplateRef:

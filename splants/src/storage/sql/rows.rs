@@ -86,10 +86,10 @@ pub(crate) fn content_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<GeneratedC
 /// The `api_usage` columns, in insert order.
 pub(crate) const USAGE_COLUMNS: &str = "id, content_id, owner, provider, model, input_tokens, output_tokens, \
      cached_tokens, cache_write_tokens, cache_write_long_tokens, reasoning_tokens, cost, estimate, latency_ms, \
-     outcome, error_code, created_at";
+     outcome, error_code, created_at, usage_estimated";
 
 /// Number of columns in [`USAGE_COLUMNS`].
-pub(crate) const USAGE_WIDTH: usize = 17;
+pub(crate) const USAGE_WIDTH: usize = 18;
 
 /// The bind values of a usage record, in [`USAGE_COLUMNS`] order.
 pub(crate) fn usage_args(u: &UsageRecord) -> Result<Vec<Arg>> {
@@ -111,6 +111,7 @@ pub(crate) fn usage_args(u: &UsageRecord) -> Result<Vec<Arg>> {
         Arg::Text(u.outcome.as_str().to_owned()),
         Arg::OptText(u.error_code.clone()),
         Arg::Time(u.created_at),
+        Arg::Bool(u.usage.estimated),
     ])
 }
 
@@ -139,6 +140,8 @@ pub(crate) fn usage_from_row<DB: SqlBackend>(r: &DB::Row) -> Result<UsageRecord>
             cache_write_tokens: tokens("cache_write_tokens")?,
             cache_write_long_tokens: tokens("cache_write_long_tokens")?,
             reasoning_tokens: tokens("reasoning_tokens")?,
+            // Rows written before migration 0006 have the column's default, `false`.
+            estimated: col(DB::boolean(r, "usage_estimated"))?,
         },
         cost: Usd::from_nanos(col(DB::int(r, "cost"))?),
         estimate: Usd::from_nanos(col(DB::int(r, "estimate"))?),
