@@ -99,6 +99,21 @@ impl ContentEngine {
         spawn(py, async move { engine.generate(request, &ctx).await })
     }
 
+    /// Starts a streamed generation; resolves to a `GenerationStream` once the brief passed
+    /// validation, the rate limit and the budget reservation (those errors are raised here).
+    #[pyo3(signature = (request, context = None))]
+    fn generate_stream<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+        context: Option<&Bound<'py, RequestContext>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = request_from_py(request)?;
+        let ctx = context_from_py(context);
+        let engine = self.0.clone();
+        spawn(py, async move { engine.generate_stream(request, &ctx).await })
+    }
+
     #[pyo3(signature = (requests, context = None))]
     fn generate_batch<'py>(
         &self,

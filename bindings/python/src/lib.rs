@@ -12,6 +12,7 @@ mod errors;
 mod inflight;
 mod records;
 mod request;
+mod stream;
 
 use pyo3::prelude::*;
 
@@ -21,6 +22,7 @@ fn _splants(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     records::register(m)?;
+    stream::register(m)?;
     m.add_class::<request::ContentRequest>()?;
     m.add_class::<request::RequestContext>()?;
     m.add_class::<engine::ContentEngine>()?;

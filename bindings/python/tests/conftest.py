@@ -1,10 +1,12 @@
 """Shared fixtures: an offline engine, and a small OpenAI-format server on 127.0.0.1 that
-stands in for a paid provider (answers chat completions with usage within `max_tokens`)."""
+stands in for a paid provider (answers chat completions with usage within `max_tokens`, and
+streams them as OpenAI's server-sent events when asked to)."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +32,18 @@ class FakeProvider:
     before_answer: Callable[[], object] | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Streaming: pause between word chunks, and whether the usage chunk is sent.
+    stream_gap: float = 0.0
+    stream_usage: bool = True
+    # Per streamed answer: the words written before it ended, and whether its client left.
+    streamed: list[tuple[int, bool]] = field(default_factory=list)
+
+    def billed(self) -> float:
+        """What the streamed answers cost for the tokens actually sent (PROMPT_TOKENS in, one
+        token per word out), whether or not their client stayed to the end."""
+        price = PRICES[MODEL]
+        with self.lock:
+            return sum((PROMPT_TOKENS * price["input"] + words * price["output"]) / 1_000_000 for words, _ in self.streamed)
 
     def cost_of(self, max_tokens: int) -> float:
         """What one answer costs at PRICES (usage: PROMPT_TOKENS in, max_tokens out)."""
@@ -49,6 +63,9 @@ def _handler(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(body)
             if fake.before_answer is not None:
                 fake.before_answer()
+            if body.get("stream") and fake.status == 200:
+                self._stream(body)
+                return
             payload: dict[str, Any]
             if fake.status != 200:
                 payload = {"error": {"message": "upstream exploded", "type": "server_error"}}
@@ -73,6 +90,38 @@ def _handler(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _stream(self, body: dict[str, Any]) -> None:
+            """OpenAI's chat completion chunks, one word each, ended by the connection close
+            (HTTP/1.0); the usage chunk (`choices: []`) counts the words sent."""
+            model = body.get("model", MODEL)
+            words = fake.text.split(" ")
+            sent = 0
+            left = False
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for i, word in enumerate(words):
+                    if i and fake.stream_gap:
+                        time.sleep(fake.stream_gap)
+                    delta = {"content": word if i == 0 else " " + word}
+                    self._event({"object": "chat.completion.chunk", "model": model, "choices": [{"index": 0, "delta": delta}]})
+                    sent += 1
+                self._event({"object": "chat.completion.chunk", "model": model, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                if fake.stream_usage:
+                    usage = {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": sent, "total_tokens": PROMPT_TOKENS + sent}
+                    self._event({"object": "chat.completion.chunk", "model": model, "choices": [], "usage": usage})
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                left = True
+            with fake.lock:
+                fake.streamed.append((sent, left))
+
+        def _event(self, chunk: dict[str, Any]) -> None:
+            self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+            self.wfile.flush()
 
     return Handler
 

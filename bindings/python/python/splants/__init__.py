@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
-from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping, Sequence, Union
 
 from ._options import EngineOptions
 
@@ -74,6 +74,8 @@ from ._splants import (
     RoiReport,
     SplantsError,
     StorageError,
+    StreamDelta,
+    StreamDone,
     Template,
     TemplateError,
     TemplateRef,
@@ -86,6 +88,10 @@ __version__: str = _splants.__version__
 
 RequestLike = Union[ContentRequest, Mapping[str, Any]]
 """A brief: a :class:`ContentRequest` or a dict in the original app's JSON shape."""
+
+StreamEvent = Union[StreamDelta, StreamDone]
+"""An event of :meth:`ContentEngine.generate_stream`: tell them apart by ``kind``
+(``"delta"`` or ``"done"``) or with ``isinstance``."""
 
 __all__ = [
     "AIProviderError",
@@ -129,6 +135,9 @@ __all__ = [
     "RoiTypeLine",
     "SplantsError",
     "StorageError",
+    "StreamDelta",
+    "StreamDone",
+    "StreamEvent",
     "Template",
     "TemplateError",
     "TemplateOverrides",
@@ -214,6 +223,34 @@ class ContentEngine:
     async def generate(self, request: RequestLike, context: RequestContext | None = None) -> GeneratedContent:
         """Generates one piece for ``request`` (a :class:`ContentRequest` or a dict)."""
         return await self._engine.generate(request, context)
+
+    async def generate_stream(
+        self, request: RequestLike, context: RequestContext | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        """Generates one piece for ``request`` as it is written: :class:`StreamDelta` events
+        with the text, then one :class:`StreamDone` with the finished, stored
+        :class:`GeneratedContent`::
+
+            async for event in engine.generate_stream({"content_type": "blog", "topic": "..."}):
+                if event.kind == "delta":
+                    print(event.text, end="", flush=True)
+                else:
+                    piece = event.content
+
+        Validation, rate-limit and budget errors are raised before the first event; a failure
+        after it raises the same typed exception :meth:`generate` raises. Leaving the loop
+        early (``break``, an exception, a cancelled task) aborts the provider request and
+        settles the budget hold at the usage seen so far, or at the reservation when that is
+        unknown; nothing is left held."""
+        stream = await self._engine.generate_stream(request, context)
+        try:
+            while True:
+                event = await stream.next()
+                if event is None:
+                    return
+                yield event
+        finally:
+            stream.close()
 
     async def generate_batch(
         self, requests: Sequence[RequestLike], context: RequestContext | None = None

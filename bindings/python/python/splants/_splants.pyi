@@ -2,7 +2,7 @@
 # against the core's shapes by tests/test_shapes.py (every field of a core shape is declared).
 import datetime
 import os
-from typing import Any, Awaitable, Mapping, Sequence, Union, final
+from typing import Any, Awaitable, Literal, Mapping, Sequence, Union, final
 
 from typing_extensions import Unpack
 
@@ -41,6 +41,7 @@ __all__ = [
     "ContentRequest",
     "EngagementReport",
     "GeneratedContent",
+    "GenerationStream",
     "InternalError",
     "NotFoundError",
     "ConflictError",
@@ -55,6 +56,8 @@ __all__ = [
     "RoiReport",
     "SplantsError",
     "StorageError",
+    "StreamDelta",
+    "StreamDone",
     "Template",
     "TemplateError",
     "TemplateRef",
@@ -596,6 +599,28 @@ class Template:
     def prompt(self) -> str: ...
 
 @final
+class StreamDelta:
+    """More copy as the model writes it."""
+    @property
+    def kind(self) -> Literal["delta"]: ...
+    @property
+    def text(self) -> str: ...
+
+@final
+class StreamDone:
+    """The finished piece: analysed, platform-fitted, stored and settled. Always last."""
+    @property
+    def kind(self) -> Literal["done"]: ...
+    @property
+    def content(self) -> GeneratedContent: ...
+
+@final
+class GenerationStream:
+    """A streamed generation (``ContentEngine.generate_stream`` wraps it in ``async for``)."""
+    def next(self) -> Awaitable[StreamDelta | StreamDone | None]: ...
+    def close(self) -> None: ...
+
+@final
 class ContentEngine:
     def __new__(cls, **options: Unpack[EngineOptions]) -> ContentEngine: ...
     @staticmethod
@@ -608,6 +633,9 @@ class ContentEngine:
     def storage_backend(self) -> str: ...
     def verify_api_key(self, secret: str) -> Awaitable[RequestContext]: ...
     def generate(self, request: _Request, context: RequestContext | None = None) -> Awaitable[GeneratedContent]: ...
+    def generate_stream(
+        self, request: _Request, context: RequestContext | None = None
+    ) -> Awaitable[GenerationStream]: ...
     def generate_batch(
         self, requests: Sequence[_Request], context: RequestContext | None = None
     ) -> Awaitable[BatchResult]: ...
