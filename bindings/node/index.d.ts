@@ -25,6 +25,14 @@ export interface SplantsError extends Error {
   retryable: boolean
 }
 
+/** An event of `ContentEngine.generateStream`: more copy as it is written, then the finished piece. */
+export type StreamEvent =
+  | { kind: 'delta'; /** The new text (raw; the finished piece's `content` is it fitted to the platform). */ text: string }
+  | { kind: 'done'; /** The finished piece: analysed, platform-fitted, stored and settled. */ content: GeneratedContent }
+
+/** `for await (const event of stream)`: the stream is its own async iterator. */
+export interface GenerationStream extends AsyncIterableIterator<StreamEvent, undefined> {}
+
 // <generated from splants::config::engine_options(): do not edit>
 /** Options of `new ContentEngine(options)` and `ContentEngine.create(options)`: the core's engine options, checked by the core (a bad value throws a `config_error` naming the option). */
 export interface EngineOptions {
@@ -379,6 +387,12 @@ export interface Usage {
   cache_write_long_tokens: number
   /** Reasoning or thinking tokens (already inside `output_tokens`). */
   reasoning_tokens: number
+  /**
+   * The provider reported no usage (some OpenAI-compatible servers when streaming), so these
+   * counts are splants' own: the prompt estimate plus the tokens of the text received, never
+   * zero. The cost is priced from them like any other usage.
+   */
+  estimated: boolean
 }
 
 /** The template a piece was generated from. */
@@ -1082,6 +1096,14 @@ export declare class ContentEngine {
   static fromEnv(): Promise<ContentEngine>
   /** Generates one piece for a brief. */
   generate(request: ContentRequest, context?: RequestContext): Promise<GeneratedContent>
+  /**
+   * Generates one piece as it is written: `for await (const event of
+   * engine.generateStream(brief))` gives `{ kind: 'delta', text }` events, then one
+   * `{ kind: 'done', content }` with the finished, stored piece. The checks (validation,
+   * rate limit, budget) run at the first `next()` and reject it as `generate` would; `break`
+   * aborts the provider request and settles the budget hold.
+   */
+  generateStream(request: ContentRequest, context?: RequestContext): GenerationStream
   /** Generates up to `SPLANTS_BATCH_MAX` (10) pieces; one failed item never fails the others. */
   generateBatch(requests: ContentRequest[], context?: RequestContext): Promise<BatchResult>
   /**
@@ -1145,6 +1167,20 @@ export declare class ContentEngine {
    * secret) and the `context` to pass to the other methods, or rejects with `unauthorized`.
    */
   verifyApiKey(secret: string): Promise<VerifiedKey>
+}
+
+/** A streamed generation: an async iterator of `StreamEvent`s (see the module docs). */
+export declare class GenerationStream {
+  /**
+   * The next event (`{ value, done: false }`), or `{ done: true }` after the last. Rejects
+   * with the same `Error` (`code`, `details`) `generate` would; one call at a time.
+   */
+  next(): Promise<IteratorResult<StreamEvent, undefined>>
+  /**
+   * Ends the stream (what `break` calls): the provider request is aborted and the budget
+   * hold settled at the usage seen so far, or at the reservation when that is unknown.
+   */
+  return(): Promise<IteratorResult<StreamEvent, undefined>>
 }
 
 /**

@@ -836,4 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.ContentEngine = nativeBinding.ContentEngine
+module.exports.GenerationStream = nativeBinding.GenerationStream
 module.exports.__panicForTest = nativeBinding.__panicForTest

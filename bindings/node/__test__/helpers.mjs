@@ -14,10 +14,13 @@ export const MOCK_PRICE = { input: 1000, output: 1000 }
  * Starts a chat completions server whose behaviour depends on the requested model:
  * `mock` answers at once with usage ≤ `max_tokens`; `mock-fail` answers 400; `mock-empty`
  * answers with no text; `mock-hang` never answers; `mock-gated` answers once `gate()` resolves.
- * Returns `{ baseUrl, calls, close, gate }`.
+ * A request with `stream: true` is answered with OpenAI's chunk events, one word per chunk
+ * (`STREAM_WORDS` words, 2 ms apart) and a usage chunk counting the words sent; `streamed`
+ * lists each streamed answer's `{ words, left }` (left: the client went away first).
+ * Returns `{ baseUrl, calls, streamed, close, gate }`.
  */
 export async function startMockProvider() {
-  const state = { calls: 0, gate: () => Promise.resolve(), hung: [] }
+  const state = { calls: 0, gate: () => Promise.resolve(), hung: [], streamed: [] }
   const server = createServer((req, res) => {
     let body = ''
     req.on('data', (chunk) => (body += chunk))
@@ -39,6 +42,10 @@ export async function startMockProvider() {
         return
       }
       if (model === 'mock-gated') await state.gate()
+      if (request.stream) {
+        streamAnswer(request, res, state)
+        return
+      }
       const promptBytes = request.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0)
       const promptTokens = Math.ceil(promptBytes / 4) // real tokenizers need about 4 bytes a token
       const completionTokens = request.max_tokens // the worst a provider may bill
@@ -66,6 +73,9 @@ export async function startMockProvider() {
     get calls() {
       return state.calls
     },
+    get streamed() {
+      return state.streamed
+    },
     /** Holds `mock-gated` answers until the returned promise resolves. */
     setGate(fn) {
       state.gate = fn
@@ -76,6 +86,43 @@ export async function startMockProvider() {
       return new Promise((resolve) => server.close(resolve))
     },
   }
+}
+
+/** Words in a streamed mock answer. */
+export const STREAM_WORDS = 40
+/** The prompt tokens a streamed mock answer reports. */
+export const STREAM_PROMPT_TOKENS = 10
+
+function streamAnswer(request, res, state) {
+  const record = { words: 0, left: false }
+  state.streamed.push(record)
+  const chunk = (body) => `data: ${JSON.stringify({ object: 'chat.completion.chunk', model: request.model, ...body })}\n\n`
+  res.on('close', () => {
+    if (!res.writableFinished) record.left = true
+  })
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  let i = 0
+  const step = () => {
+    if (record.left || res.destroyed) return
+    if (i < STREAM_WORDS) {
+      const text = i === 0 ? 'word0' : ` word${i}`
+      res.write(chunk({ choices: [{ index: 0, delta: { content: text } }] }))
+      record.words += 1
+      i += 1
+      setTimeout(step, 2)
+      return
+    }
+    res.write(chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }))
+    const usage = { prompt_tokens: STREAM_PROMPT_TOKENS, completion_tokens: record.words, total_tokens: STREAM_PROMPT_TOKENS + record.words }
+    res.write(chunk({ choices: [], usage }))
+    res.end('data: [DONE]\n\n')
+  }
+  step()
+}
+
+/** What the upstream billed for the streamed answers: the words it sent, at MOCK_PRICE. */
+export function streamedBill(streamed) {
+  return streamed.reduce((sum, s) => sum + ((STREAM_PROMPT_TOKENS + s.words) * MOCK_PRICE.output) / 1_000_000, 0)
 }
 
 /** Engine options for a paid, OpenAI-compatible mock model. */

@@ -7,7 +7,8 @@
 use crate::bridge::{JsonArg, Promise, promise, promise_void, settle, to_js_error};
 use crate::keys::snake_case_keys;
 use crate::options::{caller_context, config_from_options, context_object, object_or_empty};
-use napi::bindgen_prelude::PromiseRaw;
+use crate::stream::{GenerationStream, Start};
+use napi::bindgen_prelude::{ClassInstance, JavaScriptClassExt, PromiseRaw};
 use napi::{Env, Unknown};
 use napi_derive::napi;
 use serde::Serialize;
@@ -25,13 +26,13 @@ use tokio::sync::OnceCell;
 
 /// The engine, built on first use from its `Config` (building may open a database, so it
 /// never runs on the JavaScript thread).
-struct Lazy {
+pub(crate) struct Lazy {
     config: Config,
     engine: OnceCell<splants::ContentEngine>,
 }
 
 impl Lazy {
-    async fn get(&self) -> Result<splants::ContentEngine> {
+    pub(crate) async fn get(&self) -> Result<splants::ContentEngine> {
         self.engine
             .get_or_try_init(|| splants::ContentEngine::builder().config(self.config.clone()).build())
             .await
@@ -45,7 +46,7 @@ fn required(value: Option<Value>, name: &str) -> Result<Value> {
 }
 
 /// A brief (camelCase or snake_case keys) as the crate's `ContentRequest`.
-fn request(value: Option<Value>) -> Result<ContentRequest> {
+pub(crate) fn request(value: Option<Value>) -> Result<ContentRequest> {
     ContentRequest::from_value(snake_case_keys(required(value, "request")?, &[])?)
 }
 
@@ -115,6 +116,33 @@ impl ContentEngine {
             let ctx = caller_context(context.value()?)?;
             inner.get().await?.generate(req, &ctx).await
         })
+    }
+
+    /// Generates one piece as it is written: `for await (const event of
+    /// engine.generateStream(brief))` gives `{ kind: 'delta', text }` events, then one
+    /// `{ kind: 'done', content }` with the finished, stored piece. The checks (validation,
+    /// rate limit, budget) run at the first `next()` and reject it as `generate` would; `break`
+    /// aborts the provider request and settles the budget hold.
+    #[napi(
+        catch_unwind,
+        js_name = "generateStream",
+        ts_args_type = "request: ContentRequest, context?: RequestContext",
+        ts_return_type = "GenerationStream"
+    )]
+    pub fn generate_stream<'env>(
+        &self,
+        env: &'env Env,
+        request: Option<Unknown<'env>>,
+        context: Option<Unknown<'env>>,
+    ) -> napi::Result<ClassInstance<'env, GenerationStream>> {
+        let start = Start {
+            inner: Arc::clone(&self.inner),
+            request: JsonArg::new(env, request, "request"),
+            context: JsonArg::new(env, context, "context"),
+        };
+        let stream = GenerationStream::new(start).into_instance(env)?;
+        GenerationStream::make_iterable(env, stream.as_object(env))?;
+        Ok(stream)
     }
 
     /// Generates up to `SPLANTS_BATCH_MAX` (10) pieces; one failed item never fails the others.

@@ -11,8 +11,10 @@ mod bridge;
 mod engine;
 mod keys;
 mod options;
+mod stream;
 
 pub use engine::ContentEngine;
+pub use stream::GenerationStream;
 
 use napi::Env;
 use napi_derive::napi;

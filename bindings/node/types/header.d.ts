@@ -25,6 +25,14 @@ export interface SplantsError extends Error {
   retryable: boolean
 }
 
+/** An event of `ContentEngine.generateStream`: more copy as it is written, then the finished piece. */
+export type StreamEvent =
+  | { kind: 'delta'; /** The new text (raw; the finished piece's `content` is it fitted to the platform). */ text: string }
+  | { kind: 'done'; /** The finished piece: analysed, platform-fitted, stored and settled. */ content: GeneratedContent }
+
+/** `for await (const event of stream)`: the stream is its own async iterator. */
+export interface GenerationStream extends AsyncIterableIterator<StreamEvent, undefined> {}
+
 // <generated from splants::config::engine_options(): do not edit>
 /** Options of `new ContentEngine(options)` and `ContentEngine.create(options)`: the core's engine options, checked by the core (a bad value throws a `config_error` naming the option). */
 export interface EngineOptions {

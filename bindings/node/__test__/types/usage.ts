@@ -12,6 +12,7 @@ import type {
   Quote,
   RequestContext,
   StoredRequest,
+  StreamEvent,
   SplantsError,
   Template,
   VerifiedKey,
@@ -27,6 +28,20 @@ export async function usage(): Promise<void> {
   const ctx: RequestContext = { keyId: 'k1', tier: 'free', keyBudget: 2 }
   const piece: GeneratedContent = await engine.generate({ contentType: 'blog', topic: 'AI tips', keywords: ['ai'] }, ctx)
   const score: number = piece.quality_score
+  let streamed = ''
+  for await (const event of engine.generateStream({ contentType: 'blog', topic: 'AI tips' }, ctx)) {
+    if (event.kind === 'delta') streamed += event.text
+    else {
+      const done: GeneratedContent = event.content
+      const estimated: boolean = done.usage.estimated
+      void estimated
+      // @ts-expect-error a done event has no text
+      void event.text
+    }
+  }
+  const step: IteratorResult<StreamEvent, undefined> = await engine.generateStream({ contentType: 'blog', topic: 'x' }).next()
+  void step
+  void streamed
   const words: number = piece.metadata.word_count
   void score
   void words
