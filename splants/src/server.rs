@@ -177,10 +177,19 @@ pub fn router(engine: ContentEngine, options: ServerConfig) -> Router {
 
 /// Serves `router` on `listener` until `shutdown` resolves; requests in flight finish first
 /// (and so does their budget settlement).
+///
+/// Connections are `TCP_NODELAY`: a streamed response writes small events, and with Nagle's
+/// algorithm a small write waits for the client's delayed ACK (about 40 ms here).
 pub async fn serve<F>(listener: tokio::net::TcpListener, router: Router, shutdown: F) -> crate::Result<()>
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
