@@ -4,9 +4,13 @@
 //! `[Symbol.asyncIterator]`, so `for await (const event of engine.generateStream(brief))`
 //! works. The first `next()` runs the pipeline's checks (validation, rate limit, reservation):
 //! their errors reject it, as `generate`'s would. `break` (or a throw in the loop body) calls
-//! `return()`, which drops the stream on the runtime: that aborts the provider request and
-//! settles the budget hold, as dropping it in Rust does. A stream the program forgets is
-//! dropped the same way when the garbage collector finalizes it.
+//! `return()`, which stops the stream: that aborts the provider request and settles the budget
+//! hold, as dropping it in Rust does. A stream the program forgets is stopped the same way
+//! when the garbage collector finalizes it.
+//!
+//! Once started, a task on the runtime reads the stream ahead into a channel, so a `next()`
+//! whose event has already arrived settles at once, without a trip from the runtime to the
+//! JavaScript thread; deltas that arrived meanwhile go out as one.
 
 use crate::bridge::{JsonArg, Promise, promise};
 use crate::engine::{Lazy, request};
@@ -19,6 +23,7 @@ use serde::Serialize;
 use splants::GeneratedContent;
 use splants::engine::{GenerationEvent, GenerationStream as Events};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use tokio::sync::mpsc;
 
 /// What a stream still has to start from: the engine and the call's arguments.
 pub(crate) struct Start {
@@ -27,28 +32,75 @@ pub(crate) struct Start {
     pub(crate) context: JsonArg,
 }
 
+/// One item of the engine's stream (`None`: it ended).
+type Item = Option<splants::Result<GenerationEvent>>;
+
+/// The reading side of the read-ahead task; dropping it stops the task, and so the stream.
+/// (Aborting needs no runtime context: a finalizer run as Node exits, when napi's runtime is
+/// gone, is safe.)
+struct Reader {
+    events: mpsc::UnboundedReceiver<splants::Result<GenerationEvent>>,
+    task: tokio::task::AbortHandle,
+    /// An item other than a delta found while merging, to be given next.
+    ahead: Option<Item>,
+}
+
+impl Reader {
+    /// Starts reading `stream` ahead; called on the runtime.
+    fn start(mut stream: Events) -> Self {
+        let (tx, events) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Some(item) = stream.next().await {
+                let failed = item.is_err();
+                if tx.send(item).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Reader { events, task: task.abort_handle(), ahead: None }
+    }
+
+    /// The next item; a delta with the deltas already behind it merged into it.
+    async fn next(&mut self) -> Item {
+        if let Some(item) = self.ahead.take() {
+            return item;
+        }
+        let item = self.events.recv().await?;
+        let Ok(GenerationEvent::Delta(mut text)) = item else { return Some(item) };
+        loop {
+            match self.events.try_recv() {
+                Ok(Ok(GenerationEvent::Delta(more))) => text.push_str(&more),
+                Ok(other) => {
+                    self.ahead = Some(Some(other));
+                    break;
+                }
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    self.ahead = Some(None);
+                    break;
+                }
+            }
+        }
+        Some(Ok(GenerationEvent::Delta(text)))
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// Where the stream is: not started, between `next()` calls, taken by a pending `next()`, or gone.
 enum Slot {
     Start(Box<Start>),
-    /// With the runtime it was made on, to drop it there.
-    Idle(Events, tokio::runtime::Handle),
+    Idle(Reader),
     Busy,
     Closed,
 }
 
 fn lock(slot: &Mutex<Slot>) -> MutexGuard<'_, Slot> {
     slot.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Drops what the slot held; a started stream on the runtime it was made on, where its drop
-/// spawns the settlement. (Not napi's `within_runtime_if_available`: a finalizer run as Node
-/// exits finds that runtime gone, and the helper panics; a `Handle` of a runtime shut down
-/// only refuses the spawn, and the hold's lease lapses as after any crash.)
-fn drop_on_runtime(old: Slot) {
-    if let Slot::Idle(events, runtime) = old {
-        let _entered = runtime.enter();
-        drop(events);
-    }
 }
 
 /// An event as JavaScript receives it.
@@ -100,8 +152,8 @@ impl GenerationStream {
         let taken = std::mem::replace(&mut *lock(&self.slot), Slot::Busy);
         let slot = Arc::clone(&self.slot);
         promise(env, move || async move {
-            let mut events = match taken {
-                Slot::Idle(events, _) => events,
+            let mut reader = match taken {
+                Slot::Idle(reader) => reader,
                 Slot::Start(start) => {
                     let started = async {
                         let req = request(start.request.value()?)?;
@@ -109,7 +161,7 @@ impl GenerationStream {
                         start.inner.get().await?.generate_stream(req, &ctx).await
                     };
                     match started.await {
-                        Ok(events) => events,
+                        Ok(events) => Reader::start(events),
                         Err(e) => {
                             *lock(&slot) = Slot::Closed;
                             return Err(e);
@@ -127,12 +179,12 @@ impl GenerationStream {
                     ));
                 }
             };
-            let item = events.next().await;
+            let item = reader.next().await;
             let mut state = lock(&slot);
             match item {
                 Some(Ok(event)) => {
                     if matches!(*state, Slot::Busy) {
-                        *state = Slot::Idle(events, tokio::runtime::Handle::current());
+                        *state = Slot::Idle(reader);
                     }
                     let value = match event {
                         GenerationEvent::Delta(text) => Event::Delta { text },
@@ -161,11 +213,5 @@ impl GenerationStream {
             drop(old);
             Ok(Step::END)
         })
-    }
-}
-
-impl Drop for GenerationStream {
-    fn drop(&mut self) {
-        drop_on_runtime(std::mem::replace(&mut *lock(&self.slot), Slot::Closed));
     }
 }

@@ -18,21 +18,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 step() { printf '\n==> %s\n' "$*"; }
 
-if [ ! -x "$venv/bin/python" ]; then
-    step "creating $venv"
-    "$python" -m venv "$venv"
-fi
-step "installing pinned dev tools"
-"$venv/bin/python" -m pip install --quiet -r "$here/requirements-dev.txt"
-
-step "building the release wheel (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 dist="$(mktemp -d)"
 trap 'rm -rf "$dist"' EXIT
-(cd "$here" && "$venv/bin/maturin" build --release --out "$dist")
+"$here/scripts/build-dev.sh" "$dist"
 wheel="$(ls "$dist"/splants-*.whl)"
-
-step "installing $(basename "$wheel")"
-"$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel"
 
 step "checking the stubs (mypy.stubtest)"
 (cd "$here" && "$venv/bin/python" -m mypy.stubtest splants._splants --allowlist "$here/stubtest-allowlist.txt")

@@ -126,11 +126,17 @@ def _handler(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # Hundreds of connections at once in the streaming tests: the default backlog of 5 would
+    # drop connection attempts (each retried after a second or more).
+    request_queue_size = 1024
+
+
 @pytest.fixture
 def fake_provider() -> Iterator[FakeProvider]:
     """A paid OpenAI-compatible provider on 127.0.0.1 (started per test, stopped after)."""
     fake = FakeProvider()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server = _Server(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
