@@ -63,6 +63,12 @@ bench: ## Criterion benchmarks of the hot paths and storage (medians in target/c
 bench-publish: ## Publishing: claims/s, lateness of 1,000 posts due at once, idle worker CPU (SQLite, Postgres)
 	$(CARGO) bench --bench publish
 
+.PHONY: bench-stream
+bench-stream: ## Streaming: added time to first delta and per chunk, Rust/HTTP/Python/Node vs a direct read of a local upstream (500 chunks)
+	bindings/python/scripts/build-dev.sh
+	cd bindings/node && npm ci --no-audit --no-fund --silent && npx napi build --platform --release
+	$(CARGO) bench --bench stream
+
 .PHONY: load
 load: ## HTTP load driver: splants-server vs a local OpenAI-format upstream at c=1/16/64
 	$(CARGO) build --release -p splants --features server,postgres,redis --bin splants-server

@@ -6,11 +6,11 @@
 mod common;
 
 use common::{ADMIN_KEY, base_config, json, start};
+use futures::StreamExt;
 use serde_json::{Value, json};
 use splants::Secret;
 use splants::provider::ProviderKind;
 use splants_testkit::{SseReply, SseServer};
-use futures::StreamExt;
 use std::time::Duration;
 
 /// The events of an SSE body, as (event, data) pairs (keep-alive comments skipped).
@@ -268,7 +268,12 @@ async fn two_hundred_clients_that_disconnect_anywhere_leave_no_hold_and_lose_no_
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(upstream.left_early() + upstream.finished(), 201, "every upstream request ended");
-    assert!(upstream.left_early() > 100 && upstream.finished() > read_to_end, "drops did abort the upstream: {} left early, {} finished, {read_to_end} read to the end", upstream.left_early(), upstream.finished());
+    assert!(
+        upstream.left_early() > 100 && upstream.finished() > read_to_end,
+        "drops did abort the upstream: {} left early, {} finished, {read_to_end} read to the end",
+        upstream.left_early(),
+        upstream.finished()
+    );
     assert_eq!(s.engine.budget().flush(Duration::from_secs(10)).await, 0);
     let budget = s.engine.budget();
     let usage = budget.ledger().usage(&splants::budget::Scope::Global, &budget.window()).await.unwrap();
