@@ -153,6 +153,16 @@ test('config_error: the constructor throws, create() rejects', async () => {
   assert.match(unpriced.message, /unpriced-model/)
 })
 
+test('the database URLs people type: sqlx and SQLAlchemy in-memory forms work, the ambiguous file form is refused', async () => {
+  for (const databaseUrl of ['sqlite::memory:', 'sqlite:///:memory:']) {
+    const engine = await splants.ContentEngine.create({ provider: 'offline', databaseUrl })
+    assert.equal((await engine.generate(TWEET)).stored, true)
+  }
+  const err = await rejection(splants.ContentEngine.create({ provider: 'offline', databaseUrl: 'sqlite:///app.db' }), 'config_error')
+  assert.equal(err.details.field, 'DATABASE_URL')
+  assert.match(err.details.reason, /sqlite:\/\/\/\.\/x\.db/)
+})
+
 test('a panic in Rust rejects with code internal and the process lives on', async () => {
   const err = await rejection(splants.__panicForTest(), 'internal')
   assert.equal(err.name, 'InternalServerError')

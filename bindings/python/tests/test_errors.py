@@ -151,6 +151,17 @@ async def test_config_and_authentication_errors() -> None:
         splants.ContentEngine(monthly_budget=-1.0)
     assert budget.value.details["field"] == "monthly_budget"
 
+    # The database URLs people type: the sqlx and SQLAlchemy in-memory forms work; the bare
+    # SQLAlchemy file form, which sqlx reads differently, is refused with the accepted forms.
+    for memory in ("sqlite::memory:", "sqlite:///:memory:"):
+        in_memory = splants.ContentEngine(provider="offline", database_url=memory)
+        assert in_memory.storage_backend == "memory"
+        assert (await in_memory.generate({"content_type": "social_media", "topic": "x"})).stored
+    with pytest.raises(splants.ConfigError) as ambiguous:
+        splants.ContentEngine(provider="offline", database_url="sqlite:///app.db")
+    assert ambiguous.value.details["field"] == "DATABASE_URL"
+    assert "sqlite:///./x.db" in ambiguous.value.details["reason"]
+
     engine = splants.ContentEngine(provider="offline", api_key="spl_test_secret_0123456789")
     ctx = await engine.verify_api_key("spl_test_secret_0123456789")
     assert ctx.key_id is not None and ctx.tier == "standard"

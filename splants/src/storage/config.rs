@@ -25,7 +25,11 @@ impl Default for StorageConfig {
 impl StorageConfig {
     /// Checks every setting; the error names it (`storage.url`, `storage.pool.max_connections`).
     pub fn validate(&self) -> Result<()> {
-        setting::check_url("storage.url", Some(&self.url), &["sqlite", "postgres", "postgresql", "memory"])?;
+        // Every `sqlite:` form (`sqlite::memory:`, SQLAlchemy's `sqlite:///…`) is read, or
+        // refused with the accepted forms, by `storage::open`.
+        if !self.url.starts_with("sqlite:") {
+            setting::check_url("storage.url", Some(&self.url), &["sqlite", "postgres", "postgresql", "memory"])?;
+        }
         self.pool.validate()
     }
 }
