@@ -2,6 +2,8 @@
 import { createServer } from 'node:http'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import { execFileSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 
 const require = createRequire(import.meta.url)
 /** The addon as a user loads it (`require('splants')` resolves to this package's index.js). */
@@ -157,3 +159,17 @@ export async function rejection(promise, code) {
 
 export const BLOG = { contentType: 'blog', topic: 'AI marketing tips for small shops', keywords: ['AI marketing'] }
 export const TWEET = { content_type: 'social_media', topic: 'Quick marketing tip of the day', platform: 'twitter', length: 40 }
+
+// The same servers as the Rust tests (scripts/services.sh starts them).
+export const POSTGRES = process.env.SPLANTS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const REDIS = 'redis://127.0.0.1:6379'
+
+const psql = (sql) => execFileSync('psql', [POSTGRES, '-q', '-c', sql], { timeout: 30_000 })
+
+/** A fresh schema's URL; dropped after the test. */
+export function schema(t) {
+  const name = `node_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+  psql(`CREATE SCHEMA ${name}`)
+  t.after(() => psql(`DROP SCHEMA ${name} CASCADE`))
+  return `${POSTGRES}?options[search_path]=${name}`
+}

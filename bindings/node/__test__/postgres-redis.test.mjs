@@ -3,23 +3,8 @@
 // rate limit, as several Node processes of one app do.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { BLOG, TWEET, paidOptions, splants, startMockProvider } from './helpers.mjs'
-
-// The same servers as the Rust tests (scripts/services.sh starts them).
-const POSTGRES = process.env.SPLANTS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const REDIS = 'redis://127.0.0.1:6379'
-
-const psql = (sql) => execFileSync('psql', [POSTGRES, '-q', '-c', sql], { timeout: 30_000 })
-
-/** A fresh schema's URL; dropped after the test. */
-function schema(t) {
-  const name = `node_${randomUUID().replaceAll('-', '').slice(0, 16)}`
-  psql(`CREATE SCHEMA ${name}`)
-  t.after(() => psql(`DROP SCHEMA ${name} CASCADE`))
-  return `${POSTGRES}?options[search_path]=${name}`
-}
+import { BLOG, REDIS, TWEET, paidOptions, schema, splants, startMockProvider } from './helpers.mjs'
 
 test('two engines on one Postgres share one budget and never overspend it', async (t) => {
   const databaseUrl = schema(t)
