@@ -24,7 +24,7 @@ pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
 pub use pipeline::{Quote, QuoteTarget};
 pub use publishing::{AccountInfo, MAX_TARGETS, PublishRequest, parts_for};
-pub use streaming::{GenerationEvent, GenerationStream};
+pub use streaming::{GenerationEvent, GenerationStream, ReadAhead};
 
 use crate::analytics::{EngagementReport, NewEvent, Overview, RoiPeriod, RoiReport, StatsQuery};
 use crate::auth::{KeyManager, RequestContext};

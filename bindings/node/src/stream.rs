@@ -8,22 +8,21 @@
 //! hold, as dropping it in Rust does. A stream the program forgets is stopped the same way
 //! when the garbage collector finalizes it.
 //!
-//! Once started, a task on the runtime reads the stream ahead into a channel, so a `next()`
-//! whose event has already arrived settles at once, without a trip from the runtime to the
-//! JavaScript thread; deltas that arrived meanwhile go out as one.
+//! Once started, the stream is read ahead on the runtime ([`splants::engine::ReadAhead`]), so a
+//! `next()` whose event has already arrived settles at once, without a trip from the runtime
+//! to the JavaScript thread; deltas that arrived meanwhile go out as one. Stopping it aborts a
+//! task and needs no runtime context, so a finalizer run as Node exits is safe.
 
 use crate::bridge::{JsonArg, Promise, promise};
 use crate::engine::{Lazy, request};
 use crate::options::caller_context;
-use futures::StreamExt;
 use napi::bindgen_prelude::{Function, JsObjectValue, Object};
 use napi::{Env, Unknown};
 use napi_derive::napi;
 use serde::Serialize;
 use splants::GeneratedContent;
-use splants::engine::{GenerationEvent, GenerationStream as Events};
+use splants::engine::{GenerationEvent, ReadAhead};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::mpsc;
 
 /// What a stream still has to start from: the engine and the call's arguments.
 pub(crate) struct Start {
@@ -32,70 +31,19 @@ pub(crate) struct Start {
     pub(crate) context: JsonArg,
 }
 
-/// One item of the engine's stream (`None`: it ended).
-type Item = Option<splants::Result<GenerationEvent>>;
-
-/// The reading side of the read-ahead task; dropping it stops the task, and so the stream.
-/// (Aborting needs no runtime context: a finalizer run as Node exits, when napi's runtime is
-/// gone, is safe.)
-struct Reader {
-    events: mpsc::UnboundedReceiver<splants::Result<GenerationEvent>>,
-    task: tokio::task::AbortHandle,
-    /// An item other than a delta found while merging, to be given next.
-    ahead: Option<Item>,
+/// What one `next()` does.
+enum Plan {
+    Read(Arc<ReadAhead>),
+    Start(Box<Start>),
+    Busy,
+    End,
 }
 
-impl Reader {
-    /// Starts reading `stream` ahead; called on the runtime.
-    fn start(mut stream: Events) -> Self {
-        let (tx, events) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            while let Some(item) = stream.next().await {
-                let failed = item.is_err();
-                if tx.send(item).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        Reader { events, task: task.abort_handle(), ahead: None }
-    }
-
-    /// The next item; a delta with the deltas already behind it merged into it.
-    async fn next(&mut self) -> Item {
-        if let Some(item) = self.ahead.take() {
-            return item;
-        }
-        let item = self.events.recv().await?;
-        let Ok(GenerationEvent::Delta(mut text)) = item else { return Some(item) };
-        loop {
-            match self.events.try_recv() {
-                Ok(Ok(GenerationEvent::Delta(more))) => text.push_str(&more),
-                Ok(other) => {
-                    self.ahead = Some(Some(other));
-                    break;
-                }
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => {
-                    self.ahead = Some(None);
-                    break;
-                }
-            }
-        }
-        Some(Ok(GenerationEvent::Delta(text)))
-    }
-}
-
-impl Drop for Reader {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Where the stream is: not started, between `next()` calls, taken by a pending `next()`, or gone.
+/// Where the stream is: not started, being started by the first `next()`, open, or gone.
 enum Slot {
     Start(Box<Start>),
-    Idle(Reader),
-    Busy,
+    Starting,
+    Open(Arc<ReadAhead>),
     Closed,
 }
 
@@ -149,55 +97,71 @@ impl GenerationStream {
     /// with the same `Error` (`code`, `details`) `generate` would; one call at a time.
     #[napi(catch_unwind, ts_return_type = "Promise<IteratorResult<StreamEvent, undefined>>")]
     pub fn next<'env>(&self, env: &'env Env) -> napi::Result<Promise<'env>> {
-        let taken = std::mem::replace(&mut *lock(&self.slot), Slot::Busy);
+        let plan = {
+            let mut slot = lock(&self.slot);
+            match std::mem::replace(&mut *slot, Slot::Closed) {
+                Slot::Open(events) => {
+                    *slot = Slot::Open(Arc::clone(&events));
+                    Plan::Read(events)
+                }
+                Slot::Start(start) => {
+                    *slot = Slot::Starting;
+                    Plan::Start(start)
+                }
+                Slot::Starting => {
+                    *slot = Slot::Starting;
+                    Plan::Busy
+                }
+                Slot::Closed => Plan::End,
+            }
+        };
         let slot = Arc::clone(&self.slot);
         promise(env, move || async move {
-            let mut reader = match taken {
-                Slot::Idle(reader) => reader,
-                Slot::Start(start) => {
+            let events = match plan {
+                Plan::Read(events) => events,
+                Plan::End => return Ok(Step::END),
+                Plan::Busy => {
+                    return Err(splants::Error::validation(
+                        "next",
+                        "is already waiting for the first event; await one next() at a time",
+                    ));
+                }
+                Plan::Start(start) => {
                     let started = async {
                         let req = request(start.request.value()?)?;
                         let ctx = caller_context(start.context.value()?)?;
                         start.inner.get().await?.generate_stream(req, &ctx).await
                     };
-                    match started.await {
-                        Ok(events) => Reader::start(events),
+                    let events = match started.await {
+                        Ok(stream) => Arc::new(stream.read_ahead()),
                         Err(e) => {
                             *lock(&slot) = Slot::Closed;
                             return Err(e);
                         }
+                    };
+                    {
+                        let mut state = lock(&slot);
+                        if !matches!(*state, Slot::Starting) {
+                            // `return()` came while starting: stop at once.
+                            events.close();
+                            return Ok(Step::END);
+                        }
+                        *state = Slot::Open(Arc::clone(&events));
                     }
-                }
-                Slot::Closed => {
-                    *lock(&slot) = Slot::Closed;
-                    return Ok(Step::END);
-                }
-                Slot::Busy => {
-                    return Err(splants::Error::validation(
-                        "next",
-                        "is already waiting for an event; await one next() at a time",
-                    ));
+                    events
                 }
             };
-            let item = reader.next().await;
-            let mut state = lock(&slot);
-            match item {
-                Some(Ok(event)) => {
-                    if matches!(*state, Slot::Busy) {
-                        *state = Slot::Idle(reader);
-                    }
-                    let value = match event {
-                        GenerationEvent::Delta(text) => Event::Delta { text },
-                        GenerationEvent::Done(content) => Event::Done { content },
-                    };
-                    Ok(Step { done: false, value: Some(value) })
+            match events.next().await {
+                Some(Ok(GenerationEvent::Delta(text))) => Ok(Step { done: false, value: Some(Event::Delta { text }) }),
+                Some(Ok(GenerationEvent::Done(content))) => {
+                    Ok(Step { done: false, value: Some(Event::Done { content }) })
                 }
                 Some(Err(e)) => {
-                    *state = Slot::Closed;
+                    *lock(&slot) = Slot::Closed;
                     Err(e)
                 }
                 None => {
-                    *state = Slot::Closed;
+                    *lock(&slot) = Slot::Closed;
                     Ok(Step::END)
                 }
             }
@@ -208,10 +172,9 @@ impl GenerationStream {
     /// hold settled at the usage seen so far, or at the reservation when that is unknown.
     #[napi(js_name = "return", catch_unwind, ts_return_type = "Promise<IteratorResult<StreamEvent, undefined>>")]
     pub fn finish<'env>(&self, env: &'env Env) -> napi::Result<Promise<'env>> {
-        let old = std::mem::replace(&mut *lock(&self.slot), Slot::Closed);
-        promise(env, move || async move {
-            drop(old);
-            Ok(Step::END)
-        })
+        if let Slot::Open(events) = std::mem::replace(&mut *lock(&self.slot), Slot::Closed) {
+            events.close();
+        }
+        promise(env, || async { Ok(Step::END) })
     }
 }

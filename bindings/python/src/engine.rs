@@ -111,7 +111,7 @@ impl ContentEngine {
         let request = request_from_py(request)?;
         let ctx = context_from_py(context);
         let engine = self.0.clone();
-        spawn(py, async move { engine.generate_stream(request, &ctx).await })
+        spawn(py, async move { engine.generate_stream(request, &ctx).await.map(|s| s.read_ahead()) })
     }
 
     #[pyo3(signature = (requests, context = None))]

@@ -55,6 +55,92 @@ impl Stream for GenerationStream {
     }
 }
 
+impl GenerationStream {
+    /// Reads the stream ahead in a task on the current tokio runtime (call it inside one), for
+    /// a consumer on another event loop (the Python and Node bindings): an event that already
+    /// arrived is taken without waiting, and deltas that arrived while the consumer was busy
+    /// come out as one (no text is lost). Closing or dropping the [`ReadAhead`] aborts the
+    /// task, which drops this stream: the provider request is aborted and the hold settled.
+    pub fn read_ahead(self) -> ReadAhead {
+        let mut stream = self;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Some(item) = stream.next().await {
+                let failed = item.is_err();
+                if tx.send(item).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        ReadAhead {
+            queue: tokio::sync::Mutex::new(Queue { rx, ahead: None }),
+            closed: std::sync::atomic::AtomicBool::new(false),
+            task: task.abort_handle(),
+        }
+    }
+}
+
+/// A [`GenerationStream`] read ahead on the runtime; see [`GenerationStream::read_ahead`].
+#[derive(Debug)]
+pub struct ReadAhead {
+    queue: tokio::sync::Mutex<Queue>,
+    closed: std::sync::atomic::AtomicBool,
+    task: tokio::task::AbortHandle,
+}
+
+#[derive(Debug)]
+struct Queue {
+    rx: tokio::sync::mpsc::UnboundedReceiver<Result<GenerationEvent>>,
+    /// An item other than a delta found while merging deltas (`Some(None)`: the end), next.
+    ahead: Option<Option<Result<GenerationEvent>>>,
+}
+
+impl ReadAhead {
+    /// The next event (a delta merged with the deltas already behind it), or `None` after the
+    /// last one or once closed. Calls wait for each other.
+    pub async fn next(&self) -> Option<Result<GenerationEvent>> {
+        use std::sync::atomic::Ordering;
+        use tokio::sync::mpsc::error::TryRecvError;
+        let mut q = self.queue.lock().await;
+        if self.closed.load(Ordering::SeqCst) {
+            return None;
+        }
+        if let Some(item) = q.ahead.take() {
+            return item;
+        }
+        let item = q.rx.recv().await?;
+        let Ok(GenerationEvent::Delta(mut text)) = item else { return Some(item) };
+        loop {
+            match q.rx.try_recv() {
+                Ok(Ok(GenerationEvent::Delta(more))) => text.push_str(&more),
+                Ok(other) => {
+                    q.ahead = Some(Some(other));
+                    break;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    q.ahead = Some(None);
+                    break;
+                }
+            }
+        }
+        Some(Ok(GenerationEvent::Delta(text)))
+    }
+
+    /// Ends the stream now: aborts the reading task (no runtime context needed), which drops
+    /// the stream. Later calls to [`ReadAhead::next`] give `None`.
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.task.abort();
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 impl ContentEngine {
     /// Generates like [`ContentEngine::generate`], streaming the copy as it is written.
     ///

@@ -271,3 +271,39 @@ async fn the_offline_drafter_streams_with_no_key() {
     let Some(Ok(GenerationEvent::Done(piece))) = events.last() else { panic!("{events:?}") };
     assert_eq!(piece.provider, "offline");
 }
+
+#[tokio::test]
+async fn a_stream_read_ahead_merges_waiting_deltas_loses_no_text_and_settles_when_closed() {
+    let words = Arc::new(Words::default());
+    let engine = engine(Arc::clone(&words), 10.0).await;
+    let ctx = RequestContext::anonymous();
+    let ahead = engine.generate_stream(brief(0), &ctx).await.unwrap().read_ahead();
+    // A busy reader: by the time it asks, many words have arrived and come as one delta.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let (mut text, mut deltas, mut done) = (String::new(), 0, None);
+    while let Some(e) = ahead.next().await {
+        match e.unwrap() {
+            GenerationEvent::Delta(d) => {
+                deltas += 1;
+                text.push_str(&d);
+            }
+            GenerationEvent::Done(c) => done = Some(c),
+        }
+    }
+    assert_eq!(text, whole().text, "every word, in order");
+    assert!(deltas < WORDS, "{deltas} deltas for {WORDS} words: nothing was merged");
+    assert_eq!(done.expect("the piece").cost_usd, cost(WORDS as u64));
+
+    let ahead = engine.generate_stream(brief(1), &ctx).await.unwrap().read_ahead();
+    assert!(matches!(ahead.next().await, Some(Ok(GenerationEvent::Delta(_)))));
+    ahead.close();
+    assert!(ahead.next().await.is_none(), "closed");
+    for _ in 0..200 {
+        if global(&engine).await.in_flight == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let g = global(&engine).await;
+    assert_eq!((g.reserved, g.in_flight), (Usd::ZERO, 0), "closing settled the hold");
+}
