@@ -33,6 +33,7 @@ mod store;
 pub use context::{CallerLeftPolicy, RequestContext};
 pub use keys::{
     ApiKeyInfo, ApiKeyRecord, IssuedKey, KeyManager, KeyRole, KeyStatus, NewKey, RotatedKey, VERIFY_CACHE_TTL,
+    grace_from_hours,
 };
 pub use store::{KeyStore, MemoryKeyStore};
 

@@ -12,6 +12,7 @@
 mod background;
 mod batch;
 mod builder;
+mod health;
 mod pipeline;
 mod publishing;
 #[cfg(feature = "webhooks")]
@@ -22,6 +23,7 @@ pub use crate::config::{BatchConfig, CallsConfig};
 pub use background::ShutdownReport;
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
+pub use health::{ComponentHealth, ComponentStatus, HEALTH_CHECK_TIMEOUT, Health, PROVIDER_HEALTH_TTL, SystemHealth};
 pub use pipeline::{Quote, QuoteTarget};
 pub use publishing::{AccountInfo, MAX_TARGETS, PublishRequest, parts_for};
 pub use streaming::{GenerationEvent, GenerationStream, ReadAhead};
@@ -70,6 +72,10 @@ pub(crate) struct EngineInner {
     /// The webhook tasks, when a webhook URL is configured (stopped by `shutdown`).
     #[cfg(feature = "webhooks")]
     pub(crate) webhooks: Option<crate::webhook::WebhookHandle>,
+    /// When the engine was built (health's uptime).
+    pub(crate) started: std::time::Instant,
+    /// The last provider health check and when it ran (reused for `PROVIDER_HEALTH_TTL`).
+    pub(crate) provider_health: parking_lot::Mutex<Option<(std::time::Instant, ComponentHealth)>>,
 }
 
 /// Turns briefs into finished, scored, stored copy within budget and rate limits.
@@ -411,6 +417,9 @@ impl ContentEngine {
     /// Health of the cache for `/health`: `None` when there is no cache and no Redis; with
     /// Redis (for the cache or the rate limits) whether it answers `PING`; else `Ok`.
     pub async fn cache_health(&self) -> Option<Result<()>> {
+        if !self.cache_in_use() {
+            return None;
+        }
         #[cfg(feature = "redis")]
         if let Some(redis) = &self.inner.redis {
             return Some(redis.ping().await);
@@ -419,6 +428,15 @@ impl ContentEngine {
             Some(cache) => Some(cache.ping().await),
             None => None,
         }
+    }
+
+    /// Whether the engine has a cache or a Redis connection (what `health` checks as `cache`).
+    fn cache_in_use(&self) -> bool {
+        #[cfg(feature = "redis")]
+        if self.inner.redis.is_some() {
+            return true;
+        }
+        self.inner.cache.is_some()
     }
 }
 

@@ -31,7 +31,6 @@ use axum::http::{HeaderName, HeaderValue, Method};
 use axum::response::{Html, IntoResponse};
 use state::AppState;
 use std::sync::Arc;
-use std::time::Instant;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -141,13 +140,7 @@ pub fn router(engine: ContentEngine, options: ServerConfig) -> Router {
     let metrics = Arc::new(Metrics::new());
     let m = Arc::clone(&metrics);
     engine.listen(Arc::new(move |event| m.observe_event(event)));
-    let state = AppState {
-        engine,
-        metrics,
-        options: Arc::new(options.clone()),
-        started: Instant::now(),
-        provider_health: Arc::default(),
-    };
+    let state = AppState { engine, metrics, options: Arc::new(options.clone()) };
     let (authed, api) = api_router().split_for_parts();
     let (public, public_api) = public_router().split_for_parts();
     let mut api = api;

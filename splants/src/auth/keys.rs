@@ -291,6 +291,8 @@ pub struct KeyManager {
     clock: SharedClock,
     limiter: Arc<dyn RateLimiter>,
     default_tier: String,
+    /// The tiers a key may be given; any name when `None`.
+    tiers: Option<Arc<std::collections::BTreeSet<String>>>,
     verified: moka::sync::Cache<String, Verified>,
     touched: moka::sync::Cache<String, DateTime<Utc>>,
 }
@@ -305,6 +307,7 @@ impl KeyManager {
             limiter: Arc::new(MemoryRateLimiter::new(Arc::clone(&clock))),
             clock,
             default_tier: default_tier.into(),
+            tiers: None,
             verified: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(VERIFY_CACHE_TTL).build(),
             touched: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(120)).build(),
         }
@@ -317,10 +320,34 @@ impl KeyManager {
         self
     }
 
+    /// Refuses keys whose tier is not one of `tiers` (the configured rate-limit tiers): a key
+    /// with an unknown tier would get no quota at all.
+    #[must_use]
+    pub fn with_tiers(mut self, tiers: impl IntoIterator<Item = String>) -> Self {
+        self.tiers = Some(Arc::new(tiers.into_iter().collect()));
+        self
+    }
+
     fn record(&self, secret: &str, new: &NewKey, created_at: DateTime<Utc>) -> Result<ApiKeyRecord> {
+        crate::content::check_no_control("name", &new.name)?;
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(Error::validation("name", "must be 1..=100 characters"));
+        }
+        if let Some(tier) = &new.tier {
+            crate::content::check_no_control("tier", tier)?;
+            if let Some(known) = &self.tiers
+                && !known.contains(tier)
+            {
+                let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                return Err(Error::validation("tier", format!("unknown tier `{tier}` (known: {})", names.join(", "))));
+            }
+        }
+        if let Some(tenant) = &new.tenant {
+            crate::content::check_no_control("tenant", tenant)?;
+        }
+        if let Some(t) = new.expires_at {
+            crate::clock::check_time("expires_at", t)?;
         }
         if new.rate_limit_per_hour == Some(0) {
             return Err(Error::validation("rate_limit_per_hour", "must be at least 1"));
@@ -497,6 +524,7 @@ impl KeyManager {
 
     /// Key `id`, if it can be rotated at `now`: it exists, is active and has not expired.
     async fn rotatable(&self, id: &str, now: DateTime<Utc>) -> Result<ApiKeyRecord> {
+        known_id(id)?;
         let old = self.store.get_key(id).await?.ok_or_else(|| Error::not_found("api_key", id))?;
         if old.status != KeyStatus::Active {
             return Err(Error::validation(
@@ -543,6 +571,7 @@ impl KeyManager {
 
     /// Revokes key `id` at once.
     pub async fn revoke(&self, id: &str) -> Result<()> {
+        known_id(id)?;
         if !self.store.set_key_status(id, KeyStatus::Revoked, None).await? {
             return Err(Error::not_found("api_key", id));
         }
@@ -558,6 +587,24 @@ impl KeyManager {
 
     /// One key, without its hash.
     pub async fn get(&self, id: &str) -> Result<ApiKeyInfo> {
+        known_id(id)?;
         self.store.get_key(id).await?.map(|r| ApiKeyInfo::from(&r)).ok_or_else(|| Error::not_found("api_key", id))
     }
+}
+
+/// The grace of a rotation given in whole hours (the HTTP body's and the bindings'
+/// `grace_hours`): at most [`MAX_ROTATION_GRACE`]; `None` keeps the default.
+pub fn grace_from_hours(hours: Option<u32>) -> Result<Option<Duration>> {
+    let max = MAX_ROTATION_GRACE.as_secs() / 3600;
+    match hours {
+        Some(h) if u64::from(h) > max => Err(Error::validation("grace_hours", format!("must be at most {max}"))),
+        Some(h) => Ok(Some(Duration::from_secs(u64::from(h) * 3600))),
+        None => Ok(None),
+    }
+}
+
+/// An id with control characters names no key (and Postgres cannot bind a NUL): not found,
+/// without asking the store.
+fn known_id(id: &str) -> Result<()> {
+    crate::content::check_no_control("id", id).map_err(|_| Error::not_found("api_key", id))
 }

@@ -222,3 +222,35 @@ async fn an_old_secret_cannot_spend_the_rotation_quota() {
         current = m.verify(r.new_key.secret.expose()).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn keys_with_unknown_tiers_control_characters_or_impossible_ids_are_refused_and_nothing_is_stored() {
+    let (m, _, store) = manager();
+    let m = m.with_tiers(["free".to_owned(), "standard".to_owned()]);
+    let field = |r: crate::Result<IssuedKey>| match r {
+        Err(Error::Validation { field, reason }) => format!("{field}: {reason}"),
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+    let mut new = NewKey::named("ci");
+    new.tier = Some("gold".into());
+    assert_eq!(field(m.create(new).await), "tier: unknown tier `gold` (known: free, standard)");
+    assert!(field(m.create(NewKey::named("a\u{0}b")).await).starts_with("name: must not contain control characters"));
+    let mut new = NewKey::named("ci");
+    new.tenant = Some("t\u{1b}[31m".into());
+    assert!(field(m.create(new).await).starts_with("tenant:"));
+    let mut new = NewKey::named("ci");
+    new.expires_at = Some(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    assert!(field(m.create(new).await).starts_with("expires_at:"));
+    assert!(store.list_keys().await.unwrap().is_empty());
+    let mut new = NewKey::named("ci");
+    new.tier = Some("free".into());
+    assert_eq!(m.create(new).await.unwrap().info.tier, "free");
+    for bad in ["key_\u{0}", "key\n\u{7f}"] {
+        assert!(matches!(m.revoke(bad).await, Err(Error::NotFound { .. })));
+        assert!(matches!(m.get(bad).await, Err(Error::NotFound { .. })));
+        assert!(matches!(m.rotate(bad, None).await, Err(Error::NotFound { .. })));
+    }
+    assert_eq!(grace_from_hours(Some(720)).unwrap(), Some(Duration::from_secs(720 * 3600)));
+    assert!(matches!(grace_from_hours(Some(721)), Err(Error::Validation { field, .. }) if field == "grace_hours"));
+    assert_eq!(grace_from_hours(None).unwrap(), None);
+}

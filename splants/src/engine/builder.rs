@@ -209,7 +209,8 @@ impl ContentEngineBuilder {
         }
         let keys =
             KeyManager::new(Arc::clone(&stores.keys), Arc::clone(&clock), config.rate_limits.default_tier.clone())
-                .with_rate_limiter(Arc::clone(&limiter));
+                .with_rate_limiter(Arc::clone(&limiter))
+                .with_tiers(config.rate_limits.tiers.keys().cloned());
         if let Some(secret) = &config.auth.api_key {
             if config.api_key_configured() {
                 keys.bootstrap(secret).await?;
@@ -261,6 +262,8 @@ impl ContentEngineBuilder {
                 redis,
                 #[cfg(feature = "webhooks")]
                 webhooks,
+                started: std::time::Instant::now(),
+                provider_health: parking_lot::Mutex::new(None),
             }),
         };
         let run = self.scheduler.unwrap_or(engine.inner.config.schedule.enabled && !engine.inner.publishers.is_empty());

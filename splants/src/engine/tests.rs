@@ -711,3 +711,50 @@ async fn shutdown_waits_for_abandoned_calls_then_settles_the_rest_at_the_estimat
     let u = global(&engine).await;
     assert_eq!((u.spent - before, u.reserved, u.in_flight), (Usd::from_nanos(estimate.nanos() * 5), Usd::ZERO, 0));
 }
+
+/// A provider whose health check fails, counting its checks.
+#[derive(Debug, Default)]
+struct SickProvider {
+    checks: AtomicUsize,
+}
+
+#[async_trait]
+impl Provider for SickProvider {
+    fn name(&self) -> &str {
+        "sick"
+    }
+    fn default_model(&self) -> &str {
+        "test-model"
+    }
+    async fn complete(&self, _req: &CompletionRequest) -> crate::Result<Completion> {
+        Err(Error::internal("down"))
+    }
+    async fn health(&self) -> crate::Result<()> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        Err(Error::storage("connect to 10.1.2.3:443 refused"))
+    }
+}
+
+#[tokio::test]
+async fn health_reports_each_component_without_detail_and_checks_the_provider_at_most_every_30_s() {
+    let healthy = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await.health().await;
+    assert!(healthy.is_healthy(), "{healthy:?}");
+    assert_eq!(healthy.components["database"].status, ComponentStatus::Healthy);
+    assert_eq!(healthy.components["providers"].status, ComponentStatus::Healthy);
+    assert_eq!(healthy.components["cache"].status, ComponentStatus::Disabled, "no cache and no Redis configured");
+    assert!(healthy.system.uptime_s >= 0.0);
+
+    let sick = Arc::new(SickProvider::default());
+    let engine = engine_with(sick.clone(), config(10.0)).await;
+    let h = engine.health().await;
+    assert_eq!(h.status, "degraded");
+    let providers = &h.components["providers"];
+    assert_eq!(providers.status, ComponentStatus::Unhealthy);
+    let error = providers.error.as_deref().unwrap();
+    assert_eq!(error, "the check failed (storage_error)");
+    assert!(!serde_json::to_string(&h).unwrap().contains("10.1.2.3"));
+    for _ in 0..5 {
+        assert_eq!(engine.health().await.components["providers"], *providers);
+    }
+    assert_eq!(sick.checks.load(Ordering::SeqCst), 1, "the provider's answer is reused for PROVIDER_HEALTH_TTL");
+}

@@ -4,7 +4,6 @@ use super::ServerConfig;
 use super::metrics::Metrics;
 use crate::engine::ContentEngine;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone, Debug)]
@@ -12,6 +11,4 @@ pub(crate) struct AppState {
     pub engine: ContentEngine,
     pub metrics: Arc<Metrics>,
     pub options: Arc<ServerConfig>,
-    pub started: Instant,
-    pub provider_health: Arc<parking_lot::Mutex<Option<(Instant, super::routes::system::ComponentHealth)>>>,
 }

@@ -1,5 +1,6 @@
 //! Health, readiness, public config, metrics.
 
+use crate::engine::{ComponentHealth, SystemHealth};
 use crate::error::Error;
 use crate::server::error::{ApiError, ErrorBody, REQUEST_ID};
 use crate::server::state::AppState;
@@ -10,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The original app's public configuration answer.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -62,29 +63,7 @@ pub(crate) async fn public_config(State(s): State<AppState>) -> Json<PublicConfi
     })
 }
 
-/// One component's health.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ComponentHealth {
-    /// `healthy`, `unhealthy` or `disabled`.
-    status: String,
-    /// How long the check took.
-    latency_ms: f64,
-    /// That the check failed, with the request id under which the log has the detail.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-/// Process figures.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct SystemHealth {
-    /// Seconds since the server started.
-    uptime_s: f64,
-    /// Resident memory in bytes (Linux).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rss_bytes: Option<u64>,
-}
-
-/// `GET /health`.
+/// `GET /health`: the engine's [`crate::engine::Health`] and this request's id.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Health {
     /// `healthy`, or `degraded` when a component fails.
@@ -99,84 +78,24 @@ pub(crate) struct Health {
     request_id: String,
 }
 
-/// Runs one component's check. `/health` is public: a failure shows only that the check failed
-/// (or timed out) and the request id; what failed (hosts, paths, SQL) goes to the log.
-async fn timed<F: std::future::Future<Output = crate::Result<()>>>(component: &str, f: F) -> ComponentHealth {
-    let t = Instant::now();
-    let r = tokio::time::timeout(Duration::from_secs(3), f).await;
-    let latency_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
-    let unhealthy = |what: &str| ComponentHealth {
-        status: "unhealthy".into(),
-        latency_ms,
-        error: Some(format!("{what}; the details are in the server log under request id {request_id}")),
-    };
-    match r {
-        Ok(Ok(())) => ComponentHealth { status: "healthy".into(), latency_ms, error: None },
-        Ok(Err(e)) => {
-            tracing::warn!(component, code = e.code().as_str(), error = %e, "health check failed");
-            unhealthy("the check failed")
-        }
-        Err(_) => {
-            tracing::warn!(component, "health check got no answer within 3 s");
-            unhealthy("no answer within 3 s")
-        }
-    }
-}
-
-fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Health of the database, cache and providers; `degraded` when one fails.
+/// Health of the database, cache and providers; `degraded` when one fails. `/health` is
+/// public: a failure shows only that the check failed (or timed out) and the request id; what
+/// failed (hosts, paths, SQL) goes to the log.
 #[utoipa::path(get, path = "/health", tag = "System", responses((status = 200, description = "Health", body = Health)))]
 pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
-    let database = s.engine.stores().backend.clone();
-    let provider = s.engine.provider().clone();
-    // Provider checks call the provider; their result is reused for 30 s.
-    let cached = s
-        .provider_health
-        .lock()
-        .as_ref()
-        .filter(|(at, _)| at.elapsed() < Duration::from_secs(30))
-        .map(|(_, h)| h.clone());
-    let provider_check = async move {
-        match cached {
-            Some(h) => h,
-            None => timed("providers", async move { provider.health().await }).await,
-        }
-    };
-    // The cache component is Redis when the engine uses it (cache or rate limits).
-    let engine = s.engine.clone();
-    let cache_check = async move {
-        let mut disabled = false;
-        let health = timed("cache", async {
-            engine.cache_health().await.unwrap_or_else(|| {
-                disabled = true;
-                Ok(())
-            })
+    let health = s.engine.health().await;
+    let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+    let components = health
+        .components
+        .into_iter()
+        .map(|(name, mut c)| {
+            if let Some(e) = &mut c.error {
+                e.push_str(&format!("; the details are in the server log under request id {request_id}"));
+            }
+            (name, c)
         })
-        .await;
-        if disabled { ComponentHealth { status: "disabled".into(), latency_ms: 0.0, error: None } } else { health }
-    };
-    let (database, providers, cache) =
-        tokio::join!(timed("database", async move { database.ping().await }), provider_check, cache_check);
-    *s.provider_health.lock() = Some((Instant::now(), providers.clone()));
-    let degraded = database.status != "healthy" || providers.status != "healthy" || cache.status == "unhealthy";
-    let mut components = BTreeMap::new();
-    components.insert("database".to_owned(), database);
-    components.insert("cache".to_owned(), cache);
-    components.insert("providers".to_owned(), providers);
-    Json(Health {
-        status: if degraded { "degraded" } else { "healthy" }.to_owned(),
-        timestamp: Utc::now(),
-        components,
-        system: SystemHealth { uptime_s: s.started.elapsed().as_secs_f64(), rss_bytes: rss_bytes() },
-        request_id: REQUEST_ID.try_with(Clone::clone).unwrap_or_default(),
-    })
+        .collect();
+    Json(Health { status: health.status, timestamp: health.timestamp, components, system: health.system, request_id })
 }
 
 /// A probe's answer.

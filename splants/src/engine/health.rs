@@ -1,0 +1,156 @@
+//! [`ContentEngine::health`]: whether the database, the cache and the providers answer.
+
+use super::ContentEngine;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// How long one component's check may take before it counts as unhealthy.
+pub const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a provider check's answer is reused: checking a provider calls it, so a health
+/// probe every few seconds must not turn into a stream of provider calls.
+pub const PROVIDER_HEALTH_TTL: Duration = Duration::from_secs(30);
+
+/// A component's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub enum ComponentStatus {
+    /// The check passed.
+    Healthy,
+    /// The check failed or got no answer within [`HEALTH_CHECK_TIMEOUT`].
+    Unhealthy,
+    /// The engine does not use this component (no cache and no Redis).
+    Disabled,
+}
+
+/// One component's health.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct ComponentHealth {
+    /// `healthy`, `unhealthy` or `disabled`.
+    pub status: ComponentStatus,
+    /// How long the check took, in milliseconds.
+    pub latency_ms: f64,
+    /// What went wrong, without detail: `the check failed (storage_error)` or `no answer within
+    /// 3 s`. The detail (hosts, paths, SQL) is logged at `warn`, never put here, since a health
+    /// answer is often public.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub error: Option<String>,
+}
+
+/// Figures of the process the engine runs in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct SystemHealth {
+    /// Seconds since the engine was built.
+    pub uptime_s: f64,
+    /// Resident memory of the process in bytes (Linux; left out elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub rss_bytes: Option<u64>,
+}
+
+/// The engine's health: `healthy`, or `degraded` when the database or the providers fail or a
+/// cache in use does not answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct Health {
+    /// `healthy` or `degraded`.
+    pub status: String,
+    /// When the checks ran.
+    pub timestamp: DateTime<Utc>,
+    /// `database`, `cache` and `providers`.
+    pub components: BTreeMap<String, ComponentHealth>,
+    /// Process figures.
+    pub system: SystemHealth,
+}
+
+impl Health {
+    /// Whether every component in use is healthy.
+    pub fn is_healthy(&self) -> bool {
+        self.status == "healthy"
+    }
+}
+
+/// Runs one component's check within [`HEALTH_CHECK_TIMEOUT`].
+async fn timed<F: Future<Output = crate::Result<()>>>(component: &str, f: F) -> ComponentHealth {
+    let t = Instant::now();
+    let r = tokio::time::timeout(HEALTH_CHECK_TIMEOUT, f).await;
+    let latency_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let unhealthy =
+        |what: String| ComponentHealth { status: ComponentStatus::Unhealthy, latency_ms, error: Some(what) };
+    match r {
+        Ok(Ok(())) => ComponentHealth { status: ComponentStatus::Healthy, latency_ms, error: None },
+        Ok(Err(e)) => {
+            tracing::warn!(component, code = e.code().as_str(), error = %e, "health check failed");
+            unhealthy(format!("the check failed ({})", e.code().as_str()))
+        }
+        Err(_) => {
+            tracing::warn!(component, "health check got no answer within {} s", HEALTH_CHECK_TIMEOUT.as_secs());
+            unhealthy(format!("no answer within {} s", HEALTH_CHECK_TIMEOUT.as_secs()))
+        }
+    }
+}
+
+fn rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+impl ContentEngine {
+    /// Checks the database (a ping), the cache (Redis `PING` when Redis is used, `disabled`
+    /// without cache and Redis) and the providers (their own health call, reused for
+    /// [`PROVIDER_HEALTH_TTL`]), all at once, each within [`HEALTH_CHECK_TIMEOUT`]. Never fails:
+    /// a failing component is reported, and its detail logged.
+    pub async fn health(&self) -> Health {
+        let inner = &self.inner;
+        let cached = inner
+            .provider_health
+            .lock()
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < PROVIDER_HEALTH_TTL)
+            .map(|(_, h)| h.clone());
+        let providers = async {
+            match cached {
+                Some(h) => h,
+                None => {
+                    let h = timed("providers", inner.provider.health()).await;
+                    *inner.provider_health.lock() = Some((Instant::now(), h.clone()));
+                    h
+                }
+            }
+        };
+        let cache = async {
+            if self.cache_in_use() {
+                timed("cache", async { self.cache_health().await.unwrap_or(Ok(())) }).await
+            } else {
+                ComponentHealth { status: ComponentStatus::Disabled, latency_ms: 0.0, error: None }
+            }
+        };
+        let (database, providers, cache) =
+            tokio::join!(timed("database", inner.stores.backend.ping()), providers, cache);
+        let degraded = database.status != ComponentStatus::Healthy
+            || providers.status != ComponentStatus::Healthy
+            || cache.status == ComponentStatus::Unhealthy;
+        let components = BTreeMap::from([
+            ("database".to_owned(), database),
+            ("cache".to_owned(), cache),
+            ("providers".to_owned(), providers),
+        ]);
+        Health {
+            status: if degraded { "degraded" } else { "healthy" }.to_owned(),
+            timestamp: inner.clock.now(),
+            components,
+            system: SystemHealth { uptime_s: inner.started.elapsed().as_secs_f64(), rss_bytes: rss_bytes() },
+        }
+    }
+}
