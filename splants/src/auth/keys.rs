@@ -208,11 +208,13 @@ impl ApiKeyInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(optional_fields))]
 pub struct NewKey {
     /// Label (1..=100 characters).
     pub name: String,
     /// Role (user by default).
     #[serde(default = "default_role")]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<KeyRole>", optional))]
     pub role: KeyRole,
     /// Tier (the configured default tier when omitted).
     #[serde(default)]
@@ -253,13 +255,16 @@ impl NewKey {
 /// A key with its secret, returned once.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct IssuedKey {
     /// The key.
     #[serde(flatten)]
+    #[cfg_attr(feature = "typescript", ts(flatten))]
     pub info: ApiKeyInfo,
     /// The secret: show it to its owner once; it cannot be recovered.
     #[serde(serialize_with = "expose")]
     #[cfg_attr(feature = "server", schema(value_type = String))]
+    #[cfg_attr(feature = "typescript", ts(type = "string"))]
     pub secret: Secret,
 }
 
@@ -270,6 +275,7 @@ fn expose<S: serde::Serializer>(s: &Secret, ser: S) -> std::result::Result<S::Ok
 /// The outcome of a rotation (the original app's response fields).
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct RotatedKey {
     /// The replacement key, with its secret.
     pub new_key: IssuedKey,
@@ -416,9 +422,26 @@ impl KeyManager {
                 new.role = KeyRole::Admin;
                 let mut record = self.record(text, &new, self.clock.now())?;
                 record.bootstrap = true;
-                self.store.insert_key(&record).await?;
-                tracing::info!(key_id = %record.id, "imported API_KEY as an admin key");
-                record.id
+                match self.store.insert_key(&record).await {
+                    Ok(()) => {
+                        tracing::info!(key_id = %record.id, "imported API_KEY as an admin key");
+                        record.id
+                    }
+                    // Another process starting at the same time imported it first (the hash is
+                    // unique): use that key.
+                    Err(e) => {
+                        let found = self
+                            .store
+                            .keys_by_prefix(&lookup_prefix(text))
+                            .await?
+                            .into_iter()
+                            .find(|k| hashes_equal(&k.hash, &hash));
+                        match found {
+                            Some(k) => k.id,
+                            None => return Err(e),
+                        }
+                    }
+                }
             }
         };
         let mut retired = false;
@@ -593,11 +616,12 @@ impl KeyManager {
 }
 
 /// The grace of a rotation given in whole hours (the HTTP body's and the bindings'
-/// `grace_hours`): at most [`MAX_ROTATION_GRACE`]; `None` keeps the default.
-pub fn grace_from_hours(hours: Option<u32>) -> Result<Option<Duration>> {
+/// `grace_hours`, named `field` in the error): at most [`MAX_ROTATION_GRACE`]; `None` keeps
+/// the default.
+pub fn grace_from_hours(field: &str, hours: Option<u32>) -> Result<Option<Duration>> {
     let max = MAX_ROTATION_GRACE.as_secs() / 3600;
     match hours {
-        Some(h) if u64::from(h) > max => Err(Error::validation("grace_hours", format!("must be at most {max}"))),
+        Some(h) if u64::from(h) > max => Err(Error::validation(field, format!("must be at most {max}"))),
         Some(h) => Ok(Some(Duration::from_secs(u64::from(h) * 3600))),
         None => Ok(None),
     }
