@@ -933,6 +933,106 @@ export type KeyRole = "admin" | "user"
 /** A key's state. */
 export type KeyStatus = "active" | "expiring" | "revoked"
 
+/** What to create. */
+export interface NewKey {
+  /** Label (1..=100 characters). */
+  name: string
+  /** Role (user by default). */
+  role?: KeyRole
+  /** Tier (the configured default tier when omitted). */
+  tier?: string
+  /** Own hourly quota. */
+  rateLimitPerHour?: number
+  /** Own budget per period, in dollars. */
+  budget?: number
+  /** Tenant. */
+  tenant?: string
+  /** Expiry. */
+  expiresAt?: string
+}
+
+/** A key with its secret, returned once. */
+export interface IssuedKey {
+  /** The secret: show it to its owner once; it cannot be recovered. */
+  secret: string
+  /** Public id of this secret (what `rotate-key` and `DELETE /v1/admin/keys/{id}` take). */
+  id: string
+  /** The stable identity its budget, quota, library and analytics belong to; rotation keeps it. */
+  identity: string
+  /** Label. */
+  name: string
+  /** The secret's visible prefix. */
+  prefix: string
+  /** Role. */
+  role: KeyRole
+  /** Tier. */
+  tier: string
+  /** Own hourly quota. */
+  rate_limit_per_hour: number | null
+  /** Own budget. */
+  budget: number | null
+  /** Tenant. */
+  tenant: string | null
+  /** State. */
+  status: KeyStatus
+  /** Created. */
+  created_at: string
+  /** Expiry. */
+  expires_at: string | null
+  /** Last use. */
+  last_used_at: string | null
+}
+
+/** The outcome of a rotation (the original app's response fields). */
+export interface RotatedKey {
+  /** The replacement key, with its secret. */
+  new_key: IssuedKey
+  /** When the old key stops working. */
+  old_key_expires: string
+  /** A reminder for the caller. */
+  message: string
+}
+
+/**
+ * The engine's health: `healthy`, or `degraded` when the database or the providers fail or a
+ * cache in use does not answer.
+ */
+export interface Health {
+  /** `healthy` or `degraded`. */
+  status: string
+  /** When the checks ran. */
+  timestamp: string
+  /** `database`, `cache` and `providers`. */
+  components: { [key in string]: ComponentHealth }
+  /** Process figures. */
+  system: SystemHealth
+}
+
+/** One component's health. */
+export interface ComponentHealth {
+  /** `healthy`, `unhealthy` or `disabled`. */
+  status: ComponentStatus
+  /** How long the check took, in milliseconds. */
+  latency_ms: number
+  /**
+   * What went wrong, without detail: `the check failed (storage_error)` or `no answer within
+   * 3 s`. The detail (hosts, paths, SQL) is logged at `warn`, never put here, since a health
+   * answer is often public.
+   */
+  error?: string
+}
+
+/** A component's state. */
+export type ComponentStatus = "healthy" | "unhealthy" | "disabled"
+
+/** Figures of the process the engine runs in. */
+export interface SystemHealth {
+  /** Seconds since the engine was built. */
+  uptime_s: number
+  /** Resident memory of the process in bytes (Linux; left out elsewhere). */
+  rss_bytes?: number
+}
+
 /** The platform an account publishes to. */
 export type PublisherKind = "x" | "linkedin" | "mastodon" | "bluesky" | "facebook" | "webhook"
 
@@ -1162,6 +1262,29 @@ export declare class ContentEngine {
    * are configured). Several processes on one database share the queue.
    */
   startScheduler(): Promise<void>
+  /**
+   * Creates an API key; resolves with it and its secret, which is shown this once and cannot
+   * be recovered. Rejects with `validation_error` naming the field (an unknown `tier`, a
+   * `name` that is empty, too long or has control characters, an `expiresAt` in the past).
+   */
+  createKey(key: NewKey): Promise<IssuedKey>
+  /** Every API key, without secrets or hashes (revoked and rotated-out keys included). */
+  listKeys(): Promise<ApiKeyInfo[]>
+  /** One API key (never its secret); rejects with `not_found` when there is none. */
+  getKey(id: string): Promise<ApiKeyInfo>
+  /**
+   * Replaces key `id` with a new secret under the same identity (budget, quota, library);
+   * the old secret keeps working for `graceHours` (24 by default, at most 720). This is the
+   * trusted path: the application calling it decides who may rotate what.
+   */
+  rotateKey(id: string, graceHours?: number): Promise<RotatedKey>
+  /** Revokes key `id`: it stops working at once. Rejects with `not_found` when there is none. */
+  revokeKey(id: string): Promise<void>
+  /**
+   * The health of the database, the cache and the providers (`healthy` or `degraded`), with
+   * the process's uptime and memory; never rejects for a failing component.
+   */
+  health(): Promise<Health>
   /**
    * Checks an API key's secret (the `X-API-Key` header); resolves with the key (never its
    * secret) and the `context` to pass to the other methods, or rejects with `unauthorized`.

@@ -19,13 +19,16 @@ use crate::analytics::{
     DayStat, EngagementCounts, EngagementReport, EventKind, HourRank, NewEvent, Overview, PlatformCount,
     PlatformEngagement, ReportRange, RoiPeriod, RoiReport, RoiTypeLine, TypeRank, TypeStat, UsageTotals,
 };
-use crate::auth::{ApiKeyInfo, KeyRole, KeyStatus};
+use crate::auth::{ApiKeyInfo, IssuedKey, KeyRole, KeyStatus, NewKey, RotatedKey};
 use crate::budget::BudgetStatus;
 use crate::content::Usage;
 use crate::content::{
     ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Readability, TemplateRef, Tone,
 };
-use crate::engine::{AccountInfo, BatchError, BatchItem, BatchResult, BatchStatus, PublishRequest, Quote, QuoteTarget};
+use crate::engine::{
+    AccountInfo, BatchError, BatchItem, BatchResult, BatchStatus, ComponentHealth, ComponentStatus, Health,
+    PublishRequest, Quote, QuoteTarget, SystemHealth,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::publish::{PostedPart, PublisherKind};
 use crate::schedule::{PostStatus, SchedulePage, ScheduleQuery, ScheduledPost};
@@ -198,6 +201,13 @@ fn entries() -> Result<Vec<Entry>> {
         entry::<ApiKeyInfo>(cfg, View::Output)?,
         entry::<KeyRole>(cfg, View::Output)?,
         entry::<KeyStatus>(cfg, View::Output)?,
+        entry::<NewKey>(cfg, View::Input)?,
+        entry::<IssuedKey>(cfg, View::Output)?,
+        entry::<RotatedKey>(cfg, View::Output)?,
+        entry::<Health>(cfg, View::Output)?,
+        entry::<ComponentHealth>(cfg, View::Output)?,
+        entry::<ComponentStatus>(cfg, View::Output)?,
+        entry::<SystemHealth>(cfg, View::Output)?,
         entry::<PublisherKind>(cfg, View::Output)?,
         entry::<PostStatus>(cfg, View::Output)?,
         entry::<PostedPart>(cfg, View::Output)?,

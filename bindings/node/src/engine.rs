@@ -14,6 +14,7 @@ use napi_derive::napi;
 use serde::Serialize;
 use serde_json::Value;
 use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
+use splants::auth::NewKey;
 use splants::config::Config;
 use splants::engine::PublishRequest;
 use splants::schedule::ScheduleQuery;
@@ -528,6 +529,67 @@ impl ContentEngine {
     pub fn start_scheduler<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let inner = Arc::clone(&self.inner);
         promise_void(env, move || async move { inner.get().await?.start_scheduler() })
+    }
+
+    /// Creates an API key; resolves with it and its secret, which is shown this once and cannot
+    /// be recovered. Rejects with `validation_error` naming the field (an unknown `tier`, a
+    /// `name` that is empty, too long or has control characters, an `expiresAt` in the past).
+    #[napi(catch_unwind, ts_args_type = "key: NewKey", ts_return_type = "Promise<IssuedKey>")]
+    pub fn create_key<'env>(&self, env: &'env Env, key: Option<Unknown<'env>>) -> napi::Result<Promise<'env>> {
+        let key = JsonArg::new(env, key, "key");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let new: NewKey = from_value(snake_case_keys(required(key.value()?, "key")?, &[])?)?;
+            inner.get().await?.keys().create(new).await
+        })
+    }
+
+    /// Every API key, without secrets or hashes (revoked and rotated-out keys included).
+    #[napi(catch_unwind, ts_return_type = "Promise<ApiKeyInfo[]>")]
+    pub fn list_keys<'env>(&self, env: &'env Env) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move { inner.get().await?.keys().list().await })
+    }
+
+    /// One API key (never its secret); rejects with `not_found` when there is none.
+    #[napi(catch_unwind, ts_args_type = "id: string", ts_return_type = "Promise<ApiKeyInfo>")]
+    pub fn get_key<'env>(&self, env: &'env Env, id: String) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move { inner.get().await?.keys().get(&id).await })
+    }
+
+    /// Replaces key `id` with a new secret under the same identity (budget, quota, library);
+    /// the old secret keeps working for `graceHours` (24 by default, at most 720). This is the
+    /// trusted path: the application calling it decides who may rotate what.
+    #[napi(catch_unwind, ts_args_type = "id: string, graceHours?: number", ts_return_type = "Promise<RotatedKey>")]
+    pub fn rotate_key<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        grace_hours: Option<Unknown<'env>>,
+    ) -> napi::Result<Promise<'env>> {
+        let grace = JsonArg::new(env, grace_hours, "graceHours");
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move {
+            let hours: Option<u32> = grace.value()?.map(|v| from_value_in(v, "graceHours")).transpose()?;
+            let grace = splants::auth::grace_from_hours("graceHours", hours)?;
+            inner.get().await?.keys().rotate(&id, grace).await
+        })
+    }
+
+    /// Revokes key `id`: it stops working at once. Rejects with `not_found` when there is none.
+    #[napi(catch_unwind, ts_args_type = "id: string", ts_return_type = "Promise<void>")]
+    pub fn revoke_key<'env>(&self, env: &'env Env, id: String) -> napi::Result<PromiseRaw<'env, ()>> {
+        let inner = Arc::clone(&self.inner);
+        promise_void(env, move || async move { inner.get().await?.keys().revoke(&id).await })
+    }
+
+    /// The health of the database, the cache and the providers (`healthy` or `degraded`), with
+    /// the process's uptime and memory; never rejects for a failing component.
+    #[napi(catch_unwind, ts_return_type = "Promise<Health>")]
+    pub fn health<'env>(&self, env: &'env Env) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        promise(env, move || async move { Ok(inner.get().await?.health().await) })
     }
 
     /// Checks an API key's secret (the `X-API-Key` header); resolves with the key (never its

@@ -12,9 +12,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySequence};
 use serde_json::{Map, Value};
 use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
+use splants::auth::NewKey;
 use splants::engine::PublishRequest;
 use splants::schedule::ScheduleQuery;
-use splants::shapes::from_value;
+use splants::shapes::{from_value, from_value_in};
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{Error, Template};
@@ -420,6 +421,78 @@ impl ContentEngine {
             engine.start_scheduler()
         })
         .py_err(py)
+    }
+
+    /// Creates an API key; the answer carries its secret this once.
+    #[pyo3(signature = (
+        name, *, role = None, tier = None, rate_limit_per_hour = None, budget = None, tenant = None, expires_at = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_key<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        role: Option<&Bound<'py, PyAny>>,
+        tier: Option<&Bound<'py, PyAny>>,
+        rate_limit_per_hour: Option<&Bound<'py, PyAny>>,
+        budget: Option<&Bound<'py, PyAny>>,
+        tenant: Option<&Bound<'py, PyAny>>,
+        expires_at: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fields = [
+            ("name", Some(name)),
+            ("role", role),
+            ("tier", tier),
+            ("rate_limit_per_hour", rate_limit_per_hour),
+            ("budget", budget),
+            ("tenant", tenant),
+            ("expires_at", expires_at),
+        ];
+        let new: NewKey = keyword_object(&fields).and_then(from_value).py_err(py)?;
+        let engine = self.0.clone();
+        spawn(py, async move { engine.keys().create(new).await })
+    }
+
+    /// Every API key, without secrets or hashes.
+    fn list_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.0.clone();
+        spawn(py, async move { engine.keys().list().await })
+    }
+
+    /// One API key (never its secret).
+    fn get_key<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.0.clone();
+        spawn(py, async move { engine.keys().get(&key_id).await })
+    }
+
+    /// Replaces a key's secret; the old one works for `grace_hours` more (24 by default).
+    #[pyo3(signature = (key_id, grace_hours = None))]
+    fn rotate_key<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        grace_hours: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let hours: Option<u32> = grace_hours
+            .filter(|h| !h.is_none())
+            .map(|h| to_json(h, "grace_hours").and_then(|v| from_value_in(v, "grace_hours")))
+            .transpose()
+            .py_err(py)?;
+        let grace = splants::auth::grace_from_hours("grace_hours", hours).py_err(py)?;
+        let engine = self.0.clone();
+        spawn(py, async move { engine.keys().rotate(&key_id, grace).await })
+    }
+
+    /// Revokes a key at once.
+    fn revoke_key<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.0.clone();
+        spawn(py, async move { engine.keys().revoke(&key_id).await })
+    }
+
+    /// The health of the database, cache and providers.
+    fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.0.clone();
+        spawn(py, async move { Ok(engine.health().await) })
     }
 
     fn __repr__(&self) -> String {

@@ -21,7 +21,7 @@ macro_rules! record {
         }
     ) => {
         $(#[$doc])*
-        #[pyclass(frozen, module = "splants._splants")]
+        #[pyclass(frozen, subclass, module = "splants._splants")]
         #[derive(Clone, Debug)]
         pub(crate) struct $name(pub(crate) $inner);
 
@@ -353,6 +353,141 @@ record! {
     }
 }
 
+record! {
+    /// An API key as shown to people: everything but the secret and its hash.
+    ApiKeyInfo(splants::auth::ApiKeyInfo) {
+        id -> String = |v| v.id.clone();
+        identity -> String = |v| v.identity.clone();
+        name -> String = |v| v.name.clone();
+        prefix -> String = |v| v.prefix.clone();
+        role -> &'static str = |v| v.role.as_str();
+        tier -> String = |v| v.tier.clone();
+        rate_limit_per_hour -> Option<u32> = |v| v.rate_limit_per_hour;
+        budget -> Option<f64> = |v| v.budget.map(|b| b.dollars());
+        tenant -> Option<String> = |v| v.tenant.clone();
+        status -> &'static str = |v| v.status.as_str();
+        created_at -> DateTime<Utc> = |v| v.created_at;
+        expires_at -> Option<DateTime<Utc>> = |v| v.expires_at;
+        last_used_at -> Option<DateTime<Utc>> = |v| v.last_used_at;
+    }
+}
+
+/// A new key with its secret: an [`ApiKeyInfo`] (every field of it) plus `secret`, shown this
+/// once. Its `repr` leaves the secret out, so logging the object does not leak it.
+#[pyclass(frozen, extends = ApiKeyInfo, module = "splants._splants")]
+#[derive(Debug)]
+pub(crate) struct IssuedKey(splants::auth::IssuedKey);
+
+#[pymethods]
+impl IssuedKey {
+    /// The secret: give it to its owner once; it cannot be recovered.
+    #[getter]
+    fn secret(&self) -> String {
+        self.0.secret.expose().to_owned()
+    }
+
+    /// The value in its JSON shape, secret included.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0)
+    }
+
+    fn __repr__(&self) -> String {
+        repr("IssuedKey", &self.0.info).replacen('{', "{\"secret\":\"…\",", 1)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<IssuedKey>().is_ok_and(|o| {
+            let o = &o.get().0;
+            o.info == self.0.info && o.secret.expose() == self.0.secret.expose()
+        })
+    }
+}
+
+impl ToPython for splants::auth::IssuedKey {
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        let init = PyClassInitializer::from(ApiKeyInfo(self.info.clone())).add_subclass(IssuedKey(self));
+        Ok(Bound::new(py, init)?.into_any())
+    }
+}
+
+/// The outcome of a rotation: the new key with its secret, and when the old one stops working.
+#[pyclass(frozen, module = "splants._splants")]
+#[derive(Debug)]
+pub(crate) struct RotatedKey(splants::auth::RotatedKey);
+
+#[pymethods]
+impl RotatedKey {
+    /// The replacement key, with its secret.
+    #[getter]
+    fn new_key<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.0.new_key.clone().to_python(py)
+    }
+
+    /// When the old key stops working.
+    #[getter]
+    fn old_key_expires(&self) -> DateTime<Utc> {
+        self.0.old_key_expires
+    }
+
+    /// A reminder for the caller.
+    #[getter]
+    fn message(&self) -> String {
+        self.0.message.clone()
+    }
+
+    /// The value in its JSON shape, the new secret included.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RotatedKey(new_key={}, old_key_expires={})",
+            self.0.new_key.info.id,
+            self.0.old_key_expires.to_rfc3339()
+        )
+    }
+}
+
+impl ToPython for splants::auth::RotatedKey {
+    fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(Bound::new(py, RotatedKey(self))?.into_any())
+    }
+}
+
+record! {
+    /// The engine's health: `healthy`, or `degraded` when a component fails.
+    Health(splants::engine::Health) {
+        status -> String = |v| v.status.clone();
+        timestamp -> DateTime<Utc> = |v| v.timestamp;
+        components -> BTreeMap<String, ComponentHealth> =
+            |v| v.components.iter().map(|(k, c)| (k.clone(), ComponentHealth(c.clone()))).collect();
+        system -> SystemHealth = |v| SystemHealth(v.system.clone());
+    }
+}
+
+record! {
+    /// One component's health (`database`, `cache`, `providers`).
+    ComponentHealth(splants::engine::ComponentHealth) {
+        status -> String = |v| json_string(&v.status);
+        latency_ms -> f64 = |v| v.latency_ms;
+        error -> Option<String> = |v| v.error.clone();
+    }
+}
+
+record! {
+    /// Figures of the process the engine runs in.
+    SystemHealth(splants::engine::SystemHealth) {
+        uptime_s -> f64 = |v| v.uptime_s;
+        rss_bytes -> Option<u64> = |v| v.rss_bytes;
+    }
+}
+
+/// A unit enum's JSON name (`healthy`).
+fn json_string<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// A list of results converts element by element.
 impl<T: ToPython> ToPython for Vec<T> {
     fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -404,5 +539,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ScheduledPost>()?;
     m.add_class::<SchedulePage>()?;
     m.add_class::<AccountInfo>()?;
+    m.add_class::<ApiKeyInfo>()?;
+    m.add_class::<IssuedKey>()?;
+    m.add_class::<RotatedKey>()?;
+    m.add_class::<Health>()?;
+    m.add_class::<ComponentHealth>()?;
+    m.add_class::<SystemHealth>()?;
     Ok(())
 }

@@ -58,12 +58,17 @@ WHERE: dict[str, list[str]] = {
     "ScheduleQuery": ["pyi:ContentEngine.list_schedule", "init:ContentEngine.list_schedule"],
     "PublishRequest": ["pyi:ContentEngine.publish", "init:ContentEngine.publish"],
     "AccountInfo": ["pyi:AccountInfo"],
+    "ApiKeyInfo": ["pyi:ApiKeyInfo"],
+    "NewKey": ["pyi:ContentEngine.create_key", "init:ContentEngine.create_key"],
+    "IssuedKey": ["pyi:IssuedKey"],
+    "RotatedKey": ["pyi:RotatedKey"],
+    "Health": ["pyi:Health"],
+    "ComponentHealth": ["pyi:ComponentHealth"],
+    "SystemHealth": ["pyi:SystemHealth"],
 }
 
 # Core shapes Python does not expose, and why.
-NOT_IN_PYTHON: dict[str, str] = {
-    "ApiKeyInfo": "verify_api_key returns the caller's RequestContext, not the key record",
-}
+NOT_IN_PYTHON: dict[str, str] = {}
 
 
 def core_shapes() -> dict[str, list[str]]:

@@ -2,6 +2,11 @@
 // reject mistakes (each `@ts-expect-error` fails the check if the line stops being an error).
 import { ContentEngine } from '../../index.js'
 import type {
+  ApiKeyInfo,
+  ComponentStatus,
+  Health,
+  IssuedKey,
+  RotatedKey,
   BatchResult,
   BudgetStatus,
   ContentPage,
@@ -126,6 +131,20 @@ export async function usage(): Promise<void> {
     const status: number = e.status
     if (code === 'budget_exceeded') console.log(e.details.remaining_days, status)
   }
+
+  const issued: IssuedKey = await engine.createKey({ name: 'ci', tier: 'standard', rateLimitPerHour: 10 })
+  const secret: string = issued.secret
+  const keys: ApiKeyInfo[] = await engine.listKeys()
+  const rotated: RotatedKey = await engine.rotateKey(issued.id, 2)
+  const old: string = rotated.old_key_expires
+  await engine.revokeKey(rotated.new_key.id)
+  const health: Health = await engine.health()
+  const db: ComponentStatus = health.components.database.status
+  console.log(secret, keys.length, old, db, health.system.uptime_s)
+  // @ts-expect-error: a key needs a name
+  await engine.createKey({ tier: 'standard' })
+  // @ts-expect-error: not a role
+  await engine.createKey({ name: 'ci', role: 'root' })
 
   // @ts-expect-error: not a content type
   await engine.generate({ contentType: 'poem', topic: 'x' })

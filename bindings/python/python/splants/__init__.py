@@ -45,6 +45,12 @@ from ._shapes import (
 )
 from ._splants import (
     AccountInfo,
+    ApiKeyInfo,
+    ComponentHealth,
+    Health,
+    IssuedKey,
+    RotatedKey,
+    SystemHealth,
     AIProviderError,
     AIProviderTimeoutError,
     AuthenticationError,
@@ -97,6 +103,12 @@ __all__ = [
     "AIProviderError",
     "EngineOptions",
     "AccountInfo",
+    "ApiKeyInfo",
+    "ComponentHealth",
+    "Health",
+    "IssuedKey",
+    "RotatedKey",
+    "SystemHealth",
     "AIProviderTimeoutError",
     "AuthenticationError",
     "BatchError",
@@ -421,3 +433,52 @@ class ContentEngine:
         """Starts this engine's publishing worker in the background (once). Several processes on
         one database share the queue; each post is published by one of them."""
         self._engine.start_scheduler()
+
+    async def create_key(
+        self,
+        name: str,
+        *,
+        role: str | None = None,
+        tier: str | None = None,
+        rate_limit_per_hour: int | None = None,
+        budget: float | None = None,
+        tenant: str | None = None,
+        expires_at: Any = None,
+    ) -> IssuedKey:
+        """Creates an API key (``role`` ``user`` by default, ``tier`` the configured default).
+        The answer's ``secret`` is shown this once and cannot be recovered. Raises
+        :class:`ValidationError` naming the field: an unknown tier, an empty or over-long name,
+        control characters, an ``expires_at`` in the past."""
+        return await self._engine.create_key(
+            name,
+            role=role,
+            tier=tier,
+            rate_limit_per_hour=rate_limit_per_hour,
+            budget=budget,
+            tenant=tenant,
+            expires_at=expires_at,
+        )
+
+    async def list_keys(self) -> list[ApiKeyInfo]:
+        """Every API key, without secrets or hashes (revoked and rotated-out keys included)."""
+        return await self._engine.list_keys()
+
+    async def get_key(self, key_id: str) -> ApiKeyInfo:
+        """One API key; raises :class:`NotFoundError` when there is none."""
+        return await self._engine.get_key(key_id)
+
+    async def rotate_key(self, key_id: str, grace_hours: int | None = None) -> RotatedKey:
+        """Gives key ``key_id`` a new secret under the same identity (budget, quota, library);
+        the old secret keeps working for ``grace_hours`` (24 by default, at most 720). This is
+        the trusted path: your application decides who may rotate what."""
+        return await self._engine.rotate_key(key_id, grace_hours)
+
+    async def revoke_key(self, key_id: str) -> None:
+        """Revokes key ``key_id``: it stops working at once."""
+        await self._engine.revoke_key(key_id)
+
+    async def health(self) -> Health:
+        """The health of the database, the cache and the providers (``healthy`` or
+        ``degraded``) with the process's uptime and memory; never raises for a failing
+        component (its ``error`` says what kind of failure, the log has the detail)."""
+        return await self._engine.health()

@@ -108,7 +108,7 @@ pub(crate) async fn rotate_key(
         serde_path_to_error::deserialize(de).map_err(|e| crate::content::json_body_error(&e))?
     };
     let target = body.key_id.unwrap_or_else(|| caller.key.id.clone());
-    let grace = crate::auth::grace_from_hours(body.grace_hours)?;
+    let grace = crate::auth::grace_from_hours("grace_hours", body.grace_hours)?;
     let rotated = s.engine.keys().rotate_by(&caller.key, &target, grace).await?;
     Ok(Json(RotateResponse {
         new_key: rotated.new_key.secret.expose().to_owned(),
