@@ -417,9 +417,6 @@ impl ContentEngine {
     /// Health of the cache for `/health`: `None` when there is no cache and no Redis; with
     /// Redis (for the cache or the rate limits) whether it answers `PING`; else `Ok`.
     pub async fn cache_health(&self) -> Option<Result<()>> {
-        if !self.cache_in_use() {
-            return None;
-        }
         #[cfg(feature = "redis")]
         if let Some(redis) = &self.inner.redis {
             return Some(redis.ping().await);

@@ -15,7 +15,7 @@ use splants::analytics::{NewEvent, ReportRange, RoiPeriod};
 use splants::auth::NewKey;
 use splants::engine::PublishRequest;
 use splants::schedule::ScheduleQuery;
-use splants::shapes::{from_value, from_value_in};
+use splants::shapes::from_value;
 use splants::storage::ContentQuery;
 use splants::template::TemplateOverrides;
 use splants::{Error, Template};
@@ -473,11 +473,8 @@ impl ContentEngine {
         key_id: String,
         grace_hours: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let hours: Option<u32> = grace_hours
-            .filter(|h| !h.is_none())
-            .map(|h| to_json(h, "grace_hours").and_then(|v| from_value_in(v, "grace_hours")))
-            .transpose()
-            .py_err(py)?;
+        let hours: Option<u32> =
+            grace_hours.filter(|h| !h.is_none()).map(|h| from_py(h, "grace_hours")).transpose().py_err(py)?;
         let grace = splants::auth::grace_from_hours("grace_hours", hours).py_err(py)?;
         let engine = self.0.clone();
         spawn(py, async move { engine.keys().rotate(&key_id, grace).await })

@@ -12,16 +12,17 @@ use pyo3::prelude::*;
 use std::collections::BTreeMap;
 
 /// Declares a frozen pyclass around a Rust value with one getter per listed field, plus
-/// `to_dict()`, `__repr__` and `__eq__`.
+/// `to_dict()`, `__repr__` and `__eq__`. `Name(Type) [subclass] { … }` lets another pyclass
+/// extend it; the others stay final, as the stub declares them.
 macro_rules! record {
     (
         $(#[$doc:meta])*
-        $name:ident($inner:ty) {
+        $name:ident($inner:ty) $([$flag:ident])? {
             $( $field:ident -> $ret:ty = |$v:ident| $body:expr; )*
         }
     ) => {
         $(#[$doc])*
-        #[pyclass(frozen, subclass, module = "splants._splants")]
+        #[pyclass(frozen, $($flag,)? module = "splants._splants")]
         #[derive(Clone, Debug)]
         pub(crate) struct $name(pub(crate) $inner);
 
@@ -354,8 +355,9 @@ record! {
 }
 
 record! {
-    /// An API key as shown to people: everything but the secret and its hash.
-    ApiKeyInfo(splants::auth::ApiKeyInfo) {
+    /// An API key as shown to people: everything but the secret and its hash (`IssuedKey`
+    /// extends it).
+    ApiKeyInfo(splants::auth::ApiKeyInfo) [subclass] {
         id -> String = |v| v.id.clone();
         identity -> String = |v| v.identity.clone();
         name -> String = |v| v.name.clone();
@@ -469,7 +471,7 @@ record! {
 record! {
     /// One component's health (`database`, `cache`, `providers`).
     ComponentHealth(splants::engine::ComponentHealth) {
-        status -> String = |v| json_string(&v.status);
+        status -> &'static str = |v| v.status.as_str();
         latency_ms -> f64 = |v| v.latency_ms;
         error -> Option<String> = |v| v.error.clone();
     }
@@ -481,11 +483,6 @@ record! {
         uptime_s -> f64 = |v| v.uptime_s;
         rss_bytes -> Option<u64> = |v| v.rss_bytes;
     }
-}
-
-/// A unit enum's JSON name (`healthy`).
-fn json_string<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// A list of results converts element by element.

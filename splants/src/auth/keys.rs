@@ -399,6 +399,11 @@ impl KeyManager {
         Ok(IssuedKey { info: ApiKeyInfo::from(&record), secret: Secret::new(secret) })
     }
 
+    /// The stored key whose hash is `hash` (that of `secret`), looked up by the secret's prefix.
+    async fn stored_key(&self, secret: &str, hash: &str) -> Result<Option<ApiKeyRecord>> {
+        Ok(self.store.keys_by_prefix(&lookup_prefix(secret)).await?.into_iter().find(|k| hashes_equal(&k.hash, hash)))
+    }
+
     /// Imports the original app's `API_KEY` as an admin key, unless a key with that secret
     /// exists already, and retires (revokes) every earlier bootstrap key, so changing
     /// `API_KEY` shuts the previous value out. Returns the key's id.
@@ -408,9 +413,7 @@ impl KeyManager {
             return Err(Error::config("API_KEY", "must not be empty"));
         }
         let hash = hash_secret(text);
-        let existing =
-            self.store.keys_by_prefix(&lookup_prefix(text)).await?.into_iter().find(|k| hashes_equal(&k.hash, &hash));
-        let current = match existing {
+        let current = match self.stored_key(text, &hash).await? {
             Some(k) => {
                 if k.status == KeyStatus::Revoked || k.expires_at.is_some_and(|e| e <= self.clock.now()) {
                     tracing::warn!(key_id = %k.id, "API_KEY matches a revoked or expired key; it is not accepted");
@@ -429,18 +432,10 @@ impl KeyManager {
                     }
                     // Another process starting at the same time imported it first (the hash is
                     // unique): use that key.
-                    Err(e) => {
-                        let found = self
-                            .store
-                            .keys_by_prefix(&lookup_prefix(text))
-                            .await?
-                            .into_iter()
-                            .find(|k| hashes_equal(&k.hash, &hash));
-                        match found {
-                            Some(k) => k.id,
-                            None => return Err(e),
-                        }
-                    }
+                    Err(e) => match self.stored_key(text, &hash).await? {
+                        Some(k) => k.id,
+                        None => return Err(e),
+                    },
                 }
             }
         };
@@ -472,11 +467,8 @@ impl KeyManager {
             Some(v) => v.record,
             None => {
                 let found = self
-                    .store
-                    .keys_by_prefix(&lookup_prefix(secret))
+                    .stored_key(secret, &hash)
                     .await?
-                    .into_iter()
-                    .find(|k| hashes_equal(&k.hash, &hash))
                     .ok_or_else(|| Error::Unauthorized { reason: "invalid API key".into() })?;
                 self.verified.insert(hash.clone(), Verified { record: found.clone() });
                 found

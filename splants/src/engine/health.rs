@@ -27,6 +27,17 @@ pub enum ComponentStatus {
     Disabled,
 }
 
+impl ComponentStatus {
+    /// The JSON name (`healthy`, `unhealthy`, `disabled`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentStatus::Healthy => "healthy",
+            ComponentStatus::Unhealthy => "unhealthy",
+            ComponentStatus::Disabled => "disabled",
+        }
+    }
+}
+
 /// One component's health.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
