@@ -20,7 +20,7 @@ services: ## Start PostgreSQL and Redis on 127.0.0.1 if they are down (tests tal
 	@scripts/services.sh
 
 .PHONY: test
-test: services test-rust test-python test-node ## Run every test (Rust, Python, Node)
+test: services test-rust test-python test-node test-uniffi ## Run every test (Rust, Python, Node, Kotlin; Swift generated and checked)
 
 .PHONY: test-rust
 test-rust: ## Rust tests: unit, integration and doc tests (all features, and the core with its defaults)
@@ -35,6 +35,10 @@ test-python: ## Python package: release wheel, stubtest, pytest, FastAPI example
 .PHONY: test-node
 test-node: ## Node package: release addon, index.d.ts check, node --test, npm pack install, Express example
 	bindings/node/scripts/test.sh
+
+.PHONY: test-uniffi
+test-uniffi: ## uniffi binding: generate Kotlin and Swift, compile and run the Kotlin test (kotlinc, JVM), check the committed Swift
+	bindings/uniffi/scripts/test.sh
 
 .PHONY: fmt
 fmt: ## Format the code
