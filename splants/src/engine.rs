@@ -372,6 +372,18 @@ impl ContentEngine {
         &self.inner.provider
     }
 
+    /// The grace period for [`ContentEngine::shutdown`] as a binding's caller gives it:
+    /// `None` is the configured one (`SPLANTS_SHUTDOWN_GRACE_SECS`, 30 s by default); seconds
+    /// must be a number in 0..=3600, or it is a validation error naming `field`.
+    pub fn shutdown_grace(&self, field: &str, seconds: Option<f64>) -> Result<std::time::Duration> {
+        const MAX_SECS: f64 = 3600.0;
+        match seconds {
+            None => Ok(self.inner.config.calls.shutdown_grace),
+            Some(s) if s.is_finite() && (0.0..=MAX_SECS).contains(&s) => Ok(std::time::Duration::from_secs_f64(s)),
+            Some(s) => Err(Error::validation(field, format!("{s} is not a number of seconds in 0..=3600"))),
+        }
+    }
+
     /// Stops cleanly: stops the publishing worker (waiting up to `grace` for posts it is
     /// publishing), waits up to `grace` for generations still completing in the background
     /// (their callers left after the request was sent), aborts the rest — their holds settle

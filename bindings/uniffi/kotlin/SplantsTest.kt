@@ -233,6 +233,8 @@ val tests = linkedMapOf<String, suspend () -> Unit>(
         check(overview.totalContent == 1uL) { "overview $overview" }
         val health = engine.health()
         check(health.status == "healthy" && health.components.isNotEmpty()) { "health $health" }
+        val bad = assertThrows<SplantsException.ValidationException> { engine.shutdown(-1.0) }
+        check(bad.details.contains("grace_seconds")) { "grace ${bad.details}" }
         val report = engine.shutdown(1.0)
         check(report.aborted == 0uL) { "shutdown $report" }
     },

@@ -7,6 +7,7 @@
 #
 #   bindings/uniffi/scripts/test.sh
 #   SPLANTS_BLESS=1 bindings/uniffi/scripts/test.sh   # rewrite the committed Swift bindings
+#   bindings/uniffi/scripts/test.sh bench [N]          # release library: kotlin/Bench.kt instead
 #
 # Honours CARGO_TARGET_DIR (default: <repo>/target). Installs what it needs: apt packages
 # default-jdk-headless (when javac is missing), libjna-java, libjna-jni; kotlin-compiler into
@@ -41,10 +42,16 @@ if [ ! -x "$kotlin_home/bin/kotlinc" ]; then
 fi
 coroutines="$kotlin_home/lib/kotlinx-coroutines-core-jvm.jar"
 
+profile=debug
+if [ "${1:-}" = bench ]; then
+    profile=release
+    step "building the release cdylib (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+    (cd "$root" && cargo build --release -p splants-uniffi --lib --quiet)
+fi
 step "building the cdylib and uniffi-bindgen (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 # The workspace's feature set, so the core built for the Rust tests is reused.
 (cd "$root" && cargo build --workspace --all-features --quiet)
-lib="$CARGO_TARGET_DIR/debug/libsplants_uniffi.so"
+lib="$CARGO_TARGET_DIR/$profile/libsplants_uniffi.so"
 bindgen="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
 
 work="$(mktemp -d)"
@@ -71,8 +78,14 @@ cp "$jnidispatch" "$work/jna/com/sun/jna/linux-x86-64/libjnidispatch.so"
 step "compiling the generated bindings and the Kotlin test (kotlinc $KOTLIN_VERSION)"
 classpath="/usr/share/java/jna.jar:$jna:$coroutines"
 "$kotlin_home/bin/kotlinc" -nowarn -cp "$classpath" -d "$work/test.jar" \
-    "$(find "$work/kotlin" -name '*.kt')" "$here/kotlin/SplantsTest.kt" "$here/kotlin/Quickstart.kt"
+    "$(find "$work/kotlin" -name '*.kt')" "$here/kotlin/SplantsTest.kt" "$here/kotlin/Quickstart.kt" "$here/kotlin/Bench.kt"
 run() { java -Djna.library.path="$(dirname "$lib")" -cp "$work/test.jar:$classpath:$kotlin_home/lib/kotlin-stdlib.jar" "$@"; }
+
+if [ "$profile" = release ]; then
+    step "benchmark: per-call overhead from Kotlin"
+    (cd "$work" && run bench.BenchKt "${2:-5000}")
+    exit 0
+fi
 
 step "running the example of docs/kotlin.md"
 (cd "$work" && run example.QuickstartKt)

@@ -515,12 +515,14 @@ impl ContentEngine {
         run(async move { from_core(&engine.health().await) }).await
     }
 
-    /// Stops the publishing worker and waits up to `grace_seconds` for generations still
-    /// completing in the background, then for the budget writes on their way. Call it before
-    /// the process exits, after the last request.
-    pub async fn shutdown(&self, grace_seconds: f64) -> Result<ShutdownReport> {
-        let grace = std::time::Duration::try_from_secs_f64(grace_seconds)
-            .map_err(|_| splants::Error::validation("grace_seconds", "must be a number of seconds >= 0"))?;
+    /// Stops cleanly: stops the publishing worker, waits up to `grace_seconds` (the configured
+    /// `SPLANTS_SHUTDOWN_GRACE_SECS`, 30 by default, when `null`; at most 3600) for generations
+    /// still completing in the background, aborts the rest (held at their estimate), then waits
+    /// for the budget writes on their way. Call it after the last request, before the process
+    /// exits.
+    #[uniffi::method(default(grace_seconds = None))]
+    pub async fn shutdown(&self, grace_seconds: Option<f64>) -> Result<ShutdownReport> {
+        let grace = self.engine.shutdown_grace("grace_seconds", grace_seconds)?;
         let engine = self.engine();
         run(async move { Ok(engine.shutdown(grace).await.into()) }).await
     }

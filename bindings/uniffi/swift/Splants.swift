@@ -773,11 +773,13 @@ public protocol ContentEngineProtocol: AnyObject, Sendable {
     func rotateKey(id: String, graceHours: UInt32?) async throws  -> RotatedKey
     
     /**
-     * Stops the publishing worker and waits up to `grace_seconds` for generations still
-     * completing in the background, then for the budget writes on their way. Call it before
-     * the process exits, after the last request.
+     * Stops cleanly: stops the publishing worker, waits up to `grace_seconds` (the configured
+     * `SPLANTS_SHUTDOWN_GRACE_SECS`, 30 by default, when `null`; at most 3600) for generations
+     * still completing in the background, aborts the rest (held at their estimate), then waits
+     * for the budget writes on their way. Call it after the last request, before the process
+     * exits.
      */
-    func shutdown(graceSeconds: Double) async throws  -> ShutdownReport
+    func shutdown(graceSeconds: Double?) async throws  -> ShutdownReport
     
     /**
      * Starts this engine's publishing worker (once; it also starts by itself when accounts are
@@ -1400,16 +1402,18 @@ open func rotateKey(id: String, graceHours: UInt32? = nil)async throws  -> Rotat
 }
     
     /**
-     * Stops the publishing worker and waits up to `grace_seconds` for generations still
-     * completing in the background, then for the budget writes on their way. Call it before
-     * the process exits, after the last request.
+     * Stops cleanly: stops the publishing worker, waits up to `grace_seconds` (the configured
+     * `SPLANTS_SHUTDOWN_GRACE_SECS`, 30 by default, when `null`; at most 3600) for generations
+     * still completing in the background, aborts the rest (held at their estimate), then waits
+     * for the budget writes on their way. Call it after the last request, before the process
+     * exits.
      */
-open func shutdown(graceSeconds: Double)async throws  -> ShutdownReport  {
+open func shutdown(graceSeconds: Double? = nil)async throws  -> ShutdownReport  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_splants_uniffi_fn_method_contentengine_shutdown(
-                        self.uniffiCloneHandle(),FfiConverterDouble.lower(graceSeconds)
+                        self.uniffiCloneHandle(),FfiConverterOptionDouble.lower(graceSeconds)
                 )
             },
             pollFunc: ffi_splants_uniffi_rust_future_poll_rust_buffer,
@@ -10586,7 +10590,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_splants_uniffi_checksum_method_contentengine_rotate_key() != 56382) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_splants_uniffi_checksum_method_contentengine_shutdown() != 9100) {
+    if (uniffi_splants_uniffi_checksum_method_contentengine_shutdown() != 34020) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_splants_uniffi_checksum_method_contentengine_start_scheduler() != 6646) {

@@ -35,7 +35,8 @@ fn swift_structs(source: &str) -> BTreeMap<String, BTreeSet<String>> {
             current = Some((name, BTreeSet::new()));
         } else if let Some((_, fields)) = current.as_mut() {
             if let Some(rest) = line.trim_start().strip_prefix("public var ") {
-                let field: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`').collect();
+                let field: String =
+                    rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`').collect();
                 fields.insert(field.trim_matches('`').to_owned());
             } else if line.starts_with('}') || line.contains("public init(") {
                 let (name, fields) = current.take().unwrap_or_default();

@@ -26,7 +26,8 @@ impl CallerWatch {
 }
 
 /// How a shutdown ended for the generations still running in the background.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ShutdownReport {
     /// Generations that finished (stored, settled) within the grace period.
     pub completed: usize,

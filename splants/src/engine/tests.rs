@@ -758,3 +758,17 @@ async fn health_reports_each_component_without_detail_and_checks_the_provider_at
     }
     assert_eq!(sick.checks.load(Ordering::SeqCst), 1, "the provider's answer is reused for PROVIDER_HEALTH_TTL");
 }
+
+#[tokio::test]
+async fn shutdown_grace_from_a_binding_is_checked() {
+    let mut cfg = config(10.0);
+    cfg.calls.shutdown_grace = Duration::from_secs(7);
+    let engine = engine_with(Arc::new(SickProvider::default()), cfg).await;
+    assert_eq!(engine.shutdown_grace("grace_seconds", None).unwrap(), Duration::from_secs(7), "the configured grace");
+    assert_eq!(engine.shutdown_grace("grace_seconds", Some(2.5)).unwrap(), Duration::from_millis(2500));
+    assert_eq!(engine.shutdown_grace("grace_seconds", Some(0.0)).unwrap(), Duration::ZERO);
+    for bad in [-1.0, f64::NAN, f64::INFINITY, 3600.5, f64::MAX] {
+        let e = engine.shutdown_grace("graceSeconds", Some(bad)).unwrap_err();
+        assert!(matches!(e, Error::Validation { ref field, .. } if field == "graceSeconds"), "{bad}: {e:?}");
+    }
+}
