@@ -344,10 +344,15 @@ export interface ContentMetadata {
   has_call_to_action: boolean
   /** The copy split into numbered posts, for platforms that need a thread. */
   thread?: Array<string>
-  /** Each part of the quality score (name → 0..1), see `crate::analysis`. */
+  /** The score of each assessment in the quality score (id → 0..=1), see `crate::analysis`. */
   quality_breakdown: { [key in string]: number }
-  /** Each part of the SEO score (name → 0..1), see `crate::analysis`. */
+  /** The score of each assessment in the SEO score (id → 0..=1), see `crate::analysis`. */
   seo_breakdown: { [key in string]: number }
+  /**
+   * Every assessment of the piece (id, score, traffic light, message), quality checks first.
+   * Empty for pieces stored before assessments existed.
+   */
+  assessments: Array<Assessment>
   /** A note for the reader, e.g. that the offline drafter (not AI) wrote the piece. */
   notice?: string | null
 }
@@ -365,6 +370,26 @@ export interface Readability {
   /** Average syllables per word. */
   avg_syllables_per_word: number
 }
+
+/**
+ * One check of a piece: which, how it scored, its light and what the writer can do about it.
+ *
+ * The ids, thresholds and scores are listed in the module docs of `crate::analysis` and in
+ * `docs/scores.md`.
+ */
+export interface Assessment {
+  /** Stable id, e.g. `sentence_length` or `keyphrase_density`. */
+  id: string
+  /** Yoast's points divided by 9, in 0..=1: 1 green, 2/3 orange, 1/3 red, 0 a detected failure. */
+  score: number
+  /** The traffic light. */
+  light: Light
+  /** What was found and what to do, in one or two sentences. */
+  message: string
+}
+
+/** The traffic light of an `Assessment`, as Yoast SEO shows its checks. */
+export type Light = "green" | "orange" | "red"
 
 /**
  * Tokens a call used, normalised across providers.

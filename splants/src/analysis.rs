@@ -1,4 +1,5 @@
-//! Content analysis: counts, readability, keywords, structure, platform fit and two scores.
+//! Content analysis: counts, readability, keywords, structure, platform fit, assessments and two
+//! scores derived from them.
 //!
 //! Everything here is a pure, deterministic function of the copy and its brief
 //! ([`ContentRequest`]); nothing is changed except by [`fit_to_platform`] and
@@ -17,7 +18,7 @@
 //!   belongs to an occurrence of a keyword (overlapping occurrences count once).
 //! * **Target keywords** `K`: the brief's keywords, or, when it has none, the topic's
 //!   significant words (letter-bearing runs of two or more characters that are not stop
-//!   words). Coverage, placement and density use `K`; `keywords_used`/`keywords_missing` list
+//!   words). Coverage (`keywords`) and `keyword_density` use `K`; `keywords_used`/`keywords_missing` list
 //!   only the brief's keywords.
 //! * **Call to action**: the brief's `call_to_action` text, or a phrase of [`CTA_PHRASES`]
 //!   (`sign up`, `start your`, `get started`, `learn more`, `shop now`, `book a`, `try`,
@@ -27,23 +28,51 @@
 //!   `split_thread(copy, max_chars)` is and there are at most `max_posts` posts; for every type
 //!   the distinct hashtags in the copy are at most `max_hashtags`.
 //!
-//! # Quality score
+//! # Assessments
 //!
-//! ```text
-//! quality = 0.25·length + 0.20·readability + 0.20·structure
-//!         + 0.15·keywords + 0.10·call_to_action + 0.10·variety
-//! ```
+//! [`analyze`] runs a list of checks, each an [`Assessment`] with a stable `id`, a traffic
+//! [`Light`] and a message a writer can act on, on the scale of Yoast SEO's public scoring
+//! documentation. The `score` of an assessment is Yoast's points divided by 9: **green 1**
+//! (9 points), **orange 2/3** (6), **red 1/3** (3); a *failure* (a model failure, filler, copy
+//! that breaks the platform, keyword stuffing) is red with **score 0**. Checks that do not
+//! apply to a piece are left out (Yoast hides them too). Thresholds (`s` = sentences):
 //!
-//! with every component in 0..=1:
+//! | id | green | orange | red |
+//! |---|---|---|---|
+//! | `sentence_length` | ≤ 25 % of `s` over 20 words | ≤ 30 % | > 30 % |
+//! | `paragraph_length` | no paragraph over 150 words | longest ≤ 200 | longest > 200 |
+//! | `subheading_distribution` (blog, landing page) | no text run over 300 words between headings (or ≤ 300 words in all) | longest ≤ 350 | longer, or > 300 words without any heading |
+//! | `passive_voice` | ≤ 10 % of `s` | ≤ 15 % | > 15 % |
+//! | `transition_words` (texts over 200 words) | ≥ 30 % of `s` hold one | ≥ 20 % | < 20 % |
+//! | `consecutive_sentences` | no 3 sentences in a row start with the same word | — | any such run |
+//! | `flesch_reading_ease` | ≥ 60 | ≥ 50 | < 50 |
+//! | `repeated_sentences` (sentences of 4+ words) | none repeats an earlier one | ≤ 10 % do | > 10 %: failure |
+//! | `repeated_phrases` | ≤ 5 % of word 4-grams repeat an earlier one | ≤ 10 % | > 10 %: failure |
+//! | `prompt_echo` | — | — | copy holds a phrase of [`PROMPT_ECHO_PHRASES`] or lines start with 2+ [`BRIEF_LABELS`]: failure |
+//! | `placeholders` | — | — | `[insert city]`, `[Your Name]`, `{{name}}`, `{name}`, `<your name>` …: failure |
+//! | `emoji_run` | no run | 3 identical emoji in a row | 4+ in a row, or 6+ emoji making over 20 % of the words: failure |
+//! | `platform_fit` | fits (below) | — | does not: failure |
+//! | `length` | within ±20 % of the brief's length | ±50 % | further off |
+//! | `structure` | every part of the type (below) | half or more | less |
+//! | `call_to_action` (types that expect one) | found | — | none |
+//! | `keywords` | every target keyword `K` found | half | fewer |
+//! | `keyphrase_length` | 1–4 content words | 5–8 | more, or no keyword in the brief |
+//! | `keyphrase_density` | 0.5–3 % (under 100 words: 1 to `2 + words/50` times) | 0.25–0.5 % or 3–4 % (short: one more) | less; above 4 % (short: more) is stuffing: failure |
+//! | `keyphrase_in_introduction` | the phrase in the first paragraph | its content words only | neither |
+//! | `keyphrase_in_subheadings` (when there are H2/H3) | in 30–75 % of them | some, or over 75 % | none |
+//! | `keyphrase_in_title` (blog, landing page, press release, product description, ad copy; email: subject line) | the phrase | its content words only | neither, or no title |
+//! | `meta_description_length` (blog, landing page) | 120–157 characters | shorter | no opening paragraph |
+//! | `keyphrase_in_meta_description` (blog, landing page) | the phrase | its content words only | neither |
+//! | `text_length` | ≥ the type's minimum ([`min_words`]: blog, landing page, press release 300; product description 100; others exempt) | ≥ 5/6 of it | less |
+//! | `hashtags` (social copy) | within `max_hashtags`, and at least one when the brief wants them | — | otherwise |
 //!
-//! | component | value |
-//! |---|---|
-//! | `length` | `off = |words − target| / target` (target = `effective_length()`): 1 if `off ≤ 0.2`, 0 if `off ≥ 1`, else `(1 − off) / 0.8` |
-//! | `readability` | `(flesch − 10) / (high − 10)` clamped, `high` = 45 for professional and authoritative tone, else 60; 0 without words |
-//! | `structure` | per type, below |
-//! | `keywords` | share of `K` found (1 when `K` is empty) |
-//! | `call_to_action` | when the type `expects_cta()`: 1 if a call to action is found, else 0; 1 for other types |
-//! | `variety` | `½ · unique sentences / sentences + ½ · fit`, `fit` = 1 for 8..=25 words per sentence on average, `avg / 8` below, `1 − (avg − 25) / 25` above (0 from 50); 0 without sentences |
+//! The **focus keyphrase** is the brief's first keyword; its *content words* are its words
+//! that are not stop words. Density is Yoast's: exact-phrase occurrences / words. The first
+//! paragraph is the first running-text paragraph of at least eight words that is not a label
+//! line (`Subject:`, `FOR IMMEDIATE RELEASE`). Passive voice is an English heuristic: a form of
+//! "to be" followed (directly, or after `not`/`also`/an `-ly` adverb …) by an `-ed` word or a
+//! common irregular participle. Transition words are Yoast's documented English list
+//! (single words and phrases such as `because`, `for example`, `as a result`).
 //!
 //! Structure per type (`part(n, k) = min(n, k) / k`):
 //!
@@ -60,25 +89,21 @@
 //! Headings are `#`–`######` lines and lines that are entirely `**bold**`; paragraphs are
 //! blank-line separated blocks holding a non-heading line.
 //!
-//! # SEO score
-//!
-//! Computed whether or not the brief asks for SEO:
+//! # Scores
 //!
 //! ```text
-//! seo = 0.35·keywords + 0.15·placement + 0.15·density
-//!     + 0.15·structure + 0.10·length + 0.10·readability
+//! quality = mean(score of the quality assessments present)
+//! seo     = mean(score of the SEO assessments present)
+//! if any assessment is a failure (score 0): quality = min(quality, 0.4), seo = min(seo, 0.4)
+//! copy without words: both 0
 //! ```
 //!
-//! where `keywords`, `length` and `readability` are the quality components above and:
-//!
-//! | component | value |
-//! |---|---|
-//! | `placement` | share of `K` found in the title or starting within the first 100 words (1 when `K` is empty) |
-//! | `density` | keyword density `d` %: 0 at `d = 0`, `d / 0.5` below 0.5, 1 for 0.5..=3, `(6 − d) / 3` above, 0 from 6 |
-//! | `structure` | social copy (type social media, or a social platform): 1 when the distinct hashtags are within `max_hashtags` and, if the brief wants hashtags, at least one; else 0. Other copy: the type's structure component |
-//!
-//! Each component's value is in `ContentMetadata::quality_breakdown` / `seo_breakdown` under
-//! the names above, so a score can be recomputed by hand:
+//! The quality assessments are the readability checks, repetition, the three model-failure
+//! detectors, `platform_fit`, `length`, `structure`, `call_to_action` and `keywords`; the SEO
+//! assessments are the `keyphrase_*` checks, `meta_description_length`, `text_length`,
+//! `hashtags` and `keywords`. [`FAILURE_CAP`] is the cap. `ContentMetadata::quality_breakdown`
+//! / `seo_breakdown` map each id of the group to its score, and `ContentMetadata::assessments`
+//! holds every assessment with its light and message, so a score can be recomputed by hand:
 //!
 //! ```
 //! use splants::analysis::analyze;
@@ -86,21 +111,31 @@
 //! let req = ContentRequest::new(ContentType::Blog, "Remote work").keywords(["remote work"]).length(100);
 //! let a = analyze("# Remote work\n\nRemote work is here. Sign up for tips.", &req);
 //! let q = &a.metadata.quality_breakdown;
-//! let by_hand = 0.25 * q["length"] + 0.20 * q["readability"] + 0.20 * q["structure"]
-//!     + 0.15 * q["keywords"] + 0.10 * q["call_to_action"] + 0.10 * q["variety"];
-//! assert!((a.quality_score - by_hand).abs() < 1e-12);
+//! let mean = q.values().sum::<f64>() / q.len() as f64;
+//! assert!((a.quality_score - mean).abs() < 1e-12);
 //! assert_eq!(q["keywords"], 1.0);
+//! assert!(a.metadata.assessments.iter().any(|x| x.id == "keyphrase_in_title"));
 //! ```
+//!
+//! # Flesch reading ease
+//!
+//! `206.835 − 1.015 · words/sentences − 84.6 · syllables/words`, textstat's formula; syllables
+//! are counted by a **vowel-group heuristic** ([`syllables`]), not by textstat's Pyphen
+//! hyphenation dictionary, so figures can differ from textstat's by a few points.
 
+mod assess;
 mod hash;
 mod hashtags;
 mod keywords;
 mod platform;
-mod score;
 mod structure;
 mod syllables;
 mod text;
 
+pub use crate::content::{Assessment, Light};
+pub use assess::FAILURE_CAP;
+pub use assess::failures::{BRIEF_LABELS, EMOJI_RUN, PROMPT_ECHO_PHRASES};
+pub use assess::seo::{META_DESCRIPTION_RANGE, min_words};
 pub use hashtags::generate_hashtags;
 pub use platform::{fit_to_platform, split_thread};
 pub use structure::{CTA_PHRASES, META_DESCRIPTION_CHARS};
@@ -113,7 +148,6 @@ pub(crate) use structure::cut_at_word;
 pub(crate) use text::plain_word_count;
 
 use crate::content::{ContentMetadata, ContentRequest, ContentType};
-use score::{QUALITY_WEIGHTS, SEO_WEIGHTS, StructureInputs};
 use serde::{Deserialize, Serialize};
 use text::TextStats;
 
@@ -147,7 +181,6 @@ pub fn analyze(content: &str, request: &ContentRequest) -> Analysis {
     let brief: Vec<String> = request.keywords.iter().map(|k| k.trim().to_lowercase()).collect();
     let targets = if brief.is_empty() { keywords::significant_words(&request.topic) } else { brief };
     let found = keywords::match_keywords(&lower, &stats.tokens, &targets, EARLY_WORDS);
-    let in_title = outline.title.as_deref().map(|t| keywords::found_in(&t.to_lowercase(), &targets));
     let share = |hit: &dyn Fn(usize) -> bool| {
         if targets.is_empty() {
             1.0
@@ -156,7 +189,6 @@ pub fn analyze(content: &str, request: &ContentRequest) -> Analysis {
         }
     };
     let coverage = share(&|i| found.found[i]);
-    let placement = share(&|i| found.early[i] || in_title.as_ref().is_some_and(|t| t[i]));
     let density =
         if stats.tokens.is_empty() { 0.0 } else { 100.0 * found.covered_tokens as f64 / stats.tokens.len() as f64 };
     let (mut keywords_used, mut keywords_missing) = (Vec::new(), Vec::new());
@@ -189,22 +221,30 @@ pub fn analyze(content: &str, request: &ContentRequest) -> Analysis {
         0
     };
 
-    let length = score::length_adherence(stats.words, request.effective_length());
-    let read = score::readability_score(readability.flesch_reading_ease, stats.words, request.tone);
-    let structure = score::structure(ty, &StructureInputs { outline: &outline, fits_platform, has_cta, you_count });
-    let cta = if ty.expects_cta() { f64::from(u8::from(has_cta)) } else { 1.0 };
-    let variety = score::variety(&stats);
-    let (quality_score, quality_breakdown) =
-        score::weighted(&QUALITY_WEIGHTS, [length, read, structure, coverage, cta, variety]);
-    let seo_structure = if ty == ContentType::SocialMedia || platform.is_social() {
-        score::hashtag_score(tags_in_copy.len(), request.wants_hashtags(), limits.max_hashtags)
+    let missing: Vec<String> = if request.keywords.is_empty() {
+        targets.iter().zip(&found.found).filter(|(_, hit)| !**hit).map(|(k, _)| k.clone()).collect()
     } else {
-        structure
+        keywords_missing.clone()
     };
-    let (seo_score, seo_breakdown) = score::weighted(
-        &SEO_WEIGHTS,
-        [coverage, placement, score::density_score(density), seo_structure, length, read],
-    );
+    let input = assess::Input {
+        content,
+        lower: &lower,
+        stats: &stats,
+        outline: &outline,
+        request,
+        readability: &readability,
+        blocks: assess::Blocks::scan(&lower),
+        coverage,
+        missing,
+        fits_platform,
+        char_count,
+        thread_posts: thread.len(),
+        hashtags_in_copy: tags_in_copy.len(),
+        has_cta,
+        you_count,
+    };
+    let assessments = assess::assess(&input);
+    let (quality_score, quality_breakdown, seo_score, seo_breakdown) = assess::aggregate(&assessments, stats.words);
 
     let hashtags = if !tags_in_copy.is_empty() {
         tags_in_copy
@@ -231,6 +271,7 @@ pub fn analyze(content: &str, request: &ContentRequest) -> Analysis {
         thread,
         quality_breakdown,
         seo_breakdown,
+        assessments,
         notice: None,
     };
     Analysis { quality_score, seo_score, metadata }

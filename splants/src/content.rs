@@ -1,10 +1,12 @@
 //! The content model: briefs, their vocabularies and validation, and finished pieces.
 
+mod assessment;
 mod generated;
 mod kinds;
 mod request;
 mod usage;
 
+pub use assessment::{Assessment, Light};
 pub use generated::{ContentMetadata, GeneratedContent, Readability, TemplateRef};
 pub use kinds::{ContentType, Platform, PlatformLimits, Tone, UnknownValue};
 pub use request::{

@@ -23,7 +23,8 @@ use crate::auth::{ApiKeyInfo, IssuedKey, KeyRole, KeyStatus, NewKey, RotatedKey}
 use crate::budget::BudgetStatus;
 use crate::content::Usage;
 use crate::content::{
-    ContentMetadata, ContentRequest, ContentType, GeneratedContent, Platform, Readability, TemplateRef, Tone,
+    Assessment, ContentMetadata, ContentRequest, ContentType, GeneratedContent, Light, Platform, Readability,
+    TemplateRef, Tone,
 };
 use crate::engine::{
     AccountInfo, BatchError, BatchItem, BatchResult, BatchStatus, ComponentHealth, ComponentStatus, Health,
@@ -153,6 +154,8 @@ fn entries() -> Result<Vec<Entry>> {
         entry::<GeneratedContent>(cfg, View::Output)?,
         entry::<ContentMetadata>(cfg, View::Output)?,
         entry::<Readability>(cfg, View::Output)?,
+        entry::<Assessment>(cfg, View::Output)?,
+        entry::<Light>(cfg, View::Output)?,
         entry::<Usage>(cfg, View::Output)?,
         entry::<TemplateRef>(cfg, View::Output)?,
         entry::<Quote>(cfg, View::Output)?,

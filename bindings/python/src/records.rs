@@ -120,7 +120,18 @@ record! {
         thread -> Vec<String> = |v| v.thread.clone();
         quality_breakdown -> BTreeMap<String, f64> = |v| v.quality_breakdown.clone();
         seo_breakdown -> BTreeMap<String, f64> = |v| v.seo_breakdown.clone();
+        assessments -> Vec<Assessment> = |v| v.assessments.iter().cloned().map(Assessment).collect();
         notice -> Option<String> = |v| v.notice.clone();
+    }
+}
+
+record! {
+    /// One check of a piece: id, score (0..=1), traffic light and a message for the writer.
+    Assessment(splants::content::Assessment) {
+        id -> String = |v| v.id.clone();
+        score -> f64 = |v| v.score;
+        light -> &'static str = |v| v.light.as_str();
+        message -> String = |v| v.message.clone();
     }
 }
 
@@ -519,6 +530,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GeneratedContent>()?;
     m.add_class::<ContentMetadata>()?;
     m.add_class::<Readability>()?;
+    m.add_class::<Assessment>()?;
     m.add_class::<Usage>()?;
     m.add_class::<TemplateRef>()?;
     m.add_class::<BatchResult>()?;

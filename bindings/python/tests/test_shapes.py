@@ -25,6 +25,7 @@ WHERE: dict[str, list[str]] = {
     "GeneratedContent": ["pyi:GeneratedContent"],
     "ContentMetadata": ["pyi:ContentMetadata"],
     "Readability": ["pyi:Readability"],
+    "Assessment": ["pyi:Assessment"],
     "Usage": ["pyi:Usage"],
     "TemplateRef": ["pyi:TemplateRef"],
     "Quote": ["pyi:Quote"],

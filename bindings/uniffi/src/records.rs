@@ -51,6 +51,10 @@ words!(
     Platform { Twitter, Linkedin, Facebook, Instagram, Tiktok, Blog, Email, Generic }
 );
 words!(
+    /// The traffic light of an assessment.
+    Light { Green, Orange, Red }
+);
+words!(
     /// Whether one batch item succeeded.
     BatchStatus { Success, Error }
 );
@@ -323,9 +327,26 @@ pub struct ContentMetadata {
     pub quality_breakdown: HashMap<String, f64>,
     /// The parts of the SEO score.
     pub seo_breakdown: HashMap<String, f64>,
+    /// Every assessment of the piece (empty for pieces stored before assessments existed).
+    #[serde(default)]
+    pub assessments: Vec<Assessment>,
     /// A notice for the reader (e.g. the offline drafter is not AI).
     #[serde(default)]
     pub notice: Option<String>,
+}
+
+/// One check of a piece on a traffic-light scale.
+#[derive(Clone, Debug, Serialize, Deserialize, uniffi::Record)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    /// Stable id, e.g. `sentence_length`.
+    pub id: String,
+    /// Yoast's points over 9, in 0..=1 (0: a detected failure).
+    pub score: f64,
+    /// The traffic light.
+    pub light: Light,
+    /// What was found and what to do.
+    pub message: String,
 }
 
 /// Readability figures.

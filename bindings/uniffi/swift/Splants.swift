@@ -1943,6 +1943,95 @@ public func FfiConverterTypeApiKeyInfo_lower(_ value: ApiKeyInfo) -> RustBuffer 
 
 
 /**
+ * One check of a piece on a traffic-light scale.
+ */
+public struct Assessment: Equatable, Hashable {
+    /**
+     * Stable id, e.g. `sentence_length`.
+     */
+    public var id: String
+    /**
+     * Yoast's points over 9, in 0..=1 (0: a detected failure).
+     */
+    public var score: Double
+    /**
+     * The traffic light.
+     */
+    public var light: Light
+    /**
+     * What was found and what to do.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable id, e.g. `sentence_length`.
+         */id: String, 
+        /**
+         * Yoast's points over 9, in 0..=1 (0: a detected failure).
+         */score: Double, 
+        /**
+         * The traffic light.
+         */light: Light, 
+        /**
+         * What was found and what to do.
+         */message: String) {
+        self.id = id
+        self.score = score
+        self.light = light
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Assessment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAssessment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Assessment {
+        return
+            try Assessment(
+                id: FfiConverterString.read(from: &buf), 
+                score: FfiConverterDouble.read(from: &buf), 
+                light: FfiConverterTypeLight.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Assessment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterDouble.write(value.score, into: &buf)
+        FfiConverterTypeLight.write(value.light, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAssessment_lift(_ buf: RustBuffer) throws -> Assessment {
+    return try FfiConverterTypeAssessment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAssessment_lower(_ value: Assessment) -> RustBuffer {
+    return FfiConverterTypeAssessment.lower(value)
+}
+
+
+/**
  * Why one batch item failed.
  */
 public struct BatchError: Equatable, Hashable {
@@ -2540,6 +2629,10 @@ public struct ContentMetadata: Equatable, Hashable {
      */
     public var seoBreakdown: [String: Double]
     /**
+     * Every assessment of the piece (empty for pieces stored before assessments existed).
+     */
+    public var assessments: [Assessment]
+    /**
      * A notice for the reader (e.g. the offline drafter is not AI).
      */
     public var notice: String?
@@ -2599,6 +2692,9 @@ public struct ContentMetadata: Equatable, Hashable {
          * The parts of the SEO score.
          */seoBreakdown: [String: Double], 
         /**
+         * Every assessment of the piece (empty for pieces stored before assessments existed).
+         */assessments: [Assessment], 
+        /**
          * A notice for the reader (e.g. the offline drafter is not AI).
          */notice: String?) {
         self.wordCount = wordCount
@@ -2618,6 +2714,7 @@ public struct ContentMetadata: Equatable, Hashable {
         self.thread = thread
         self.qualityBreakdown = qualityBreakdown
         self.seoBreakdown = seoBreakdown
+        self.assessments = assessments
         self.notice = notice
     }
 
@@ -2654,6 +2751,7 @@ public struct FfiConverterTypeContentMetadata: FfiConverterRustBuffer {
                 thread: FfiConverterSequenceString.read(from: &buf), 
                 qualityBreakdown: FfiConverterDictionaryStringDouble.read(from: &buf), 
                 seoBreakdown: FfiConverterDictionaryStringDouble.read(from: &buf), 
+                assessments: FfiConverterSequenceTypeAssessment.read(from: &buf), 
                 notice: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -2676,6 +2774,7 @@ public struct FfiConverterTypeContentMetadata: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.thread, into: &buf)
         FfiConverterDictionaryStringDouble.write(value.qualityBreakdown, into: &buf)
         FfiConverterDictionaryStringDouble.write(value.seoBreakdown, into: &buf)
+        FfiConverterSequenceTypeAssessment.write(value.assessments, into: &buf)
         FfiConverterOptionString.write(value.notice, into: &buf)
     }
 }
@@ -8064,6 +8163,82 @@ public func FfiConverterTypeKeyStatus_lower(_ value: KeyStatus) -> RustBuffer {
 
 
 /**
+ * The traffic light of an assessment.
+ */
+
+public enum Light: Equatable, Hashable {
+    
+    case green
+    case orange
+    case red
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Light: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLight: FfiConverterRustBuffer {
+    typealias SwiftType = Light
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Light {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .green
+        
+        case 2: return .orange
+        
+        case 3: return .red
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Light, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .green:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .orange:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .red:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLight_lift(_ buf: RustBuffer) throws -> Light {
+    return try FfiConverterTypeLight.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLight_lower(_ value: Light) -> RustBuffer {
+    return FfiConverterTypeLight.lower(value)
+}
+
+
+
+/**
  * Where the copy will appear (sets length limits and the shape of the post).
  */
 
@@ -9884,6 +10059,31 @@ fileprivate struct FfiConverterSequenceTypeApiKeyInfo: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeApiKeyInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAssessment: FfiConverterRustBuffer {
+    typealias SwiftType = [Assessment]
+
+    public static func write(_ value: [Assessment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAssessment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Assessment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Assessment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAssessment.read(from: &buf))
         }
         return seq
     }

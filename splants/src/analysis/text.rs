@@ -54,6 +54,19 @@ impl Token {
     }
 }
 
+/// One sentence of a measured text.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    /// Index of its first token in [`TextStats::tokens`].
+    pub first: usize,
+    /// Index just past its last token.
+    pub end: usize,
+    /// Its words.
+    pub words: usize,
+    /// Hash of its tokens (case and punctuation do not matter).
+    pub hash: u64,
+}
+
 /// What one pass over a lowercased text measured.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TextStats {
@@ -62,16 +75,22 @@ pub(crate) struct TextStats {
     pub sentences: usize,
     pub unique_sentences: usize,
     pub tokens: Vec<Token>,
+    /// Each sentence, in order.
+    pub spans: Vec<Span>,
 }
 
 impl TextStats {
     /// Measures `lower`, which must already be lowercased (the analysis lowercases once).
     pub fn measure(lower: &str) -> TextStats {
         let mut m = Measure {
-            stats: TextStats { tokens: Vec::with_capacity(lower.len() / 5 + 1), ..TextStats::default() },
+            stats: TextStats {
+                tokens: Vec::with_capacity(lower.len() / 5 + 1),
+                spans: Vec::with_capacity(lower.len() / 60 + 1),
+                ..TextStats::default()
+            },
             sentence_words: 0,
+            sentence_first: 0,
             hash: Fnv1a::new(),
-            hashes: Vec::with_capacity(lower.len() / 60 + 1),
         };
         let mut lines = lower.split('\n').map(line_body).peekable();
         let base = lower.as_ptr() as usize;
@@ -89,9 +108,10 @@ impl TextStats {
             }
         }
         m.close_sentence();
-        m.hashes.sort_unstable();
-        m.hashes.dedup();
-        m.stats.unique_sentences = m.hashes.len();
+        let mut hashes: Vec<u64> = m.stats.spans.iter().map(|s| s.hash).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        m.stats.unique_sentences = hashes.len();
         m.stats
     }
 
@@ -115,8 +135,8 @@ impl TextStats {
 struct Measure {
     stats: TextStats,
     sentence_words: usize,
+    sentence_first: usize,
     hash: Fnv1a,
-    hashes: Vec<u64>,
 }
 
 impl Measure {
@@ -143,7 +163,14 @@ impl Measure {
     fn close_sentence(&mut self) {
         if self.sentence_words > 0 {
             self.stats.sentences += 1;
-            self.hashes.push(self.hash.finish());
+            let end = self.stats.tokens.len();
+            self.stats.spans.push(Span {
+                first: self.sentence_first,
+                end,
+                words: self.sentence_words,
+                hash: self.hash.finish(),
+            });
+            self.sentence_first = end;
             self.sentence_words = 0;
             self.hash = Fnv1a::new();
         }

@@ -1,6 +1,7 @@
 //! The finished piece and what the analysis found in it.
 
 use super::Usage;
+use super::assessment::Assessment;
 use super::kinds::{ContentType, Platform};
 use super::request::ContentRequest;
 use crate::money::Usd;
@@ -64,10 +65,14 @@ pub struct ContentMetadata {
     /// The copy split into numbered posts, for platforms that need a thread.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thread: Vec<String>,
-    /// Each part of the quality score (name → 0..1), see [`crate::analysis`].
+    /// The score of each assessment in the quality score (id → 0..=1), see [`crate::analysis`].
     pub quality_breakdown: BTreeMap<String, f64>,
-    /// Each part of the SEO score (name → 0..1), see [`crate::analysis`].
+    /// The score of each assessment in the SEO score (id → 0..=1), see [`crate::analysis`].
     pub seo_breakdown: BTreeMap<String, f64>,
+    /// Every assessment of the piece (id, score, traffic light, message), quality checks first.
+    /// Empty for pieces stored before assessments existed.
+    #[serde(default)]
+    pub assessments: Vec<Assessment>,
     /// A note for the reader, e.g. that the offline drafter (not AI) wrote the piece.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,

@@ -231,6 +231,12 @@ pub fn piece(id: &str, created_at: DateTime<Utc>) -> GeneratedContent {
             thread: vec![],
             quality_breakdown: BTreeMap::from([("clarity".to_owned(), 0.7), ("length".to_owned(), 1.0 / 7.0)]),
             seo_breakdown: BTreeMap::from([("keywords".to_owned(), 0.123_456_789_123_456_79)]),
+            assessments: vec![splants::content::Assessment {
+                id: "keyphrase_density".into(),
+                score: 2.0 / 3.0,
+                light: splants::content::Light::Orange,
+                message: "Keyphrase density 3.3 % is above 3 %: use \"ai\" less often.".into(),
+            }],
             notice: None,
         },
         cost_usd: Usd::from_nanos(1_234_567),

@@ -46,10 +46,12 @@ from ._shapes import (
 from ._splants import (
     AccountInfo,
     ApiKeyInfo,
+    Assessment,
     ComponentHealth,
     Health,
     IssuedKey,
     RotatedKey,
+    ShutdownReport,
     SystemHealth,
     AIProviderError,
     AIProviderTimeoutError,
@@ -104,10 +106,12 @@ __all__ = [
     "EngineOptions",
     "AccountInfo",
     "ApiKeyInfo",
+    "Assessment",
     "ComponentHealth",
     "Health",
     "IssuedKey",
     "RotatedKey",
+    "ShutdownReport",
     "SystemHealth",
     "AIProviderTimeoutError",
     "AuthenticationError",
@@ -482,3 +486,12 @@ class ContentEngine:
         ``degraded``) with the process's uptime and memory; never raises for a failing
         component (its ``error`` says what kind of failure, the log has the detail)."""
         return await self._engine.health()
+
+    async def shutdown(self, grace_seconds: float | None = None) -> ShutdownReport:
+        """Stops cleanly; call it after the last request, before the process exits (FastAPI's
+        lifespan end). Stops the publishing worker, waits up to ``grace_seconds`` (the
+        configured ``shutdown_grace``, 30 s by default, when ``None``; at most 3600) for
+        generations still completing in the background, aborts the rest — their holds settle
+        at the estimate, since the provider may bill them — then waits for the budget writes
+        on their way. Raises ``ValidationError`` naming ``grace_seconds`` for a bad value."""
+        return await self._engine.shutdown(grace_seconds)

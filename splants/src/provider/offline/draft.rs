@@ -60,6 +60,17 @@ pub(super) fn draft(req: &ContentRequest) -> (String, usize) {
     (fitted, words)
 }
 
+/// The seed of every choice: a stable hash of the brief's type, tone, topic and keywords, so
+/// two briefs on one topic get different drafts and one brief always gets the same draft.
+fn brief_seed(req: &ContentRequest, topic: &str, keywords: &[&str]) -> u64 {
+    let mut h = Fnv1a::new();
+    for part in [req.content_type.as_str(), req.tone.as_str(), topic].into_iter().chain(keywords.iter().copied()) {
+        h.write(part.as_bytes());
+        h.write(&[0]);
+    }
+    h.finish()
+}
+
 /// What every part of a draft needs to know about the brief.
 pub(super) struct Ctx<'a> {
     pub req: &'a ContentRequest,
@@ -90,7 +101,7 @@ impl<'a> Ctx<'a> {
             focus.push(topic.to_owned());
         }
         let target = usize::try_from(req.effective_length()).unwrap_or(usize::MAX);
-        let (seed, voice) = (Fnv1a::hash(topic.as_bytes()), phrases::voice(req.tone));
+        let (seed, voice) = (brief_seed(req, topic, &keywords), phrases::voice(req.tone));
         Ctx { req, topic, keywords, focus, seed, voice, target, compact: false }
     }
 
@@ -168,7 +179,7 @@ impl<'a> Ctx<'a> {
 
     /// The `i`-th tone-neutral body sentence (prefix, core, words): 140 distinct pairs in turn.
     pub(super) fn core(&self, i: usize) -> (&'static str, &'static str, usize) {
-        let at = self.pick(SALT_CORES, 140).wrapping_add(i);
+        let at = self.pick(SALT_CORES, PREFIXES.len() * CORES.len()).wrapping_add(i);
         let (p, c) = (at % PREFIXES.len(), at % CORES.len());
         (PREFIXES[p], CORES[c], PREFIX_WORDS[p] + CORE_WORDS[c])
     }
