@@ -3,6 +3,10 @@
 # with the pinned dev tools). The wheel is left in the directory given as the first argument
 # (default: a temporary one, removed). Used by scripts/test.sh and `make bench-stream`.
 #
+# The wheel is manylinux2014 (glibc >= 2.17) whatever glibc this machine has: zig, from the
+# pinned `ziglang` package in the build tools venv, compiles the C dependencies (aws-lc, SQLite) and links
+# against glibc 2.17 (`maturin build --zig`).
+#
 # Honours CARGO_TARGET_DIR (default: <repo>/target) and PYTHON (default: python3, >= 3.9).
 set -euo pipefail
 
@@ -27,8 +31,21 @@ if [ -z "$dist" ]; then
     dist="$(mktemp -d)"
     trap 'rm -rf "$dist"' EXIT
 fi
-step "building the release wheel (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-(cd "$here" && "$venv/bin/maturin" build --release --out "$dist")
+# The build tools live at a fixed place outside the clone (see requirements-build.txt for why).
+tools="${SPLANTS_CACHE:-$HOME/.cache/splants}/python-build-tools"
+if ! cmp -s "$here/requirements-build.txt" "$tools/requirements-build.txt" 2>/dev/null; then
+    step "installing the pinned build tools into $tools"
+    rm -rf "$tools"
+    "$python" -m venv "$tools"
+    "$tools/bin/python" -m pip install --quiet -r "$here/requirements-build.txt"
+    cp "$here/requirements-build.txt" "$tools/requirements-build.txt"
+fi
+# maturin (through cargo-zigbuild) runs `python3 -m ziglang` with whichever python3 is first on
+# PATH unless told otherwise: point it at the tools venv's python.
+export CARGO_ZIGBUILD_PYTHON_PATH="$tools/bin/python"
+step "building the release wheel, manylinux2014 with zig $("$tools/bin/python" -m ziglang version) (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+(cd "$here" && "$tools/bin/maturin" build --release --zig --compatibility manylinux2014 \
+    --target x86_64-unknown-linux-gnu --out "$dist")
 wheel="$(ls "$dist"/splants-*.whl)"
 
 step "installing $(basename "$wheel")"
