@@ -12,8 +12,9 @@ key store, which hashes keys and compares them in constant time.
 """
 
 import math
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, AsyncIterator, Dict, List, Optional, Tuple, Type
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -62,7 +63,14 @@ def error_body(exc: splants.SplantsError) -> Dict[str, Any]:
 def create_app(engine: Optional[splants.ContentEngine] = None) -> FastAPI:
     """The app around `engine` (default: configured from the environment, as the original)."""
     engine = engine if engine is not None else splants.ContentEngine.from_env()
-    app = FastAPI(title="SPLANTS Marketing Engine", version=splants.__version__)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Generations whose callers left finish (or are settled) before the worker exits.
+        await engine.shutdown()
+
+    app = FastAPI(title="SPLANTS Marketing Engine", version=splants.__version__, lifespan=lifespan)
     api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
     async def verify_api_key(key: Optional[str] = Depends(api_key_header)) -> splants.RequestContext:

@@ -486,6 +486,17 @@ impl ContentEngine {
         spawn(py, async move { engine.keys().revoke(&key_id).await })
     }
 
+    /// Stops cleanly (see `ContentEngine::shutdown`): `grace_seconds` (the configured grace when
+    /// `None`) for background generations, then the budget writes on their way.
+    #[pyo3(signature = (grace_seconds = None))]
+    fn shutdown<'py>(&self, py: Python<'py>, grace_seconds: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let seconds: Option<f64> =
+            grace_seconds.filter(|s| !s.is_none()).map(|s| from_py(&s, "grace_seconds")).transpose().py_err(py)?;
+        let grace = self.0.shutdown_grace("grace_seconds", seconds).py_err(py)?;
+        let engine = self.0.clone();
+        spawn(py, async move { Ok(engine.shutdown(grace).await) })
+    }
+
     /// The health of the database, cache and providers.
     fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let engine = self.0.clone();

@@ -496,6 +496,16 @@ record! {
     }
 }
 
+record! {
+    /// How `shutdown()` ended.
+    ShutdownReport(splants::engine::ShutdownReport) {
+        completed -> usize = |v| v.completed;
+        aborted -> usize = |v| v.aborted;
+        unsettled -> usize = |v| v.unsettled;
+        unpublished -> usize = |v| v.unpublished;
+    }
+}
+
 /// A list of results converts element by element.
 impl<T: ToPython> ToPython for Vec<T> {
     fn to_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -554,5 +564,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Health>()?;
     m.add_class::<ComponentHealth>()?;
     m.add_class::<SystemHealth>()?;
+    m.add_class::<ShutdownReport>()?;
     Ok(())
 }

@@ -30,6 +30,7 @@ __all__ = [
     "Health",
     "IssuedKey",
     "RotatedKey",
+    "ShutdownReport",
     "SystemHealth",
     "AIProviderError",
     "AIProviderTimeoutError",
@@ -566,6 +567,24 @@ class SystemHealth:
     def rss_bytes(self) -> int | None: ...
 
 @final
+class ShutdownReport:
+    """How ``shutdown()`` ended."""
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    @property
+    def completed(self) -> int:
+        """Background generations that finished (stored, settled) within the grace period."""
+    @property
+    def aborted(self) -> int:
+        """Generations still running at its end: aborted, held at their estimate."""
+    @property
+    def unsettled(self) -> int:
+        """Budget writes still unfinished (their leases lapse and are reclaimed)."""
+    @property
+    def unpublished(self) -> int:
+        """Posts the publishing worker was still publishing at its end."""
+
+@final
 class Health:
     def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, value: object, /) -> bool: ...
@@ -832,3 +851,4 @@ class ContentEngine:
     def rotate_key(self, key_id: str, grace_hours: int | None = None) -> Awaitable[RotatedKey]: ...
     def revoke_key(self, key_id: str) -> Awaitable[None]: ...
     def health(self) -> Awaitable[Health]: ...
+    def shutdown(self, grace_seconds: float | None = None) -> Awaitable[ShutdownReport]: ...
