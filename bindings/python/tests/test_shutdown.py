@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import splants
+from splants import _splants
 
 from conftest import TWEET, FakeProvider, paid_engine
 
@@ -26,6 +27,13 @@ async def _leave_while_answering(engine: splants.ContentEngine, fake: FakeProvid
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    # The cancel reaches the tokio task asynchronously: wait until the engine's future has been
+    # dropped there (the call moved to the background), or shutdown may run before it did.
+    for _ in range(500):
+        if _splants.in_flight() == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert _splants.in_flight() == 0, "the cancelled call was never dropped on the runtime"
     assert not answered.is_set()
 
 
