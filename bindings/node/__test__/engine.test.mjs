@@ -30,6 +30,16 @@ test('generate resolves with a plain object in the original response shape', asy
   assert.equal(new Date(piece.created_at).toISOString().slice(0, 19), piece.created_at.slice(0, 19))
 })
 
+test('text outside ASCII comes back unchanged (results cross as ASCII JSON text)', async () => {
+  const engine = offlineEngine()
+  const topic = 'Café prices – 1–4 tips 😀 für 東京'
+  const piece = await engine.generate({ ...TWEET, topic, keywords: ['café'] })
+  assert.equal(piece.topic, topic)
+  assert.equal(piece.request.topic, topic)
+  assert.deepEqual(piece.request.keywords, ['café'])
+  assert.equal((await engine.getContent(piece.id)).topic, topic)
+})
+
 test('requests accept camelCase and the original snake_case alike', async () => {
   const engine = offlineEngine()
   const camel = await engine.generate({ contentType: 'email', topic: 'Spring sale', callToAction: 'Shop now', seoOptimize: false })

@@ -1,12 +1,15 @@
 // Per-call cost of `await engine.generate(...)` seen from Node: offline drafter, in-memory store,
 // N sequential awaits (one call in flight at a time). Compare the median with the same call
-// timed in Rust to get what the binding adds (argument conversion, the hop to the Tokio
-// runtime and back, and building the result object).
+// timed in Rust to get what the binding adds (argument conversion, the future's box,
+// serializing the result and building the result object; a call that never waits, like this
+// one, settles without a hop between threads):
 //
 //   node bench/overhead.mjs [N=5000]
+//   cargo bench -p splants-node --bench overhead --target x86_64-unknown-linux-gnu [-- N]
 //
 // `budgetStatus()` is timed the same way as a floor: it does almost nothing in Rust, so its
-// time is close to the bare cost of one Promise-returning call through the addon.
+// time is close to the bare cost of one Promise-returning call through the addon. The last line
+// times `JSON.parse` of one result's JSON text, what building the result object costs in V8.
 import { createRequire } from 'node:module'
 
 const { ContentEngine } = createRequire(import.meta.url)('..')
@@ -27,7 +30,8 @@ async function time(label, call) {
   const us = new Float64Array(N)
   for (let i = 0; i < N; i++) {
     const t0 = process.hrtime.bigint()
-    await call(i)
+    const result = call(i)
+    if (result instanceof Promise) await result
     us[i] = Number(process.hrtime.bigint() - t0) / 1000
   }
   us.sort()
@@ -41,3 +45,6 @@ async function time(label, call) {
 console.log(`node ${process.version}, splants addon (release), offline provider, memory://`)
 await time('generate (offline, memory)', (i) => engine.generate({ ...brief, topic: `${brief.topic} #${i}` }))
 await time('budgetStatus (floor)', () => engine.budgetStatus())
+// V8's half of handing a result over, hot: the binding gives `JSON.parse` the result as JSON text.
+const text = JSON.stringify(await engine.generate(brief))
+await time('JSON.parse (result, hot)', () => JSON.parse(text))

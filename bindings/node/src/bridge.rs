@@ -2,15 +2,20 @@
 //!
 //! Every engine call runs inside napi's Tokio runtime: its first step on the JavaScript thread
 //! until it has to wait, the rest on the runtime's workers, so no call blocks the event loop
-//! for longer than its own CPU work before the first wait. A panic anywhere in the call is caught and becomes a rejected
-//! Promise with code `internal`.
+//! for longer than its own CPU work before the first wait. A panic anywhere in the call is
+//! caught and becomes a rejected Promise with code `internal`.
+//!
+//! Results cross as ASCII JSON text, written where the call finished and `JSON.parse`d on the
+//! JavaScript thread: most of what a call costs on top of the Rust call (measured in
+//! `docs/operations.md`, "Per-call overhead of the bindings").
 
 use futures::FutureExt;
 use napi::bindgen_prelude::{Function, JsObjectValue, Object, PromiseRaw};
-use napi::{Env, JsValue, Unknown, ValueType};
+use napi::{Env, JsString, JsValue, Unknown};
 use serde::Serialize;
 use serde_json::Value;
 use splants::Error;
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
@@ -45,14 +50,11 @@ impl JsonArg {
     }
 }
 
+/// `JSON.stringify(value)`; `None` when that is `undefined` (`JSON.stringify(() => 1)`).
 fn stringify(env: &Env, value: Unknown) -> napi::Result<Option<String>> {
     let json: Object = env.get_global()?.get_named_property("JSON")?;
-    let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
-    let text = stringify.call(value)?;
-    if text.get_type()? != ValueType::String {
-        return Ok(None); // `JSON.stringify(() => 1)` is undefined
-    }
-    Ok(Some(text.coerce_to_string()?.into_utf8()?.into_owned()?))
+    let stringify: Function<Unknown, Option<String>> = json.get_named_property("stringify")?;
+    stringify.call(value)
 }
 
 /// Runs the future `call` makes on the runtime and returns a Promise that resolves with its
@@ -68,17 +70,71 @@ where
     settle(env, call, parse_json)
 }
 
-/// Serializes on the runtime thread; the JavaScript thread then only runs `JSON.parse`.
-fn to_json<T: Serialize>(value: &T) -> splants::Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::internal(format!("could not serialize the result: {e}")))
+thread_local! {
+    /// A text buffer for [`to_json`], given back by [`parse_json`]: a call settled on the
+    /// JavaScript thread serializes into the buffer the previous call used instead of growing
+    /// a new one from empty.
+    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// `JSON.parse(text)`: V8's parser builds a large plain object far faster than one N-API
-/// call per property would.
-fn parse_json<'env>(env: &'env Env, text: String) -> napi::Result<Unknown<'env>> {
+/// A spare buffer kept only up to this capacity, so one large result (a library page) is not
+/// held for the life of the thread.
+const SPARE_MAX: usize = 64 * 1024;
+
+/// The value as ASCII JSON text, written where the call finished: on the JavaScript thread
+/// for a call that never waited, else on a runtime worker, so the JavaScript thread only
+/// parses.
+fn to_json<T: Serialize>(value: &T) -> splants::Result<Vec<u8>> {
+    let mut text = SPARE.take();
+    text.clear();
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(&mut text, AsciiJson))
+        .map_err(|e| Error::internal(format!("could not serialize the result: {e}")))?;
+    Ok(text)
+}
+
+/// serde_json's compact format with every non-ASCII character written as a `\uXXXX` escape
+/// (UTF-16 code units, so a surrogate pair above U+FFFF): `JSON.parse` gives the same strings,
+/// and ASCII text becomes a V8 string by a plain copy instead of V8's UTF-8 decoder (which
+/// took 2.7 µs of a `generate` once its result held an `–`).
+struct AsciiJson;
+
+impl serde_json::ser::Formatter for AsciiJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if fragment.is_ascii() {
+            return out.write_all(fragment.as_bytes());
+        }
+        let mut ascii_from = 0;
+        for (at, c) in fragment.char_indices().filter(|(_, c)| !c.is_ascii()) {
+            out.write_all(&fragment.as_bytes()[ascii_from..at])?;
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                write!(out, "\\u{unit:04x}")?;
+            }
+            ascii_from = at + c.len_utf8();
+        }
+        out.write_all(&fragment.as_bytes()[ascii_from..])
+    }
+}
+
+/// `JSON.parse(text)`: V8's parser builds a large plain object faster than one N-API call per
+/// property does (`Env::to_js_value` took 46 µs for `generate`'s result, where serializing and
+/// parsing took 34 µs).
+fn parse_json<'env>(env: &'env Env, text: Vec<u8>) -> napi::Result<Unknown<'env>> {
     let json: Object = env.get_global()?.get_named_property("JSON")?;
-    let parse: Function<String, Unknown> = json.get_named_property("parse")?;
-    parse.call(text)
+    let parse: Function<JsString, Unknown> = json.get_named_property("parse")?;
+    let string = if text.is_ascii() {
+        env.create_string_latin1(&text)? // what `to_json` writes
+    } else {
+        env.create_string(std::str::from_utf8(&text).map_err(|e| napi::Error::from_reason(e.to_string()))?)?
+    };
+    if text.capacity() <= SPARE_MAX {
+        SPARE.set(text);
+    }
+    parse.call(string)
 }
 
 /// Like [`promise`] for calls with nothing to return: resolves with `undefined`.
@@ -106,7 +162,10 @@ where
     C: FnOnce(&'env Env, T) -> napi::Result<V> + 'static,
     V: napi::bindgen_prelude::ToNapiValue,
 {
-    let mut task = Box::pin(AssertUnwindSafe(async move { call().await }).catch_unwind());
+    // The future `call` makes is boxed on its own, the first thing the task does: the engine's
+    // futures are large (`generate`'s is about 35 KB), and a task that held one inline would be
+    // that size too, copied once into its box and again when `call` runs.
+    let mut task = Box::pin(AssertUnwindSafe(async move { Box::pin(call()).await }).catch_unwind());
     let first = napi::bindgen_prelude::within_runtime_if_available(|| {
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         task.as_mut().poll(&mut cx)
@@ -216,6 +275,19 @@ mod tests {
         let (head, cause) = text.split_once("\nCaused by: ").unwrap_or_else(|| panic!("no cause in {text:?}"));
         assert_eq!(head, err.to_string());
         assert!(!cause.is_empty(), "{text}");
+    }
+
+    #[test]
+    fn result_text_is_ascii_and_reads_back_the_same() {
+        let value = serde_json::json!({
+            "plain": "no escapes", "dash": "1–4 is good", "emoji": "ok 😀", "quote\"d": "a\nb",
+            "ключ": ["é", 0.5, null],
+        });
+        let text = to_json(&value).unwrap();
+        assert!(text.is_ascii(), "{}", String::from_utf8_lossy(&text));
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains(r#""1\u20134 is good""#) && text.contains(r#""ok \ud83d\ude00""#), "{text}");
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
     }
 
     #[test]

@@ -34,8 +34,12 @@ pub(crate) struct Lazy {
 
 impl Lazy {
     pub(crate) async fn get(&self) -> Result<splants::ContentEngine> {
-        self.engine
-            .get_or_try_init(|| splants::ContentEngine::builder().config(self.config.clone()).build())
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine.clone());
+        }
+        // Boxed: the builder's future is about 20 KB, and every call's future would otherwise
+        // carry it (and copy it) although only the first call builds.
+        Box::pin(self.engine.get_or_try_init(|| splants::ContentEngine::builder().config(self.config.clone()).build()))
             .await
             .cloned()
     }
