@@ -1058,6 +1058,25 @@ export interface SystemHealth {
   rss_bytes?: number
 }
 
+/** How a shutdown ended for the generations still running in the background. */
+export interface ShutdownReport {
+  /** Generations that finished (stored, settled) within the grace period. */
+  completed: number
+  /**
+   * Generations still running when the grace period ended: aborted, their holds settled at
+   * the estimate (the provider may bill them).
+   */
+  aborted: number
+  /** Budget writes still unfinished at the end (their leases will lapse and be reclaimed). */
+  unsettled: number
+  /**
+   * Posts the publishing worker was still publishing when the grace period ended: left to
+   * their leases (retried by another worker where the platform has idempotency keys,
+   * `unknown` otherwise).
+   */
+  unpublished: number
+}
+
 /** The platform an account publishes to. */
 export type PublisherKind = "x" | "linkedin" | "mastodon" | "bluesky" | "facebook" | "webhook"
 
@@ -1311,6 +1330,16 @@ export declare class ContentEngine {
    */
   health(): Promise<Health>
   /**
+   * Stops cleanly (call it after the last request, e.g. on `SIGTERM`): stops the publishing
+   * worker, waits up to `graceSeconds` (the configured `shutdownGrace`, 30 s by default, when
+   * left out) for generations still completing in the background because their caller left,
+   * aborts the rest (their holds settle at the estimate, since the provider may bill them),
+   * then waits for the budget writes on their way. Resolves with what happened to them; an
+   * engine never built (no call made) has nothing to stop. A grace outside 0..=3600 seconds
+   * rejects with `validation_error` naming `graceSeconds`.
+   */
+  shutdown(graceSeconds?: number | null): Promise<ShutdownReport>
+  /**
    * Checks an API key's secret (the `X-API-Key` header); resolves with the key (never its
    * secret) and the `context` to pass to the other methods, or rejects with `unauthorized`.
    */
@@ -1336,3 +1365,10 @@ export declare class GenerationStream {
  * `internal`) instead of a crashed process. For the package's own tests only.
  */
 export declare function __panicForTest(): Promise<never>
+
+/**
+ * What the result tape makes of every kind of serde value, beside serde_json's text of the
+ * same values (`[texts, values]`): the first the sample kinds, the second a piece the offline
+ * drafter wrote. For the package's own tests only.
+ */
+export declare function __tapeSamples(): Promise<[string[], unknown[]]>

@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.ContentEngine = nativeBinding.ContentEngine
 module.exports.GenerationStream = nativeBinding.GenerationStream
 module.exports.__panicForTest = nativeBinding.__panicForTest
+module.exports.__tapeSamples = nativeBinding.__tapeSamples

@@ -21,6 +21,17 @@ mod streaming;
 
 pub use crate::config::{BatchConfig, CallsConfig};
 pub use background::ShutdownReport;
+
+/// [`ContentEngine::shutdown_grace`] before an engine exists (a binding that builds its engine
+/// on first use checks a shutdown's argument the same way): `None` is `config`'s grace.
+pub fn shutdown_grace(config: &Config, field: &str, seconds: Option<f64>) -> Result<std::time::Duration> {
+    const MAX_SECS: f64 = 3600.0;
+    match seconds {
+        None => Ok(config.calls.shutdown_grace),
+        Some(s) if s.is_finite() && (0.0..=MAX_SECS).contains(&s) => Ok(std::time::Duration::from_secs_f64(s)),
+        Some(s) => Err(Error::validation(field, format!("{s} is not a number of seconds in 0..=3600"))),
+    }
+}
 pub use batch::{BatchError, BatchItem, BatchResult, BatchStatus};
 pub use builder::{ContentEngineBuilder, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL, provider_from_config};
 pub use health::{ComponentHealth, ComponentStatus, HEALTH_CHECK_TIMEOUT, Health, PROVIDER_HEALTH_TTL, SystemHealth};
@@ -376,12 +387,7 @@ impl ContentEngine {
     /// `None` is the configured one (`SPLANTS_SHUTDOWN_GRACE_SECS`, 30 s by default); seconds
     /// must be a number in 0..=3600, or it is a validation error naming `field`.
     pub fn shutdown_grace(&self, field: &str, seconds: Option<f64>) -> Result<std::time::Duration> {
-        const MAX_SECS: f64 = 3600.0;
-        match seconds {
-            None => Ok(self.inner.config.calls.shutdown_grace),
-            Some(s) if s.is_finite() && (0.0..=MAX_SECS).contains(&s) => Ok(std::time::Duration::from_secs_f64(s)),
-            Some(s) => Err(Error::validation(field, format!("{s} is not a number of seconds in 0..=3600"))),
-        }
+        shutdown_grace(&self.inner.config, field, seconds)
     }
 
     /// Stops cleanly: stops the publishing worker (waiting up to `grace` for posts it is

@@ -28,7 +28,7 @@ use crate::content::{
 };
 use crate::engine::{
     AccountInfo, BatchError, BatchItem, BatchResult, BatchStatus, ComponentHealth, ComponentStatus, Health,
-    PublishRequest, Quote, QuoteTarget, SystemHealth,
+    PublishRequest, Quote, QuoteTarget, ShutdownReport, SystemHealth,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::publish::{PostedPart, PublisherKind};
@@ -211,6 +211,7 @@ fn entries() -> Result<Vec<Entry>> {
         entry::<ComponentHealth>(cfg, View::Output)?,
         entry::<ComponentStatus>(cfg, View::Output)?,
         entry::<SystemHealth>(cfg, View::Output)?,
+        entry::<ShutdownReport>(cfg, View::Output)?,
         entry::<PublisherKind>(cfg, View::Output)?,
         entry::<PostStatus>(cfg, View::Output)?,
         entry::<PostedPart>(cfg, View::Output)?,

@@ -5,17 +5,18 @@
 //! for longer than its own CPU work before the first wait. A panic anywhere in the call is
 //! caught and becomes a rejected Promise with code `internal`.
 //!
-//! Results cross as ASCII JSON text, written where the call finished and `JSON.parse`d on the
-//! JavaScript thread: most of what a call costs on top of the Rust call (measured in
-//! `docs/operations.md`, "Per-call overhead of the bindings").
+//! Results cross as a [`Tape`], written where the call finished and turned into objects by a
+//! small JavaScript decoder on the JavaScript thread (`JSON.parse` of the same result took most
+//! of what a call cost on top of the Rust call; `docs/operations.md`, "Per-call overhead of the
+//! bindings").
 
+use crate::tape::Tape;
 use futures::FutureExt;
 use napi::bindgen_prelude::{Function, JsObjectValue, Object, PromiseRaw};
-use napi::{Env, JsString, JsValue, Unknown};
+use napi::{Env, JsValue, Unknown};
 use serde::Serialize;
 use serde_json::Value;
 use splants::Error;
-use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
@@ -66,75 +67,14 @@ where
     F: Future<Output = splants::Result<T>> + Send + 'static,
     M: FnOnce() -> F + Send + 'static,
 {
-    let call = move || call().map(|result| result.and_then(|value| to_json(&value)));
-    settle(env, call, parse_json)
+    let call = move || call().map(|result| result.and_then(|value| to_tape(&value)));
+    settle(env, call, |env, tape| tape.into_js(env))
 }
 
-thread_local! {
-    /// A text buffer for [`to_json`], given back by [`parse_json`]: a call settled on the
-    /// JavaScript thread serializes into the buffer the previous call used instead of growing
-    /// a new one from empty.
-    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
-}
-
-/// A spare buffer kept only up to this capacity, so one large result (a library page) is not
-/// held for the life of the thread.
-const SPARE_MAX: usize = 64 * 1024;
-
-/// The value as ASCII JSON text, written where the call finished: on the JavaScript thread
-/// for a call that never waited, else on a runtime worker, so the JavaScript thread only
-/// parses.
-fn to_json<T: Serialize>(value: &T) -> splants::Result<Vec<u8>> {
-    let mut text = SPARE.take();
-    text.clear();
-    value
-        .serialize(&mut serde_json::Serializer::with_formatter(&mut text, AsciiJson))
-        .map_err(|e| Error::internal(format!("could not serialize the result: {e}")))?;
-    Ok(text)
-}
-
-/// serde_json's compact format with every non-ASCII character written as a `\uXXXX` escape
-/// (UTF-16 code units, so a surrogate pair above U+FFFF): `JSON.parse` gives the same strings,
-/// and ASCII text becomes a V8 string by a plain copy instead of V8's UTF-8 decoder (which
-/// took 2.7 µs of a `generate` once its result held an `–`).
-struct AsciiJson;
-
-impl serde_json::ser::Formatter for AsciiJson {
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        if fragment.is_ascii() {
-            return out.write_all(fragment.as_bytes());
-        }
-        let mut ascii_from = 0;
-        for (at, c) in fragment.char_indices().filter(|(_, c)| !c.is_ascii()) {
-            out.write_all(&fragment.as_bytes()[ascii_from..at])?;
-            for unit in c.encode_utf16(&mut [0; 2]) {
-                write!(out, "\\u{unit:04x}")?;
-            }
-            ascii_from = at + c.len_utf8();
-        }
-        out.write_all(&fragment.as_bytes()[ascii_from..])
-    }
-}
-
-/// `JSON.parse(text)`: V8's parser builds a large plain object faster than one N-API call per
-/// property does (`Env::to_js_value` took 46 µs for `generate`'s result, where serializing and
-/// parsing took 34 µs).
-fn parse_json<'env>(env: &'env Env, text: Vec<u8>) -> napi::Result<Unknown<'env>> {
-    let json: Object = env.get_global()?.get_named_property("JSON")?;
-    let parse: Function<JsString, Unknown> = json.get_named_property("parse")?;
-    let string = if text.is_ascii() {
-        env.create_string_latin1(&text)? // what `to_json` writes
-    } else {
-        env.create_string(std::str::from_utf8(&text).map_err(|e| napi::Error::from_reason(e.to_string()))?)?
-    };
-    if text.capacity() <= SPARE_MAX {
-        SPARE.set(text);
-    }
-    parse.call(string)
+/// The value as a [`Tape`], written where the call finished: on the JavaScript thread for a
+/// call that never waited, else on a runtime worker, so the JavaScript thread only decodes.
+fn to_tape<T: Serialize>(value: &T) -> splants::Result<Tape> {
+    Tape::of(value).map_err(|e| Error::internal(format!("could not serialize the result: {e}")))
 }
 
 /// Like [`promise`] for calls with nothing to return: resolves with `undefined`.
@@ -275,19 +215,6 @@ mod tests {
         let (head, cause) = text.split_once("\nCaused by: ").unwrap_or_else(|| panic!("no cause in {text:?}"));
         assert_eq!(head, err.to_string());
         assert!(!cause.is_empty(), "{text}");
-    }
-
-    #[test]
-    fn result_text_is_ascii_and_reads_back_the_same() {
-        let value = serde_json::json!({
-            "plain": "no escapes", "dash": "1–4 is good", "emoji": "ok 😀", "quote\"d": "a\nb",
-            "ключ": ["é", 0.5, null],
-        });
-        let text = to_json(&value).unwrap();
-        assert!(text.is_ascii(), "{}", String::from_utf8_lossy(&text));
-        let text = String::from_utf8(text).unwrap();
-        assert!(text.contains(r#""1\u20134 is good""#) && text.contains(r#""ok \ud83d\ude00""#), "{text}");
-        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
     }
 
     #[test]

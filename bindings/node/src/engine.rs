@@ -9,7 +9,7 @@ use crate::keys::snake_case_keys;
 use crate::options::{caller_context, config_from_options, context_object, object_or_empty};
 use crate::stream::{GenerationStream, Start};
 use napi::bindgen_prelude::{ClassInstance, JavaScriptClassExt, PromiseRaw};
-use napi::{Env, Unknown};
+use napi::{Env, JsValue, Unknown, ValueType};
 use napi_derive::napi;
 use serde::Serialize;
 use serde_json::Value;
@@ -42,6 +42,21 @@ impl Lazy {
         Box::pin(self.engine.get_or_try_init(|| splants::ContentEngine::builder().config(self.config.clone()).build()))
             .await
             .cloned()
+    }
+}
+
+/// A number argument (`undefined` and `null` are absent); anything else is a validation error
+/// naming it, checked before it could be coerced (`'30'` is not 30 seconds).
+fn seconds_arg(value: Option<Unknown>, name: &str) -> Result<Option<f64>> {
+    let not_a_number = |what: &str| Error::validation(name, format!("must be a number of seconds, not {what}"));
+    let Some(value) = value else { return Ok(None) };
+    match value.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(None),
+        Ok(ValueType::Number) => {
+            value.coerce_to_number().and_then(|n| n.get_double()).map(Some).map_err(|_| not_a_number("a number"))
+        }
+        Ok(other) => Err(not_a_number(&format!("a value of type {}", other.to_string().to_lowercase()))),
+        Err(_) => Err(not_a_number("an unreadable value")),
     }
 }
 
@@ -594,6 +609,26 @@ impl ContentEngine {
     pub fn health<'env>(&self, env: &'env Env) -> napi::Result<Promise<'env>> {
         let inner = Arc::clone(&self.inner);
         promise(env, move || async move { Ok(inner.get().await?.health().await) })
+    }
+
+    /// Stops cleanly (call it after the last request, e.g. on `SIGTERM`): stops the publishing
+    /// worker, waits up to `graceSeconds` (the configured `shutdownGrace`, 30 s by default, when
+    /// left out) for generations still completing in the background because their caller left,
+    /// aborts the rest (their holds settle at the estimate, since the provider may bill them),
+    /// then waits for the budget writes on their way. Resolves with what happened to them; an
+    /// engine never built (no call made) has nothing to stop. A grace outside 0..=3600 seconds
+    /// rejects with `validation_error` naming `graceSeconds`.
+    #[napi(catch_unwind, ts_args_type = "graceSeconds?: number | null", ts_return_type = "Promise<ShutdownReport>")]
+    pub fn shutdown<'env>(&self, env: &'env Env, grace_seconds: Option<Unknown<'env>>) -> napi::Result<Promise<'env>> {
+        let inner = Arc::clone(&self.inner);
+        let seconds = seconds_arg(grace_seconds, "graceSeconds");
+        promise(env, move || async move {
+            let grace = splants::engine::shutdown_grace(&inner.config, "graceSeconds", seconds?)?;
+            match inner.engine.get() {
+                Some(engine) => Ok(engine.shutdown(grace).await),
+                None => Ok(splants::engine::ShutdownReport::default()),
+            }
+        })
     }
 
     /// Checks an API key's secret (the `X-API-Key` header); resolves with the key (never its

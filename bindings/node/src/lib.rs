@@ -12,6 +12,7 @@ mod engine;
 mod keys;
 mod options;
 mod stream;
+mod tape;
 
 pub use engine::ContentEngine;
 pub use stream::GenerationStream;
@@ -30,5 +31,29 @@ pub fn panic_for_test(env: &Env) -> napi::Result<bridge::Promise<'_>> {
             panic!("deliberate panic for the test suite");
         }
         Ok(())
+    })
+}
+
+/// What the result tape makes of every kind of serde value, beside serde_json's text of the
+/// same values (`[texts, values]`): the first the sample kinds, the second a piece the offline
+/// drafter wrote. For the package's own tests only.
+#[napi(js_name = "__tapeSamples", catch_unwind, ts_return_type = "Promise<[string[], unknown[]]>")]
+pub fn tape_samples(env: &Env) -> napi::Result<bridge::Promise<'_>> {
+    bridge::promise(env, || async {
+        let kinds = tape::samples::kinds();
+        let engine = splants::ContentEngine::builder()
+            .config(splants::config::Config::from_vars([
+                ("SPLANTS_PROVIDER", "offline"),
+                ("DATABASE_URL", "memory://"),
+            ])?)
+            .build()
+            .await?;
+        let brief = splants::ContentRequest::from_value(serde_json::json!({
+            "content_type": "blog_post", "topic": "Café – owners’ guide 😀", "keywords": ["café"]
+        }))?;
+        let piece = engine.generate(brief, &splants::RequestContext::default()).await?;
+        let json = |e: serde_json::Error| splants::Error::internal(e.to_string());
+        let texts = vec![serde_json::to_string(&kinds).map_err(json)?, serde_json::to_string(&piece).map_err(json)?];
+        Ok((texts, (kinds, piece)))
     })
 }

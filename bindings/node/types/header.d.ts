@@ -1058,6 +1058,25 @@ export interface SystemHealth {
   rss_bytes?: number
 }
 
+/** How a shutdown ended for the generations still running in the background. */
+export interface ShutdownReport {
+  /** Generations that finished (stored, settled) within the grace period. */
+  completed: number
+  /**
+   * Generations still running when the grace period ended: aborted, their holds settled at
+   * the estimate (the provider may bill them).
+   */
+  aborted: number
+  /** Budget writes still unfinished at the end (their leases will lapse and be reclaimed). */
+  unsettled: number
+  /**
+   * Posts the publishing worker was still publishing when the grace period ended: left to
+   * their leases (retried by another worker where the platform has idempotency keys,
+   * `unknown` otherwise).
+   */
+  unpublished: number
+}
+
 /** The platform an account publishes to. */
 export type PublisherKind = "x" | "linkedin" | "mastodon" | "bluesky" | "facebook" | "webhook"
 

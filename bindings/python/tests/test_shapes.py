@@ -66,6 +66,7 @@ WHERE: dict[str, list[str]] = {
     "Health": ["pyi:Health"],
     "ComponentHealth": ["pyi:ComponentHealth"],
     "SystemHealth": ["pyi:SystemHealth"],
+    "ShutdownReport": ["pyi:ShutdownReport"],
 }
 
 # Core shapes Python does not expose, and why.

@@ -5,6 +5,7 @@ import type {
   ApiKeyInfo,
   ComponentStatus,
   Health,
+  ShutdownReport,
   IssuedKey,
   RotatedKey,
   BatchResult,
@@ -141,6 +142,11 @@ export async function usage(): Promise<void> {
   const health: Health = await engine.health()
   const db: ComponentStatus = health.components.database.status
   console.log(secret, keys.length, old, db, health.system.uptime_s)
+  const report: ShutdownReport = await engine.shutdown(10)
+  const stopped: number = report.aborted + report.unpublished + (await engine.shutdown()).completed
+  console.log(stopped)
+  // @ts-expect-error: seconds are a number
+  await engine.shutdown('10')
   // @ts-expect-error: a key needs a name
   await engine.createKey({ tier: 'standard' })
   // @ts-expect-error: not a role
