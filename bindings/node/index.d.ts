@@ -167,7 +167,7 @@ export type ContentType = "blog" | "social_media" | "email" | "ad_copy" | "produ
 export type Tone = "professional" | "casual" | "exciting" | "friendly" | "authoritative" | "humorous" | "persuasive" | "informative" | "inspirational"
 
 /** Where the copy will be published; each has its own limits. */
-export type Platform = "twitter" | "linkedin" | "facebook" | "instagram" | "tiktok" | "blog" | "email" | "generic"
+export type Platform = "twitter" | "linkedin" | "facebook" | "instagram" | "tiktok" | "bluesky" | "threads" | "mastodon" | "blog" | "email" | "generic"
 
 /** Stable error codes; the string form is part of the public API (HTTP `code`, Node `code`). */
 export type ErrorCode = "validation_error" | "unauthorized" | "not_found" | "conflict" | "budget_exceeded" | "rate_limited" | "provider_error" | "provider_timeout" | "content_generation_error" | "template_error" | "config_error" | "storage_error" | "timeout" | "internal"
@@ -353,6 +353,11 @@ export interface ContentMetadata {
    * Empty for pieces stored before assessments existed.
    */
   assessments: Array<Assessment>
+  /**
+   * The hard limits of the platform the copy broke as the provider first wrote it, and how
+   * each was repaired (empty when it fitted).
+   */
+  repairs: Array<RepairNote>
   /** A note for the reader, e.g. that the offline drafter (not AI) wrote the piece. */
   notice?: string | null
 }
@@ -390,6 +395,34 @@ export interface Assessment {
 
 /** The traffic light of an `Assessment`, as Yoast SEO shows its checks. */
 export type Light = "green" | "orange" | "red"
+
+/**
+ * One hard limit the copy broke as first written, and how it was made to fit.
+ *
+ * Limits and how each platform counts are in `docs/scores.md` ("Platform limits").
+ */
+export interface RepairNote {
+  /**
+   * Stable id of the limit, e.g. `x_thread_posts`, `bluesky_post_graphemes`,
+   * `instagram_hashtags`, `email_subject_chars`.
+   */
+  limit: string
+  /** What broke it: `content`, `hashtags` or `subject_line`. */
+  field: string
+  /** The most the platform allows, in its own unit. */
+  max: number
+  /** What the copy had before this repair. */
+  found: number
+  /** What it has after. */
+  after: number
+  /** Who repaired it. */
+  method: RepairMethod
+  /** What was done, in a sentence. */
+  message: string
+}
+
+/** How a hard-limit violation was repaired. */
+export type RepairMethod = "provider" | "cut"
 
 /**
  * Tokens a call used, normalised across providers.

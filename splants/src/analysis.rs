@@ -127,6 +127,7 @@ mod assess;
 mod hash;
 mod hashtags;
 mod keywords;
+pub mod limits;
 mod platform;
 mod structure;
 mod syllables;
@@ -138,6 +139,8 @@ pub use assess::failures::{BRIEF_LABELS, EMOJI_RUN, PROMPT_ECHO_PHRASES};
 pub use assess::seo::{META_DESCRIPTION_RANGE, min_words};
 pub use hashtags::generate_hashtags;
 pub use platform::{fit_to_platform, split_thread};
+
+use platform::split_thread_by;
 pub use structure::{CTA_PHRASES, META_DESCRIPTION_CHARS};
 pub use syllables::syllables;
 pub use text::{WORDS_PER_MINUTE, readability, reading_time_minutes, word_count};
@@ -199,21 +202,25 @@ pub fn analyze(content: &str, request: &ContentRequest) -> Analysis {
     }
 
     let tags_in_copy = hashtags::find_hashtags(content);
+    // Lengths as the platform counts them (X: weighted, Bluesky: graphemes, ...).
+    let post_limit = platform.post_limit();
+    let measure = |t: &str| post_limit.map_or_else(|| t.chars().count(), |l| limits::count(t, l.counting));
     let thread = match limits.max_chars {
-        Some(cap) if limits.max_posts > 1 && char_count > cap => split_thread(content, cap),
+        Some(cap) if limits.max_posts > 1 && measure(content) > cap => split_thread_by(content, cap, measure),
         _ => Vec::new(),
     };
     let caps_ok = match limits.max_chars {
         Some(cap) if ty.is_post() => {
             if thread.is_empty() {
-                char_count <= cap
+                measure(content) <= cap
             } else {
-                thread.len() <= limits.max_posts && thread.iter().all(|p| p.chars().count() <= cap)
+                thread.len() <= limits.max_posts && thread.iter().all(|p| measure(p) <= cap)
             }
         }
         _ => true,
     };
-    let fits_platform = caps_ok && tags_in_copy.len() <= limits.max_hashtags;
+    let violations = limits::violations(content, request);
+    let fits_platform = caps_ok && violations.is_empty() && tags_in_copy.len() <= limits.max_hashtags;
     let has_cta = structure::has_call_to_action(&lower, &stats.tokens, request.call_to_action.as_deref());
     let you_count = if ty == ContentType::ProductDescription {
         stats.tokens.iter().filter(|t| matches!(lower.get(t.start..t.end), Some("you" | "your"))).count()
@@ -237,8 +244,7 @@ pub fn analyze(content: &str, request: &ContentRequest) -> Analysis {
         coverage,
         missing,
         fits_platform,
-        char_count,
-        thread_posts: thread.len(),
+        violations,
         hashtags_in_copy: tags_in_copy.len(),
         has_cta,
         you_count,
@@ -272,6 +278,7 @@ pub fn analyze(content: &str, request: &ContentRequest) -> Analysis {
         quality_breakdown,
         seo_breakdown,
         assessments,
+        repairs: Vec::new(),
         notice: None,
     };
     Analysis { quality_score, seo_score, metadata }

@@ -173,8 +173,8 @@ impl ContentEngine {
     /// The worst-case cost of `request` (what a generation would reserve); calls nobody.
     pub fn quote(&self, request: &ContentRequest) -> Result<Quote> {
         request.validate()?;
-        let creq =
-            self.inner.completion_request(&Job { request: request.clone(), template_prompt: None, template: None });
+        let job = Job { request: request.clone(), template_prompt: None, template: None }.sanitized();
+        let creq = self.inner.completion_request(&job);
         self.inner.quote_completion(&creq)
     }
 
@@ -460,6 +460,8 @@ mod publishing_tests;
 #[cfg(test)]
 #[cfg(feature = "redis")]
 mod redis_tests;
+#[cfg(test)]
+mod repair_tests;
 #[cfg(test)]
 mod streaming_tests;
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod publish;
 pub mod ratelimit;
 #[cfg(feature = "redis")]
 pub mod redis_conn;
+pub mod sanitize;
 pub mod schedule;
 pub mod secret;
 #[cfg(feature = "server")]

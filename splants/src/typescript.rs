@@ -24,7 +24,7 @@ use crate::budget::BudgetStatus;
 use crate::content::Usage;
 use crate::content::{
     Assessment, ContentMetadata, ContentRequest, ContentType, GeneratedContent, Light, Platform, Readability,
-    TemplateRef, Tone,
+    RepairMethod, RepairNote, TemplateRef, Tone,
 };
 use crate::engine::{
     AccountInfo, BatchError, BatchItem, BatchResult, BatchStatus, ComponentHealth, ComponentStatus, Health,
@@ -156,6 +156,8 @@ fn entries() -> Result<Vec<Entry>> {
         entry::<Readability>(cfg, View::Output)?,
         entry::<Assessment>(cfg, View::Output)?,
         entry::<Light>(cfg, View::Output)?,
+        entry::<RepairNote>(cfg, View::Output)?,
+        entry::<RepairMethod>(cfg, View::Output)?,
         entry::<Usage>(cfg, View::Output)?,
         entry::<TemplateRef>(cfg, View::Output)?,
         entry::<Quote>(cfg, View::Output)?,

@@ -121,6 +121,7 @@ record! {
         quality_breakdown -> BTreeMap<String, f64> = |v| v.quality_breakdown.clone();
         seo_breakdown -> BTreeMap<String, f64> = |v| v.seo_breakdown.clone();
         assessments -> Vec<Assessment> = |v| v.assessments.iter().cloned().map(Assessment).collect();
+        repairs -> Vec<RepairNote> = |v| v.repairs.iter().cloned().map(RepairNote).collect();
         notice -> Option<String> = |v| v.notice.clone();
     }
 }
@@ -131,6 +132,19 @@ record! {
         id -> String = |v| v.id.clone();
         score -> f64 = |v| v.score;
         light -> &'static str = |v| v.light.as_str();
+        message -> String = |v| v.message.clone();
+    }
+}
+
+record! {
+    /// One hard limit of the platform the copy broke as first written, and how it was repaired.
+    RepairNote(splants::content::RepairNote) {
+        limit -> String = |v| v.limit.clone();
+        field -> String = |v| v.field.clone();
+        max -> usize = |v| v.max;
+        found -> usize = |v| v.found;
+        after -> usize = |v| v.after;
+        method -> &'static str = |v| v.method.as_str();
         message -> String = |v| v.message.clone();
     }
 }
@@ -541,6 +555,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ContentMetadata>()?;
     m.add_class::<Readability>()?;
     m.add_class::<Assessment>()?;
+    m.add_class::<RepairNote>()?;
     m.add_class::<Usage>()?;
     m.add_class::<TemplateRef>()?;
     m.add_class::<BatchResult>()?;

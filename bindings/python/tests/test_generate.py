@@ -197,3 +197,47 @@ async def test_quote_is_the_reserved_worst_case(fake_provider: FakeProvider) -> 
     assert piece.cost_usd <= quote.estimate
     assert (piece.usage.input_tokens, piece.usage.output_tokens) == (10, quote.max_tokens)
     assert fake_provider.requests[0]["max_tokens"] == quote.max_tokens
+
+
+async def test_a_post_over_its_platform_limit_gets_a_paid_repair_round_then_a_cut(fake_provider: FakeProvider) -> None:
+    # The fake answers every request with the same 430-character copy: the repair round does
+    # not fix it, so the deterministic cut does, and both steps are reported and paid for.
+    fake_provider.text = "Fresh spring menu for busy cafe owners, ready at seven. " * 8
+    engine = paid_engine(fake_provider, monthly_budget=10.0)
+    piece = await engine.generate({"content_type": "social_media", "topic": "Spring menu", "platform": "bluesky"})
+    first, repair = fake_provider.requests
+    assert repair["messages"][:-2] == first["messages"]
+    assert repair["messages"][-2] == {"role": "assistant", "content": fake_provider.text.strip()}
+    assert "bluesky accepts at most 300 graphemes" in repair["messages"][-1]["content"]
+    provider, cut = piece.metadata.repairs
+    assert isinstance(provider, splants.RepairNote)
+    assert (provider.limit, provider.method, provider.found, provider.after) == ("bluesky_post_graphemes", "provider", 447, 447)
+    assert (cut.method, cut.found, cut.max) == ("cut", 447, 300)
+    assert cut.after == len(piece.content) <= 300
+    assert piece.content.endswith(".")
+    paid = sum(fake_provider.cost_of(r["max_tokens"]) for r in (first, repair))
+    assert piece.cost_usd == pytest.approx(paid, abs=1e-9)
+    [status] = await engine.budget_status()
+    assert status.spent == pytest.approx(paid, abs=1e-9)
+    assert status.reserved == 0.0
+    assert piece.to_dict()["metadata"]["repairs"][1]["method"] == "cut"
+
+
+async def test_html_in_the_brief_and_the_answer_is_removed(fake_provider: FakeProvider) -> None:
+    fake_provider.text = 'Spring menu <script>alert(1)</script><img src=x onerror="alert(1)"> [more](javascript:alert(1))'
+    engine = paid_engine(fake_provider, monthly_budget=10.0)
+    piece = await engine.generate(
+        {
+            "content_type": "social_media",
+            "topic": "Spring <b>menu</b><script>steal()</script>",
+            "keywords": ["<i>cafe</i>"],
+            "target_audience": "<a href='javascript:x'>owners</a>",
+            "call_to_action": "Visit <svg onload=alert(1)>us</svg>",
+            "platform": "linkedin",
+        }
+    )
+    prompt = " ".join(m["content"] for m in fake_provider.requests[0]["messages"]).lower()
+    for bad in ("<script", "onerror", "onload", "javascript:", "steal()", "<b>", "<svg"):
+        assert bad not in prompt, bad
+    assert piece.content == "Spring menu [more](alert(1))"
+    assert (piece.topic, piece.request.keywords, piece.request.target_audience) == ("Spring menu", ["cafe"], "owners")

@@ -26,6 +26,7 @@ WHERE: dict[str, list[str]] = {
     "ContentMetadata": ["pyi:ContentMetadata"],
     "Readability": ["pyi:Readability"],
     "Assessment": ["pyi:Assessment"],
+    "RepairNote": ["pyi:RepairNote"],
     "Usage": ["pyi:Usage"],
     "TemplateRef": ["pyi:TemplateRef"],
     "Quote": ["pyi:Quote"],

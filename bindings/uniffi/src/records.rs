@@ -48,11 +48,15 @@ words!(
 );
 words!(
     /// Where the copy will appear (sets length limits and the shape of the post).
-    Platform { Twitter, Linkedin, Facebook, Instagram, Tiktok, Blog, Email, Generic }
+    Platform { Twitter, Linkedin, Facebook, Instagram, Tiktok, Bluesky, Threads, Mastodon, Blog, Email, Generic }
 );
 words!(
     /// The traffic light of an assessment.
     Light { Green, Orange, Red }
+);
+words!(
+    /// Who repaired a hard-limit violation: the provider in a repair round, or a cut.
+    RepairMethod { Provider, Cut }
 );
 words!(
     /// Whether one batch item succeeded.
@@ -330,6 +334,9 @@ pub struct ContentMetadata {
     /// Every assessment of the piece (empty for pieces stored before assessments existed).
     #[serde(default)]
     pub assessments: Vec<Assessment>,
+    /// The platform's hard limits the copy broke as first written, and how each was repaired.
+    #[serde(default)]
+    pub repairs: Vec<RepairNote>,
     /// A notice for the reader (e.g. the offline drafter is not AI).
     #[serde(default)]
     pub notice: Option<String>,
@@ -346,6 +353,26 @@ pub struct Assessment {
     /// The traffic light.
     pub light: Light,
     /// What was found and what to do.
+    pub message: String,
+}
+
+/// One hard limit the copy broke as first written, and how it was made to fit.
+#[derive(Clone, Debug, Serialize, Deserialize, uniffi::Record)]
+#[serde(deny_unknown_fields)]
+pub struct RepairNote {
+    /// Stable id of the limit, e.g. `x_thread_posts`, `bluesky_post_graphemes`.
+    pub limit: String,
+    /// What broke it: `content`, `hashtags` or `subject_line`.
+    pub field: String,
+    /// The most the platform allows, in its own unit.
+    pub max: u64,
+    /// What the copy had before this repair.
+    pub found: u64,
+    /// What it has after.
+    pub after: u64,
+    /// Who repaired it.
+    pub method: RepairMethod,
+    /// What was done, in a sentence.
     pub message: String,
 }
 

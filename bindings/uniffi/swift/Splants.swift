@@ -2633,6 +2633,10 @@ public struct ContentMetadata: Equatable, Hashable {
      */
     public var assessments: [Assessment]
     /**
+     * The platform's hard limits the copy broke as first written, and how each was repaired.
+     */
+    public var repairs: [RepairNote]
+    /**
      * A notice for the reader (e.g. the offline drafter is not AI).
      */
     public var notice: String?
@@ -2695,6 +2699,9 @@ public struct ContentMetadata: Equatable, Hashable {
          * Every assessment of the piece (empty for pieces stored before assessments existed).
          */assessments: [Assessment], 
         /**
+         * The platform's hard limits the copy broke as first written, and how each was repaired.
+         */repairs: [RepairNote], 
+        /**
          * A notice for the reader (e.g. the offline drafter is not AI).
          */notice: String?) {
         self.wordCount = wordCount
@@ -2715,6 +2722,7 @@ public struct ContentMetadata: Equatable, Hashable {
         self.qualityBreakdown = qualityBreakdown
         self.seoBreakdown = seoBreakdown
         self.assessments = assessments
+        self.repairs = repairs
         self.notice = notice
     }
 
@@ -2752,6 +2760,7 @@ public struct FfiConverterTypeContentMetadata: FfiConverterRustBuffer {
                 qualityBreakdown: FfiConverterDictionaryStringDouble.read(from: &buf), 
                 seoBreakdown: FfiConverterDictionaryStringDouble.read(from: &buf), 
                 assessments: FfiConverterSequenceTypeAssessment.read(from: &buf), 
+                repairs: FfiConverterSequenceTypeRepairNote.read(from: &buf), 
                 notice: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -2775,6 +2784,7 @@ public struct FfiConverterTypeContentMetadata: FfiConverterRustBuffer {
         FfiConverterDictionaryStringDouble.write(value.qualityBreakdown, into: &buf)
         FfiConverterDictionaryStringDouble.write(value.seoBreakdown, into: &buf)
         FfiConverterSequenceTypeAssessment.write(value.assessments, into: &buf)
+        FfiConverterSequenceTypeRepairNote.write(value.repairs, into: &buf)
         FfiConverterOptionString.write(value.notice, into: &buf)
     }
 }
@@ -5102,6 +5112,125 @@ public func FfiConverterTypeReadability_lift(_ buf: RustBuffer) throws -> Readab
 #endif
 public func FfiConverterTypeReadability_lower(_ value: Readability) -> RustBuffer {
     return FfiConverterTypeReadability.lower(value)
+}
+
+
+/**
+ * One hard limit the copy broke as first written, and how it was made to fit.
+ */
+public struct RepairNote: Equatable, Hashable {
+    /**
+     * Stable id of the limit, e.g. `x_thread_posts`, `bluesky_post_graphemes`.
+     */
+    public var limit: String
+    /**
+     * What broke it: `content`, `hashtags` or `subject_line`.
+     */
+    public var field: String
+    /**
+     * The most the platform allows, in its own unit.
+     */
+    public var max: UInt64
+    /**
+     * What the copy had before this repair.
+     */
+    public var found: UInt64
+    /**
+     * What it has after.
+     */
+    public var after: UInt64
+    /**
+     * Who repaired it.
+     */
+    public var method: RepairMethod
+    /**
+     * What was done, in a sentence.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable id of the limit, e.g. `x_thread_posts`, `bluesky_post_graphemes`.
+         */limit: String, 
+        /**
+         * What broke it: `content`, `hashtags` or `subject_line`.
+         */field: String, 
+        /**
+         * The most the platform allows, in its own unit.
+         */max: UInt64, 
+        /**
+         * What the copy had before this repair.
+         */found: UInt64, 
+        /**
+         * What it has after.
+         */after: UInt64, 
+        /**
+         * Who repaired it.
+         */method: RepairMethod, 
+        /**
+         * What was done, in a sentence.
+         */message: String) {
+        self.limit = limit
+        self.field = field
+        self.max = max
+        self.found = found
+        self.after = after
+        self.method = method
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RepairNote: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRepairNote: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RepairNote {
+        return
+            try RepairNote(
+                limit: FfiConverterString.read(from: &buf), 
+                field: FfiConverterString.read(from: &buf), 
+                max: FfiConverterUInt64.read(from: &buf), 
+                found: FfiConverterUInt64.read(from: &buf), 
+                after: FfiConverterUInt64.read(from: &buf), 
+                method: FfiConverterTypeRepairMethod.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RepairNote, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.limit, into: &buf)
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterUInt64.write(value.max, into: &buf)
+        FfiConverterUInt64.write(value.found, into: &buf)
+        FfiConverterUInt64.write(value.after, into: &buf)
+        FfiConverterTypeRepairMethod.write(value.method, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepairNote_lift(_ buf: RustBuffer) throws -> RepairNote {
+    return try FfiConverterTypeRepairNote.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepairNote_lower(_ value: RepairNote) -> RustBuffer {
+    return FfiConverterTypeRepairNote.lower(value)
 }
 
 
@@ -8249,6 +8378,9 @@ public enum Platform: Equatable, Hashable {
     case facebook
     case instagram
     case tiktok
+    case bluesky
+    case threads
+    case mastodon
     case blog
     case email
     case generic
@@ -8283,11 +8415,17 @@ public struct FfiConverterTypePlatform: FfiConverterRustBuffer {
         
         case 5: return .tiktok
         
-        case 6: return .blog
+        case 6: return .bluesky
         
-        case 7: return .email
+        case 7: return .threads
         
-        case 8: return .generic
+        case 8: return .mastodon
+        
+        case 9: return .blog
+        
+        case 10: return .email
+        
+        case 11: return .generic
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8317,16 +8455,28 @@ public struct FfiConverterTypePlatform: FfiConverterRustBuffer {
             writeInt(&buf, Int32(5))
         
         
-        case .blog:
+        case .bluesky:
             writeInt(&buf, Int32(6))
         
         
-        case .email:
+        case .threads:
             writeInt(&buf, Int32(7))
         
         
-        case .generic:
+        case .mastodon:
             writeInt(&buf, Int32(8))
+        
+        
+        case .blog:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .email:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .generic:
+            writeInt(&buf, Int32(11))
         
         }
     }
@@ -8539,6 +8689,75 @@ public func FfiConverterTypePublisherKind_lift(_ buf: RustBuffer) throws -> Publ
 #endif
 public func FfiConverterTypePublisherKind_lower(_ value: PublisherKind) -> RustBuffer {
     return FfiConverterTypePublisherKind.lower(value)
+}
+
+
+
+/**
+ * Who repaired a hard-limit violation: the provider in a repair round, or a cut.
+ */
+
+public enum RepairMethod: Equatable, Hashable {
+    
+    case provider
+    case cut
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RepairMethod: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRepairMethod: FfiConverterRustBuffer {
+    typealias SwiftType = RepairMethod
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RepairMethod {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .provider
+        
+        case 2: return .cut
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RepairMethod, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .provider:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .cut:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepairMethod_lift(_ buf: RustBuffer) throws -> RepairMethod {
+    return try FfiConverterTypeRepairMethod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepairMethod_lower(_ value: RepairMethod) -> RustBuffer {
+    return FfiConverterTypeRepairMethod.lower(value)
 }
 
 
@@ -10359,6 +10578,31 @@ fileprivate struct FfiConverterSequenceTypeQuoteTarget: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeQuoteTarget.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRepairNote: FfiConverterRustBuffer {
+    typealias SwiftType = [RepairNote]
+
+    public static func write(_ value: [RepairNote], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRepairNote.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RepairNote] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RepairNote]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRepairNote.read(from: &buf))
         }
         return seq
     }

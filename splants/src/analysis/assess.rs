@@ -102,8 +102,7 @@ pub(crate) struct Input<'a> {
     /// Brief keywords (or topic words) not found, for messages.
     pub missing: Vec<String>,
     pub fits_platform: bool,
-    pub char_count: usize,
-    pub thread_posts: usize,
+    pub violations: Vec<super::limits::Violation>,
     pub hashtags_in_copy: usize,
     pub has_cta: bool,
     pub you_count: usize,

@@ -3,22 +3,19 @@
 use super::text::ends_sentence;
 use crate::content::ContentRequest;
 
-/// Fits copy to the request's platform.
+/// Fits copy to the request's platform: every hard limit of [`super::limits`], enforced by
+/// [`super::limits::fit`] (which also says what it changed).
 ///
 /// Trims surrounding whitespace. For a post type (`ContentType::is_post`) on a single-post
-/// platform with a character cap (LinkedIn, Instagram, TikTok, Facebook), a longer text is cut
-/// to the cap at the last sentence end or line break, or at the last word boundary when no
-/// sentence end keeps at least half the cap. A trailing block of hashtags (a last paragraph
-/// made only of `#tags`) is kept and the body cut shorter, as long as the block takes at most
-/// a quarter of the cap. Characters are Unicode scalar values; a character or a hashtag is
-/// never split. Twitter threads are not cut here: see [`split_thread`].
+/// platform, a text longer than the platform's limit (as the platform counts it) is cut at the
+/// last sentence end or line break, or at the last word boundary when no sentence end keeps at
+/// least half the limit. A trailing block of hashtags (a last paragraph made only of `#tags`)
+/// is kept and the body cut shorter, as long as the block takes at most a quarter of the
+/// limit; a character or a hashtag is never split. Instagram keeps its first 30 hashtags; an
+/// email subject line is cut at a word. Twitter copy is split into a thread
+/// ([`split_thread`]) rather than cut, unless it needs more than 25 posts.
 pub fn fit_to_platform(content: &str, request: &ContentRequest) -> String {
-    let text = content.trim();
-    let limits = request.effective_platform().limits();
-    match limits.max_chars {
-        Some(cap) if request.content_type.is_post() && limits.max_posts == 1 => cut_to_cap(text, cap),
-        _ => text.to_owned(),
-    }
+    super::limits::fit(content, request).0
 }
 
 /// Cuts `text` (already trimmed) to at most `cap` characters, keeping a trailing hashtag block.
@@ -38,6 +35,53 @@ pub(crate) fn cut_to_cap(text: &str, cap: usize) -> String {
         }
     }
     cut_body(text, cap)
+}
+
+/// Like [`cut_to_cap`], with the length measured by `measure` (a platform's own counting,
+/// which never counts a text shorter than a prefix of it): the longest cut whose measure is at
+/// most `cap`.
+pub(crate) fn cut_to_cap_by(text: &str, cap: usize, measure: impl Fn(&str) -> usize) -> String {
+    let text = text.trim();
+    if measure(text) <= cap {
+        return text.to_owned();
+    }
+    // The most characters a prefix within the cap holds (binary search: prefixes only grow).
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+    let (mut lo, mut hi) = (0, bounds.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if measure(&text[..bounds[mid]]) <= cap {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let mut chars = lo;
+    loop {
+        let cut = cut_to_cap(text, chars);
+        let over = measure(&cut).saturating_sub(cap);
+        if over == 0 || chars == 0 {
+            return cut;
+        }
+        chars = chars.saturating_sub(over.max(1));
+    }
+}
+
+/// Like [`split_thread`], each post measured by `measure` (a platform's own counting): the
+/// posts are packed by characters, then packed again shorter while any post measures more
+/// than `max`.
+pub(crate) fn split_thread_by(text: &str, max: usize, measure: impl Fn(&str) -> usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut chars = max;
+    loop {
+        let posts = split_thread(text, chars);
+        let worst = posts.iter().map(|p| measure(p)).max().unwrap_or(0);
+        if worst <= max || chars == 1 {
+            return posts;
+        }
+        // Shrink in proportion to the worst post (a wide character weighs 2), at least by one.
+        chars = (chars * max / worst).min(chars - 1).max(1);
+    }
 }
 
 /// Splits off a last paragraph made only of hashtags.

@@ -3,6 +3,7 @@
 use super::Usage;
 use super::assessment::Assessment;
 use super::kinds::{ContentType, Platform};
+use super::repair::RepairNote;
 use super::request::ContentRequest;
 use crate::money::Usd;
 use chrono::{DateTime, Utc};
@@ -73,6 +74,10 @@ pub struct ContentMetadata {
     /// Empty for pieces stored before assessments existed.
     #[serde(default)]
     pub assessments: Vec<Assessment>,
+    /// The hard limits of the platform the copy broke as the provider first wrote it, and how
+    /// each was repaired (empty when it fitted).
+    #[serde(default)]
+    pub repairs: Vec<RepairNote>,
     /// A note for the reader, e.g. that the offline drafter (not AI) wrote the piece.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,

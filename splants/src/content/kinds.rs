@@ -163,6 +163,12 @@ string_enum! {
         Instagram = "instagram",
         /// TikTok: 2,200-character captions.
         Tiktok = "tiktok",
+        /// Bluesky: 300 graphemes a post.
+        Bluesky = "bluesky" | "bsky",
+        /// Threads (Meta): 500 characters a post.
+        Threads = "threads",
+        /// Mastodon: 500 characters a post (a URL counts 23), the default instance limit.
+        Mastodon = "mastodon",
         /// A blog or WordPress site: no length limit.
         Blog = "blog" | "wordpress" | "website",
         /// An email client.
@@ -211,6 +217,15 @@ impl Platform {
             Platform::Tiktok => {
                 PlatformLimits { max_chars: Some(2200), max_posts: 1, recommended_hashtags: 4, max_hashtags: 8 }
             }
+            Platform::Bluesky => {
+                PlatformLimits { max_chars: Some(300), max_posts: 1, recommended_hashtags: 2, max_hashtags: 3 }
+            }
+            Platform::Threads => {
+                PlatformLimits { max_chars: Some(500), max_posts: 1, recommended_hashtags: 1, max_hashtags: 3 }
+            }
+            Platform::Mastodon => {
+                PlatformLimits { max_chars: Some(500), max_posts: 1, recommended_hashtags: 3, max_hashtags: 5 }
+            }
             Platform::Blog | Platform::Email | Platform::Generic => {
                 PlatformLimits { max_chars: None, max_posts: 1, recommended_hashtags: 3, max_hashtags: 10 }
             }
@@ -221,7 +236,14 @@ impl Platform {
     pub const fn is_social(self) -> bool {
         matches!(
             self,
-            Platform::Twitter | Platform::Linkedin | Platform::Facebook | Platform::Instagram | Platform::Tiktok
+            Platform::Twitter
+                | Platform::Linkedin
+                | Platform::Facebook
+                | Platform::Instagram
+                | Platform::Tiktok
+                | Platform::Bluesky
+                | Platform::Threads
+                | Platform::Mastodon
         )
     }
 }
@@ -241,12 +263,16 @@ impl ContentType {
         match self {
             ContentType::Blog => 500,
             ContentType::SocialMedia => match platform {
-                Platform::Twitter => 40,
+                Platform::Twitter | Platform::Bluesky => 40,
+                Platform::Threads | Platform::Mastodon => 60,
                 Platform::Instagram | Platform::Tiktok => 80,
                 _ => 120,
             },
             ContentType::Email => 250,
-            ContentType::AdCopy => 60,
+            ContentType::AdCopy => match platform {
+                Platform::Bluesky => 40,
+                _ => 60,
+            },
             ContentType::ProductDescription => 150,
             ContentType::LandingPage => 600,
             ContentType::PressRelease => 500,

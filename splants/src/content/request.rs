@@ -185,6 +185,24 @@ impl ContentRequest {
         self.language.as_deref().unwrap_or("en")
     }
 
+    /// The brief with HTML removed from its text (topic, keywords, audience, language, call
+    /// to action), as [`crate::sanitize::plain_text`] removes it: what a prompt is built from
+    /// and what a piece stores. A brief without HTML comes back unchanged.
+    #[must_use]
+    pub fn sanitized(mut self) -> Self {
+        fn clean(text: &mut String) {
+            if let std::borrow::Cow::Owned(plain) = crate::sanitize::plain_text(text) {
+                *text = plain.trim().to_owned();
+            }
+        }
+        clean(&mut self.topic);
+        self.keywords.iter_mut().for_each(clean);
+        for text in [&mut self.target_audience, &mut self.language, &mut self.call_to_action].into_iter().flatten() {
+            clean(text);
+        }
+        self
+    }
+
     /// Checks every field; the error names the first bad field and why. Text fields refuse
     /// NUL and other control characters but tab and line breaks ([`check_no_control`]).
     pub fn validate(&self) -> Result<()> {

@@ -9,12 +9,12 @@ use crate::auth::RequestContext;
 use crate::budget::DegradePolicy;
 use crate::budget::{BudgetGuard, Reservation, ReserveOptions, ScopeLimit};
 use crate::cache::ContentCache;
-use crate::content::{ContentRequest, GeneratedContent, TemplateRef, Usage};
+use crate::content::{ContentRequest, GeneratedContent, RepairMethod, RepairNote, TemplateRef, Usage};
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::money::Usd;
 use crate::prompt;
-use crate::provider::{AttemptObserver, Completion, CompletionRequest, FinishReason};
+use crate::provider::{AttemptObserver, Completion, CompletionRequest, FinishReason, Message};
 use crate::ratelimit::RateDecision;
 use crate::storage::{UsageOutcome, UsageRecord, truncate_micros};
 use async_trait::async_trait;
@@ -30,6 +30,14 @@ pub(crate) struct Job {
     pub request: ContentRequest,
     pub template_prompt: Option<String>,
     pub template: Option<TemplateRef>,
+}
+
+impl Job {
+    /// The job with HTML removed from its brief (template variables are cleaned as they render).
+    pub(crate) fn sanitized(mut self) -> Self {
+        self.request = self.request.sanitized();
+        self
+    }
 }
 
 /// The worst-case cost of a brief, computed without calling anyone.
@@ -205,6 +213,7 @@ impl EngineInner {
         );
         async move {
             let started = Instant::now();
+            let job = job.sanitized();
             job.request.validate()?;
             if !ctx.rate_limit_counted {
                 self.check_rate_limit(ctx, 1).instrument(tracing::debug_span!("rate_limit")).await?;
@@ -349,21 +358,22 @@ impl EngineInner {
         let owner = ctx.owner().map(str::to_owned);
         let cost = self.cost_of(&completion, requested_model, estimate);
         let extra = observer.settle_extras(&completion.model).await;
-        let record = self.usage_record(
-            &completion.provider,
-            &completion.model,
-            completion.usage,
-            cost + extra,
-            estimate,
-            provider_time,
-            UsageOutcome::Success,
-            None,
-            owner.clone(),
-        );
-        let usage_id = record.id.clone();
+        let record = |usage: Usage, counted: Usd, estimate: Usd| {
+            self.usage_record(
+                &completion.provider,
+                &completion.model,
+                usage,
+                counted,
+                estimate,
+                provider_time,
+                UsageOutcome::Success,
+                None,
+                owner.clone(),
+            )
+        };
         if completion.text.trim().is_empty() || completion.finish_reason == FinishReason::ContentFilter {
             settle(reservation, cost, &completion.model).await;
-            self.save_usage(record).await;
+            self.save_usage(record(completion.usage, cost + extra, estimate)).await;
             let reason = if completion.finish_reason == FinishReason::ContentFilter {
                 "the provider's content filter stopped the answer".to_owned()
             } else {
@@ -371,7 +381,13 @@ impl EngineInner {
             };
             return Err(Error::ContentGeneration { reason });
         }
-        let content = self.finish(job, &completion, cost, record, reservation, caller).await?;
+        // A copy over one of its platform's hard limits gets one repair round from the provider,
+        // held within the same budget and counted in the piece's cost.
+        let repair = self.repair_round(job, &completion, observer, requested_model).await;
+        let record =
+            record(add_usage(completion.usage, repair.usage), cost + extra + repair.cost, estimate + repair.estimate);
+        let usage_id = record.id.clone();
+        let content = self.finish(job, &completion, cost, repair, record, reservation, caller).await?;
         tracing::debug!(content_id = %content.id, usage_id = %usage_id, "stored");
         self.emit_generated(&content, micros(provider_time), started.elapsed());
         if caller.left() {
@@ -447,19 +463,31 @@ impl EngineInner {
         }
     }
 
+    /// Fits the (repaired) copy, analyses, settles the call's hold at `cost` and stores the
+    /// piece, whose cost also counts the repair round's.
+    #[allow(clippy::too_many_arguments)]
     async fn finish(
         &self,
         job: &Job,
         completion: &Completion,
         cost: Usd,
+        repair: Repaired,
         record: UsageRecord,
         reservation: Option<Reservation>,
         caller: &CallerWatch,
     ) -> Result<GeneratedContent> {
         let request = &job.request;
-        let text = analysis::fit_to_platform(&completion.text, request);
+        let written = crate::sanitize::plain_text(repair.text.as_deref().unwrap_or(&completion.text));
+        let (text, mut cuts) = analysis::limits::fit(&written, request);
+        if let Some(why) = &repair.skipped {
+            for note in &mut cuts {
+                note.message.push_str(&format!(" No repair round: {why}."));
+            }
+        }
         let a = analysis::analyze(&text, request);
         let mut metadata = a.metadata;
+        metadata.repairs = repair.notes;
+        metadata.repairs.extend(cuts);
         if self.provider.is_free() && completion.provider == "offline" {
             metadata.notice = Some(crate::provider::OfflineProvider::NOTICE.to_owned());
         }
@@ -472,8 +500,8 @@ impl EngineInner {
             quality_score: a.quality_score,
             seo_score: a.seo_score,
             metadata,
-            cost_usd: cost,
-            usage: completion.usage,
+            cost_usd: cost + repair.cost,
+            usage: add_usage(completion.usage, repair.usage),
             provider: completion.provider.clone(),
             model: completion.model.clone(),
             cached: false,
@@ -503,6 +531,106 @@ impl EngineInner {
             self.events.emit(EngineEvent::ContentUnstored { content_id: content.id.clone(), cost_usd: cost });
         }
         Ok(content)
+    }
+
+    /// One repair round for a copy over its platform's hard limits: the provider is asked to
+    /// fix exactly those violations, with the round's worst case held in the same budget
+    /// scopes as the call before it is sent, and its cost settled and counted. Nothing is sent
+    /// when the copy fits, for the offline drafter, or when the budget cannot hold the round
+    /// (the deterministic fit then does the work and says why).
+    async fn repair_round(
+        &self,
+        job: &Job,
+        completion: &Completion,
+        observer: &BudgetObserver,
+        requested_model: &str,
+    ) -> Repaired {
+        let request = &job.request;
+        // Judged on the copy as it would be kept: without HTML (crate::sanitize).
+        let violations = analysis::limits::violations(&crate::sanitize::plain_text(&completion.text), request);
+        if violations.is_empty() || completion.provider == "offline" {
+            return Repaired::default();
+        }
+        let platform = request.effective_platform();
+        let mut creq = self.completion_request(job);
+        creq.model = Some(requested_model.to_owned());
+        creq.messages.push(Message::assistant(completion.text.trim()));
+        let rules: Vec<String> = violations.iter().map(|v| format!("- {}", v.instruction(platform))).collect();
+        creq.messages.push(Message::user(format!(
+            "Your copy breaks hard limits of {platform}:\n{}\nRewrite it so that it fits, keeping its message, \
+             tone, keywords and call to action. Reply with the rewritten copy only.",
+            rules.join("\n")
+        )));
+        let skipped = |why: String| Repaired { skipped: Some(why), ..Repaired::default() };
+        let quote = match self.quote_completion(&creq) {
+            Ok(q) => q,
+            Err(e) => return skipped(format!("the repair round could not be priced ({})", e.code().as_str())),
+        };
+        let mut reservation = None;
+        if !quote.free {
+            // Never waits for holds to settle: the call's own hold is one of them.
+            let options = ReserveOptions { in_flight: true, wait: Some(Duration::ZERO) };
+            match self.budget.reserve_with(Arc::clone(&observer.scopes), quote.estimate, options).await {
+                Ok(r) => reservation = Some(r),
+                Err(Error::BudgetExceeded(_)) => return skipped("the budget cannot hold another call".to_owned()),
+                Err(e) => return skipped(format!("the budget could not be reserved ({})", e.code().as_str())),
+            }
+        }
+        if let Some(r) = reservation.as_mut()
+            && let Err(e) = r.mark_in_flight().await
+        {
+            return skipped(format!("the budget could not be reserved ({})", e.code().as_str()));
+        }
+        let answer = self.provider.complete(&creq).instrument(tracing::info_span!("provider_repair")).await;
+        match answer {
+            Ok(fixed) => {
+                let cost = self.cost_of(&fixed, requested_model, quote.estimate);
+                settle(reservation, cost, &fixed.model).await;
+                let mut out = Repaired { cost, estimate: quote.estimate, usage: fixed.usage, ..Repaired::default() };
+                if fixed.text.trim().is_empty() || fixed.finish_reason == FinishReason::ContentFilter {
+                    out.skipped = Some("the provider's repair round returned no copy".to_owned());
+                    return out;
+                }
+                for v in &violations {
+                    let after = analysis::limits::measure_field(&crate::sanitize::plain_text(&fixed.text), v, request);
+                    let verdict = if after <= v.max { "fits" } else { "still over" };
+                    out.notes.push(RepairNote {
+                        limit: v.limit.to_owned(),
+                        field: v.field.to_owned(),
+                        max: v.max,
+                        found: v.found,
+                        after,
+                        method: RepairMethod::Provider,
+                        message: format!(
+                            "The provider rewrote it in a repair round: {} → {after} {} ({verdict}; the limit is {}).",
+                            v.found, v.unit, v.max
+                        ),
+                    });
+                }
+                out.text = Some(fixed.text);
+                out
+            }
+            Err(e) => {
+                let code = e.code().as_str();
+                let mut out = skipped(format!("the provider's repair round failed ({code})"));
+                if let Some(r) = reservation {
+                    let amount = r.amount();
+                    let ledger = if e.may_have_billed() {
+                        r.settle(amount, requested_model).await.map(|_| ())
+                    } else {
+                        r.release().await
+                    };
+                    if e.may_have_billed() {
+                        out.cost = amount;
+                        out.estimate = quote.estimate;
+                    }
+                    if let Err(le) = ledger {
+                        tracing::warn!(error = %le, "could not settle a failed repair round; its lease will lapse");
+                    }
+                }
+                out
+            }
+        }
     }
 
     /// Stores a piece the provider answered, trying again a few times when it was paid for; the
@@ -578,6 +706,31 @@ impl EngineInner {
             provider_us,
             total_us: micros(total),
         });
+    }
+}
+
+/// What a repair round did: the rewritten copy (when the provider gave one), what the round
+/// cost and used, a note per violation it addressed, or why none was sent.
+#[derive(Debug, Default)]
+pub(crate) struct Repaired {
+    text: Option<String>,
+    cost: Usd,
+    estimate: Usd,
+    usage: Usage,
+    notes: Vec<RepairNote>,
+    skipped: Option<String>,
+}
+
+/// Two calls' usage together.
+fn add_usage(a: Usage, b: Usage) -> Usage {
+    Usage {
+        input_tokens: a.input_tokens + b.input_tokens,
+        output_tokens: a.output_tokens + b.output_tokens,
+        cached_tokens: a.cached_tokens + b.cached_tokens,
+        cache_write_tokens: a.cache_write_tokens + b.cache_write_tokens,
+        cache_write_long_tokens: a.cache_write_long_tokens + b.cache_write_long_tokens,
+        reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
+        estimated: a.estimated || b.estimated,
     }
 }
 

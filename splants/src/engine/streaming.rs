@@ -155,6 +155,7 @@ impl ContentEngine {
 impl EngineInner {
     pub(crate) async fn stream(self: &Arc<Self>, job: Job, ctx: &RequestContext) -> Result<GenerationStream> {
         let started = Instant::now();
+        let job = job.sanitized();
         job.request.validate()?;
         if !ctx.rate_limit_counted {
             self.check_rate_limit(ctx, 1).await?;

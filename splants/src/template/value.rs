@@ -2,6 +2,7 @@
 //! value, and how values print inside a template.
 
 use super::model::VariableKind;
+use crate::sanitize::plain_text;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Output, State};
 use serde_json::Value as Json;
@@ -25,7 +26,8 @@ pub(crate) fn to_jinja(kind: VariableKind, value: &Json) -> Result<Value, String
         }
     }
     match kind {
-        VariableKind::String => value.as_str().map(Value::from).ok_or_else(wrong),
+        // Text reaches the prompt without HTML (crate::sanitize).
+        VariableKind::String => value.as_str().map(|s| Value::from(plain_text(s).as_ref())).ok_or_else(wrong),
         VariableKind::Integer => integer(value).map(Value::from).ok_or_else(wrong),
         VariableKind::Number => number(value).ok_or_else(wrong),
         VariableKind::Boolean => match value {
@@ -40,7 +42,7 @@ pub(crate) fn to_jinja(kind: VariableKind, value: &Json) -> Result<Value, String
                 .iter()
                 .enumerate()
                 .map(|(i, item)| match item {
-                    Json::String(s) => Ok(Value::from(s.as_str())),
+                    Json::String(s) => Ok(Value::from(plain_text(s).as_ref())),
                     Json::Bool(b) => Ok(Value::from(*b)),
                     Json::Number(_) => number(item).ok_or_else(wrong),
                     _ => Err(format!("expected {}, but item {i} is {}", kind.expected(), describe(item))),

@@ -237,6 +237,16 @@ pub fn piece(id: &str, created_at: DateTime<Utc>) -> GeneratedContent {
                 light: splants::content::Light::Orange,
                 message: "Keyphrase density 3.3 % is above 3 %: use \"ai\" less often.".into(),
             }],
+            repairs: vec![splants::content::RepairNote {
+                limit: "instagram_hashtags".into(),
+                field: "hashtags".into(),
+                max: 30,
+                found: 34,
+                after: 30,
+                method: splants::content::RepairMethod::Cut,
+                message: "4 hashtags over the limit of 30: dropped the hashtags after the first 30 (34 → 30 hashtags)."
+                    .into(),
+            }],
             notice: None,
         },
         cost_usd: Usd::from_nanos(1_234_567),

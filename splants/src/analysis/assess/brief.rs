@@ -64,18 +64,16 @@ pub(super) fn assess(input: &Input<'_>, out: &mut Vec<Assessment>) {
     if input.fits_platform {
         out.push(rate("platform_fit", Light::Green, format!("Fits {platform}'s limits.")));
     } else {
-        // Part B of issue 16 replaces this check with hard limits as each platform counts them
-        // (X weighted length, Bluesky graphemes, …) and a repair round; the id stays.
-        let mut why = Vec::new();
-        if input.hashtags_in_copy > limits.max_hashtags {
+        let mut why: Vec<String> = input
+            .violations
+            .iter()
+            .map(|v| match v.field {
+                "subject_line" => format!("a subject line of {} characters where {} fit", v.found, v.max),
+                _ => format!("{} {} where {platform} allows {}", v.found, v.unit, v.max),
+            })
+            .collect();
+        if input.hashtags_in_copy > limits.max_hashtags && !input.violations.iter().any(|v| v.field == "hashtags") {
             why.push(format!("{} hashtags where {platform} allows {}", input.hashtags_in_copy, limits.max_hashtags));
-        }
-        if let Some(cap) = limits.max_chars {
-            if input.thread_posts > limits.max_posts {
-                why.push(format!("{} posts where {platform} allows {}", input.thread_posts, limits.max_posts));
-            } else if input.char_count > cap && input.thread_posts == 0 {
-                why.push(format!("{} characters where {platform} allows {cap}", input.char_count));
-            }
         }
         if why.is_empty() {
             why.push(format!("over {platform}'s limits"));

@@ -48,8 +48,18 @@ fn matrix() -> Vec<ContentRequest> {
             out.push(next(ty, Some(Platform::Generic), len));
         }
     }
-    for p in [Platform::Twitter, Platform::Linkedin, Platform::Instagram, Platform::Facebook, Platform::Tiktok] {
-        for len in [None, Some(30), Some(60)] {
+    for p in [
+        Platform::Twitter,
+        Platform::Linkedin,
+        Platform::Instagram,
+        Platform::Facebook,
+        Platform::Tiktok,
+        Platform::Bluesky,
+        Platform::Threads,
+        Platform::Mastodon,
+    ] {
+        let most = p.limits().max_chars.map_or(60, |c| (c / 6).min(60) as u32);
+        for len in [None, Some(30.min(most)), Some(most)] {
             out.push(next(ContentType::SocialMedia, Some(p), len));
             out.push(next(ContentType::AdCopy, Some(p), len));
         }
