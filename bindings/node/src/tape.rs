@@ -131,6 +131,22 @@ impl ser::Error for TapeError {
 
 type Result<T, E = TapeError> = std::result::Result<T, E>;
 
+/// `serialize_i8` … `serialize_i128` and `serialize_u8` … `serialize_u64` of a serializer,
+/// each `|serializer, value| body` (`value` as its own integer type).
+macro_rules! integers {
+    (|$this:ident, $v:ident| $body:expr) => {
+        integers!(@each $this $v $body; serialize_i8 i8, serialize_i16 i16, serialize_i32 i32,
+            serialize_i64 i64, serialize_i128 i128, serialize_u8 u8, serialize_u16 u16,
+            serialize_u32 u32, serialize_u64 u64);
+    };
+    (@each $this:ident $v:ident $body:expr; $($method:ident $ty:ty),+) => {$(
+        fn $method(self, $v: $ty) -> Result<()> {
+            let $this = self;
+            $body
+        }
+    )+};
+}
+
 /// The process-wide key table: names in the order they were first written.
 struct Keys {
     ids: HashMap<&'static str, u32>,
@@ -335,42 +351,10 @@ impl<'a> ser::Serializer for &'a mut Tape {
         self.ops.push(tag::CONST | if v { 2 << 3 } else { 1 << 3 });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.integer(v.into());
+    integers!(|tape, v| {
+        tape.integer(v.into());
         Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.integer(v.into());
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.integer(v.into());
-        Ok(())
-    }
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.integer(v.into());
-        Ok(())
-    }
-    fn serialize_i128(self, v: i128) -> Result<()> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.integer(v.into());
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.integer(v.into());
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.integer(v.into());
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        self.integer(v.into());
-        Ok(())
-    }
+    });
     fn serialize_u128(self, v: u128) -> Result<()> {
         match i128::try_from(v) {
             Ok(v) => self.integer(v),
@@ -473,49 +457,28 @@ impl<'a> ser::Serializer for &'a mut Tape {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = TapeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
+/// The array-like serde traits: each element is a value of the array.
+macro_rules! array_like {
+    ($($trait:ident :: $method:ident),+) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = TapeError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
+            fn end(self) -> Result<()> {
+                Compound::end(self)
+            }
+        }
+    )+};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = TapeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = TapeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = TapeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
+array_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -581,33 +544,7 @@ impl ser::Serializer for MapKey<'_> {
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.text(if v { "true" } else { "false" })
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        self.text(&v.to_string())
-    }
+    integers!(|key, v| key.text(&v.to_string()));
     fn serialize_u128(self, v: u128) -> Result<()> {
         self.text(&v.to_string())
     }
