@@ -140,6 +140,7 @@ macro_rules! integers {
             serialize_u32 u32, serialize_u64 u64);
     };
     (@each $this:ident $v:ident $body:expr; $($method:ident $ty:ty),+) => {$(
+        #[allow(clippy::useless_conversion)] // `into()` is the identity for i128
         fn $method(self, $v: $ty) -> Result<()> {
             let $this = self;
             $body
