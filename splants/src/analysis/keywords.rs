@@ -65,6 +65,26 @@ impl<'p> PhraseSet<'p> {
         self.phrases.len()
     }
 
+    /// Whether any phrase occurs (stops at the first occurrence).
+    pub fn any(&self, text: &str, tokens: &[Token]) -> bool {
+        tokens.iter().enumerate().any(|(i, tok)| self.starting_at(text, tokens, i, tok.hash).next().is_some())
+    }
+
+    /// The phrases that occur at token `i` (whose hash is `hash`).
+    fn starting_at<'s>(
+        &'s self,
+        text: &'s str,
+        tokens: &'s [Token],
+        i: usize,
+        hash: u64,
+    ) -> impl Iterator<Item = usize> + 's {
+        let from = self.index.partition_point(|(first, _)| *first < hash);
+        self.index[from..].iter().take_while(move |(first, _)| *first == hash).map(|&(_, p)| p).filter(move |&p| {
+            let (phrase, gaps) = &self.phrases[p];
+            matches_at(text, tokens, i, phrase, gaps)
+        })
+    }
+
     /// Calls `on_match(phrase, first_token, token_count)` for every occurrence, in text order.
     ///
     /// A phrase matches consecutive tokens equal to its own whose gaps hold no line break
@@ -76,15 +96,8 @@ impl<'p> PhraseSet<'p> {
             return;
         }
         for (i, tok) in tokens.iter().enumerate() {
-            let from = self.index.partition_point(|(first, _)| *first < tok.hash);
-            for &(first, p) in &self.index[from..] {
-                if first != tok.hash {
-                    break;
-                }
-                let (phrase, gaps) = &self.phrases[p];
-                if matches_at(text, tokens, i, phrase, gaps) {
-                    on_match(p, i, phrase.len());
-                }
+            for p in self.starting_at(text, tokens, i, tok.hash) {
+                on_match(p, i, self.phrases[p].0.len());
             }
         }
     }

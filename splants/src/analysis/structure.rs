@@ -146,12 +146,14 @@ pub(crate) fn outline(content: &str, ty: ContentType) -> Outline {
 
 /// Whether the copy holds the brief's call to action or a phrase from [`CTA_PHRASES`].
 pub(crate) fn has_call_to_action(lower: &str, tokens: &[Token], call_to_action: Option<&str>) -> bool {
-    let cta = call_to_action.map(str::to_lowercase);
-    let phrases = CTA_PHRASES.iter().copied().chain(cta.as_deref());
-    let set = PhraseSet::new(phrases);
-    let mut found = false;
-    set.scan(lower, tokens, |_, _, _| found = true);
-    found
+    // The fixed phrases are indexed once per process, not once per piece.
+    static CTAS: std::sync::LazyLock<PhraseSet<'static>> =
+        std::sync::LazyLock::new(|| PhraseSet::new(CTA_PHRASES.iter().copied()));
+    if CTAS.any(lower, tokens) {
+        return true;
+    }
+    let Some(cta) = call_to_action.map(str::to_lowercase) else { return false };
+    PhraseSet::new([cta.as_str()]).any(lower, tokens)
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary (a single longer word is cut

