@@ -2,23 +2,37 @@
 //! (`cargo build --release -p splants --features server,postgres,redis --bin splants-server`)
 //! and then runs `cargo bench --bench load`.
 //!
-//! Starts a local upstream that speaks the OpenAI chat-completions format and answers at once,
-//! starts the real `splants-server` binary (release) against it with the cache off, then
-//! drives `POST /v1/content/generate` at concurrency 1, 16 and 64 — and the same load sent
-//! straight to the upstream — and prints req/s, p50/p99, the latency splants adds, the
-//! server's CPU time per request, its idle RSS and its start time.
+//! One run measures four layers side by side, each driven by `wrk` (Debian's package) with the
+//! same request at concurrency 1, 16 and 64:
 //!
-//! `LOAD_REQUESTS` (default 3000) sets requests per run; `LOAD_DATABASE_URL` the server's
-//! database (default: a SQLite file in a temp dir); `SPLANTS_SERVER_BIN` the server binary
-//! (default: `splants-server` beside this bench's own directory, `target/release/`).
+//! - **direct**: straight to a local upstream that speaks the OpenAI chat-completions format
+//!   and answers at once (it runs in this process);
+//! - **nginx hop**: an nginx reverse proxy with upstream keep-alive in front of that upstream,
+//!   started from this bench's own config: the cost of any layer that adds one HTTP hop;
+//! - **splants, `memory://`** and **splants, SQLite** (the default): the release
+//!   `splants-server` binary against the same upstream, `POST /v1/content/generate`, cache off.
+//!
+//! For each layer and concurrency it prints req/s, p50, the p50 it adds over the direct run at
+//! the same concurrency, and the layer's own CPU time per request read from `/proc` (nginx:
+//! its worker process; splants: the server). For splants it also prints the start time (spawn
+//! until `/health/live` answers) and the RSS when idle and after the load. Then the ratios the
+//! performance goals are stated in.
+//!
+//! `LOAD_SECONDS` (default 5) sets each run's length; `LOAD_SOAK_SECONDS` (default 0: off)
+//! adds a soak of the `memory://` server at c=16 for that long, printing its RSS every tenth of
+//! the time (the bounded-memory check); `LOAD_WORKER_THREADS` (default 2) the server's worker
+//! threads; `SPLANTS_SERVER_BIN` the server binary (default: `splants-server` beside this
+//! bench's own directory, `target/release/`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
 
 use axum::Json;
 use axum::routing::post;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+const API_KEY: &str = "load-test-admin-key";
 
 fn ticks_per_sec() -> f64 {
     Command::new("getconf")
@@ -30,6 +44,7 @@ fn ticks_per_sec() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// User + system CPU seconds of a process so far.
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let after = &stat[stat.rfind(')').unwrap() + 2..];
@@ -45,7 +60,9 @@ fn rss_mib(pid: u32) -> f64 {
     kb / 1024.0
 }
 
-async fn upstream() -> String {
+/// The upstream: answers every chat completion at once with the same short post. Runs on its
+/// own runtime thread so the bench's waiting never delays it.
+fn upstream() -> u16 {
     async fn complete(Json(body): Json<Value>) -> Json<Value> {
         Json(json!({
             "id": "chatcmpl-load", "object": "chat.completion", "model": body["model"],
@@ -55,62 +72,71 @@ async fn upstream() -> String {
             "usage": {"prompt_tokens": 250, "completion_tokens": 40, "total_tokens": 290}
         }))
     }
-    let app = axum::Router::new().route("/v1/chat/completions", post(complete));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new().route("/v1/chat/completions", post(complete));
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    port
 }
 
-struct Run {
-    rps: f64,
-    p50: Duration,
-    p99: Duration,
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn drive(
-    client: &reqwest::Client,
-    url: &str,
-    key: Option<&str>,
-    body: &Value,
-    concurrency: usize,
-    total: usize,
-) -> Run {
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (client, url, key, body, next) =
-            (client.clone(), url.to_owned(), key.map(str::to_owned), body.clone(), Arc::clone(&next));
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
-                let t = Instant::now();
-                let mut req = client.post(&url).json(&body);
-                if let Some(k) = &key {
-                    req = req.header("x-api-key", k);
-                }
-                let r = req.send().await.unwrap();
-                assert!(r.status().is_success(), "status {}", r.status());
-                r.bytes().await.unwrap();
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
+/// Whether something answers HTTP on `port` at `path` (a plain GET over a fresh connection).
+fn answers(port: u16, path: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    if s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).is_err() {
+        return false;
     }
-    let mut all = Vec::with_capacity(total);
-    for t in tasks {
-        all.extend(t.await.unwrap());
+    let mut buf = [0u8; 12];
+    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 2")
+}
+
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) -> Duration {
+    let t = Instant::now();
+    while !ready() {
+        assert!(t.elapsed() < Duration::from_secs(30), "{what} did not come up within 30 s");
+        std::thread::sleep(Duration::from_micros(500));
     }
-    let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-    Run { rps: all.len() as f64 / elapsed.as_secs_f64(), p50: pct(0.50), p99: pct(0.99) }
+    t.elapsed()
+}
+
+/// A program the driver needs: on PATH, or installed from Debian's packages when it can be.
+fn need(program: &str, package: &str) -> PathBuf {
+    let find = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+                .map(|d| d.join(program))
+                .find(|p| p.is_file())
+        })
+    };
+    if let Some(p) = find() {
+        return p;
+    }
+    println!("{program} is missing: apt-get install {package}");
+    let ok = Command::new("apt-get")
+        .args(["install", "-y", "-q", package])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    find().filter(|_| ok).unwrap_or_else(|| panic!("`{program}` is needed (Debian package `{package}`)"))
 }
 
 /// The release `splants-server` binary. It is a bin of the `splants` crate, not of this package,
 /// so cargo does not build it for this bench (nor give its path): `make load` builds it first.
-fn server_binary() -> std::path::PathBuf {
+fn server_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("SPLANTS_SERVER_BIN") {
         return path.into();
     }
@@ -126,32 +152,145 @@ fn server_binary() -> std::path::PathBuf {
     path
 }
 
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
+/// One wrk run's figures.
+struct Run {
+    requests: u64,
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
 }
 
-#[tokio::main]
-async fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return; // `cargo bench -- --list` compatibility
+/// Reads wrk's latency figures (`50%  123.45us`, `ms`, `s`).
+fn wrk_time_us(s: &str) -> f64 {
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic()).unwrap());
+    let n: f64 = num.parse().unwrap();
+    n * match unit {
+        "us" => 1.0,
+        "ms" => 1e3,
+        "s" => 1e6,
+        "m" => 60e6,
+        other => panic!("wrk time unit {other}"),
     }
-    let total: usize = std::env::var("LOAD_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
-    let upstream = upstream().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db =
-        std::env::var("LOAD_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/load.db", dir.path().display()));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+}
+
+/// Drives `url` with wrk at concurrency `c` for `secs` seconds, posting `script`'s request.
+fn wrk(wrk: &Path, script: &Path, url: &str, c: u32, secs: u64) -> Run {
+    let out = Command::new(wrk)
+        .args(["-t1", &format!("-c{c}"), &format!("-d{secs}s"), "--latency", "-s"])
+        .arg(script)
+        .arg(url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains("Non-2xx"), "some answers were not 2xx:\n{text}");
+    assert!(!text.contains("Socket errors"), "socket errors:\n{text}");
+    let field = |prefix: &str| -> &str {
+        text.lines().map(str::trim).find_map(|l| l.strip_prefix(prefix)).unwrap_or_else(|| panic!("{prefix}: {text}"))
+    };
+    let total: u64 = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    Run {
+        requests: total,
+        rps: field("Requests/sec:").trim().parse().unwrap(),
+        p50_us: wrk_time_us(field("50%").trim()),
+        p99_us: wrk_time_us(field("99%").trim()),
+    }
+}
+
+/// A wrk script that posts `body` as JSON (with the API key when `key`).
+fn script(dir: &Path, name: &str, body: &Value, key: bool) -> PathBuf {
+    let path = dir.join(name);
+    let mut lua = format!(
+        "wrk.method = \"POST\"\nwrk.body = [[{}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
+        serde_json::to_string(body).unwrap()
+    );
+    if key {
+        lua.push_str(&format!("wrk.headers[\"X-API-Key\"] = \"{API_KEY}\"\n"));
+    }
+    std::fs::write(&path, lua).unwrap();
+    path
+}
+
+/// nginx in front of the upstream: one worker, keep-alive to the upstream, no logs.
+fn nginx(dir: &Path, upstream: u16) -> (Child, u16) {
+    let bin = need("nginx", "nginx-light");
+    let port = free_port();
+    let root = dir.join("nginx");
+    std::fs::create_dir_all(root.join("tmp")).unwrap();
+    let conf = format!(
+        "daemon off;\nmaster_process on;\nworker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {root}/tmp/body;\n  proxy_temp_path {root}/tmp/proxy;\n\
+           fastcgi_temp_path {root}/tmp/fcgi;\n  uwsgi_temp_path {root}/tmp/uwsgi;\n  scgi_temp_path {root}/tmp/scgi;\n\
+           upstream llm {{ server 127.0.0.1:{upstream}; keepalive 64; }}\n\
+           server {{\n    listen 127.0.0.1:{port};\n    keepalive_requests 1000000;\n\
+             location / {{ proxy_pass http://llm; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}\n  }}\n}}\n",
+        root = root.display()
+    );
+    let conf_path = root.join("nginx.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let child = Command::new(bin)
+        .arg("-c")
+        .arg(&conf_path)
+        .arg("-p")
+        .arg(&root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    wait_until("nginx", || answers_post(port));
+    (child, port)
+}
+
+/// Whether the proxied upstream answers a chat completion through `port`.
+fn answers_post(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let body = r#"{"model":"m","messages":[]}"#;
+    let req = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 2")
+}
+
+/// nginx's worker process (the child of the master): the one that does the proxying.
+fn nginx_worker(master: u32) -> u32 {
+    let children = std::fs::read_to_string(format!("/proc/{master}/task/{master}/children")).unwrap_or_default();
+    children.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(master)
+}
+
+/// A running `splants-server`, its start time and idle RSS.
+struct Server {
+    child: Child,
+    port: u16,
+    start: Duration,
+    idle_rss: f64,
+}
+
+fn splants(database_url: &str, upstream: u16) -> Server {
+    let port = free_port();
     let spawned = Instant::now();
-    let mut child = Command::new(server_binary())
+    let child = Command::new(server_binary())
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
-        .env("API_KEY", "load-test-admin-key")
+        .env("API_KEY", API_KEY)
         .env("OPENAI_API_KEY", "sk-load-test")
-        .env("OPENAI_BASE_URL", format!("{upstream}/v1"))
+        .env("OPENAI_BASE_URL", format!("http://127.0.0.1:{upstream}/v1"))
         .env("SPLANTS_MODEL", "gpt-4o-mini")
-        .env("DATABASE_URL", &db)
+        .env("DATABASE_URL", database_url)
         .env("CACHE_ENABLED", "false")
-        .env("MONTHLY_AI_BUDGET", "1000000")
+        .env("MONTHLY_AI_BUDGET", "1000000000")
         .env("SPLANTS_RATE_STANDARD_PER_HOUR", "4000000000")
         .env("SPLANTS_RATE_PER_MINUTE", "0")
         .env("LOG_LEVEL", "warn")
@@ -160,54 +299,142 @@ async fn main() {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let pid = child.id();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
-    let start_time = loop {
-        if client.get(format!("{base}/health/live")).send().await.is_ok() {
-            break spawned.elapsed();
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    };
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle_rss = rss_mib(pid);
+    let start = spawned.elapsed() + wait_until("splants-server", || answers(port, "/health/live"));
+    std::thread::sleep(Duration::from_millis(500));
+    let idle_rss = rss_mib(child.id());
+    Server { child, port, start, idle_rss }
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = child.wait();
+}
+
+/// One layer's runs at each concurrency, and its CPU per request.
+struct Layer {
+    name: &'static str,
+    runs: Vec<(u32, Run, Option<f64>)>,
+}
+
+const LEVELS: [u32; 3] = [1, 16, 64];
+
+fn measure(name: &'static str, wrk_bin: &Path, script: &Path, url: &str, cpu_pid: Option<u32>, secs: u64) -> Layer {
+    // Warm up (connections, lazy tables, the allocator's arenas).
+    wrk(wrk_bin, script, url, 4, 1);
+    let mut runs = Vec::new();
+    for c in LEVELS {
+        let cpu0 = cpu_pid.map(cpu_seconds);
+        let run = wrk(wrk_bin, script, url, c, secs);
+        let cpu = cpu_pid.zip(cpu0).map(|(pid, c0)| (cpu_seconds(pid) - c0) / run.requests as f64 * 1e6);
+        runs.push((c, run, cpu));
+    }
+    Layer { name, runs }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` compatibility
+    }
+    let secs: u64 = std::env::var("LOAD_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let soak: u64 = std::env::var("LOAD_SOAK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let wrk_bin = need("wrk", "wrk");
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = upstream();
+    wait_until("upstream", || answers_post(upstream));
+
     let brief = json!({"content_type": "social_media", "topic": "Spring sale", "platform": "linkedin", "length": 40, "keywords": ["sale"]});
-    let direct_body = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Spring sale"}], "max_completion_tokens": 336});
-    // Warm up both paths (connections, lazy tables).
-    drive(&client, &format!("{base}/v1/content/generate"), Some("load-test-admin-key"), &brief, 4, 200).await;
-    drive(&client, &format!("{upstream}/v1/chat/completions"), None, &direct_body, 4, 200).await;
+    let completion = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Spring sale"}], "max_completion_tokens": 336});
+    let direct_script = script(dir.path(), "direct.lua", &completion, false);
+    let splants_script = script(dir.path(), "splants.lua", &brief, true);
+
+    let mut layers = Vec::new();
+    let direct_url = format!("http://127.0.0.1:{upstream}/v1/chat/completions");
+    layers.push(measure("direct to upstream", &wrk_bin, &direct_script, &direct_url, None, secs));
+
+    let (nginx, nginx_port) = nginx(dir.path(), upstream);
+    let worker = nginx_worker(nginx.id());
+    let url = format!("http://127.0.0.1:{nginx_port}/v1/chat/completions");
+    layers.push(measure("nginx hop", &wrk_bin, &direct_script, &url, Some(worker), secs));
+    stop(nginx);
+
+    let mut servers = Vec::new();
+    for (name, db) in [
+        ("splants, memory://", "memory://".to_owned()),
+        ("splants, SQLite", format!("sqlite://{}/load.db", dir.path().display())),
+    ] {
+        let s = splants(&db, upstream);
+        let pid = s.child.id();
+        let url = format!("http://127.0.0.1:{}/v1/content/generate", s.port);
+        layers.push(measure(name, &wrk_bin, &splants_script, &url, Some(pid), secs));
+        let after = rss_mib(pid);
+        servers.push((name, s.start, s.idle_rss, after));
+        if soak > 0 && db == "memory://" {
+            println!("soak: {name} at c=16 for {soak} s (RSS every {} s)", (soak / 10).max(1));
+            let mut samples = vec![format!("{after:.1}")];
+            for _ in 0..10 {
+                wrk(&wrk_bin, &splants_script, &url, 16, (soak / 10).max(1));
+                samples.push(format!("{:.1}", rss_mib(pid)));
+            }
+            println!("soak RSS MiB: {}", samples.join(" → "));
+        }
+        stop(s.child);
+    }
+
     println!(
-        "splants-server load test ({total} requests per run, database {}, 2-core machine)",
-        if db.starts_with("sqlite") { "sqlite" } else { &db }
+        "\nsplants-server load ({secs} s per run, wrk -t1, {} worker threads; one upstream answering at once)\n",
+        std::env::var("LOAD_WORKER_THREADS").unwrap_or_else(|_| "2".into())
     );
-    println!(
-        "start (spawn → /health/live answers): {:.1} ms; idle RSS: {idle_rss:.1} MiB",
-        start_time.as_secs_f64() * 1000.0
-    );
-    println!(
-        "{:>4} | {:>10} {:>9} {:>9} | {:>10} {:>9} {:>9} | {:>9} {:>9} | {:>8}",
-        "c", "splants/s", "p50 µs", "p99 µs", "direct/s", "p50 µs", "p99 µs", "+p50 µs", "+p99 µs", "CPU µs/r"
-    );
-    for c in [1, 16, 64] {
-        let cpu0 = cpu_seconds(pid);
-        let s =
-            drive(&client, &format!("{base}/v1/content/generate"), Some("load-test-admin-key"), &brief, c, total).await;
-        let cpu = (cpu_seconds(pid) - cpu0) / total as f64;
-        let d = drive(&client, &format!("{upstream}/v1/chat/completions"), None, &direct_body, c, total).await;
+    println!("| layer | c | req/s | p50 µs | p99 µs | added p50 µs | CPU µs/req |");
+    println!("|---|---|---|---|---|---|---|");
+    let direct_p50: Vec<f64> = layers[0].runs.iter().map(|(_, r, _)| r.p50_us).collect();
+    for layer in &layers {
+        for (i, (c, r, cpu)) in layer.runs.iter().enumerate() {
+            let added =
+                if layer.name.starts_with("direct") { "—".into() } else { format!("{:+.0}", r.p50_us - direct_p50[i]) };
+            let cpu = cpu.map_or("—".into(), |v| format!("{v:.0}"));
+            println!(
+                "| {} | {c} | {:.0} | {:.0} | {:.0} | {added} | {cpu} |",
+                layer.name, r.rps, r.p50_us, r.p99_us
+            );
+        }
+    }
+    println!();
+    for (name, start, idle, after) in &servers {
         println!(
-            "{c:>4} | {:>10.0} {:>9.0} {:>9.0} | {:>10.0} {:>9.0} {:>9.0} | {:>9.0} {:>9.0} | {:>8.0}",
-            s.rps,
-            us(s.p50),
-            us(s.p99),
-            d.rps,
-            us(d.p50),
-            us(d.p99),
-            us(s.p50) - us(d.p50),
-            us(s.p99) - us(d.p99),
-            cpu * 1e6
+            "{name}: start {:.1} ms, idle RSS {idle:.1} MiB, RSS after load {after:.1} MiB",
+            start.as_secs_f64() * 1e3
         );
     }
-    println!("RSS after load: {:.1} MiB", rss_mib(pid));
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
-    let _ = child.wait();
+    // The goals are ratios between rows of this one run.
+    let at = |name: &str, c: u32| {
+        let l = layers.iter().find(|l| l.name == name).unwrap();
+        let (_, r, cpu) = l.runs.iter().find(|(lc, _, _)| *lc == c).unwrap();
+        (r, cpu.unwrap_or(f64::NAN))
+    };
+    let c1 = |name: &str| at(name, 1);
+    let (mem1, mem_cpu1) = c1("splants, memory://");
+    let (_, sql_cpu1) = c1("splants, SQLite");
+    let (ngx1, ngx_cpu1) = c1("nginx hop");
+    let (mem16, mem_cpu16) = at("splants, memory://", 16);
+    let (sql16, sql_cpu16) = at("splants, SQLite", 16);
+    let (_, ngx_cpu16) = at("nginx hop", 16);
+    let d1 = direct_p50[0];
+    println!("\nratios (goal in brackets):");
+    println!(
+        "  SQLite CPU/req ÷ memory:// CPU/req: c=1 {:.2}, c=16 {:.2}  [≤ 1.5]",
+        sql_cpu1 / mem_cpu1,
+        sql_cpu16 / mem_cpu16
+    );
+    println!("  SQLite c=16 req/s ÷ memory:// c=16 req/s: {:.0} %  [≥ 70 %]", 100.0 * sql16.rps / mem16.rps);
+    println!(
+        "  memory:// added p50 ÷ nginx hop's, c=1: {:.1}  [≤ 5]  ({:.0} µs vs {:.0} µs)",
+        (mem1.p50_us - d1) / (ngx1.p50_us - d1),
+        mem1.p50_us - d1,
+        ngx1.p50_us - d1
+    );
+    println!(
+        "  memory:// CPU/req ÷ nginx hop's: c=1 {:.1}, c=16 {:.1}  [≤ 2.5]",
+        mem_cpu1 / ngx_cpu1,
+        mem_cpu16 / ngx_cpu16
+    );
 }
