@@ -389,13 +389,13 @@ fn main() {
     let direct_p50: Vec<f64> = layers[0].runs.iter().map(|(_, r, _)| r.p50_us).collect();
     for layer in &layers {
         for (i, (c, r, cpu)) in layer.runs.iter().enumerate() {
-            let added =
-                if layer.name.starts_with("direct") { "—".into() } else { format!("{:+.0}", r.p50_us - direct_p50[i]) };
+            let added = if layer.name.starts_with("direct") {
+                "—".into()
+            } else {
+                format!("{:+.0}", r.p50_us - direct_p50[i])
+            };
             let cpu = cpu.map_or("—".into(), |v| format!("{v:.0}"));
-            println!(
-                "| {} | {c} | {:.0} | {:.0} | {:.0} | {added} | {cpu} |",
-                layer.name, r.rps, r.p50_us, r.p99_us
-            );
+            println!("| {} | {c} | {:.0} | {:.0} | {:.0} | {added} | {cpu} |", layer.name, r.rps, r.p50_us, r.p99_us);
         }
     }
     println!();

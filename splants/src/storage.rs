@@ -32,7 +32,7 @@ mod usage;
 
 pub use config::{PoolConfig, StorageConfig};
 pub use memory::MemoryStorage;
-pub use open::open;
+pub use open::{MEMORY_CAPACITY, open};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStorage;
 pub use query::{ContentPage, ContentQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, truncate_micros};

@@ -772,3 +772,33 @@ async fn shutdown_grace_from_a_binding_is_checked() {
         assert!(matches!(e, Error::Validation { ref field, .. } if field == "graceSeconds"), "{bad}: {e:?}");
     }
 }
+
+#[tokio::test]
+async fn a_bounded_memory_store_keeps_the_newest_and_the_budget_counts_everything() {
+    let engine = ContentEngine::builder()
+        .config(config(10.0))
+        .provider(Arc::new(TestProvider::new(GOOD_BLOG)))
+        .prices(prices())
+        .stores(crate::storage::Stores::memory_with_capacity(3))
+        .build()
+        .await
+        .unwrap();
+    let anon = RequestContext::anonymous();
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(engine.generate(blog(), &anon).await.unwrap().id);
+    }
+    let page = engine.list_content(ContentQuery { limit: Some(100), ..ContentQuery::default() }, &anon).await.unwrap();
+    let mut kept: Vec<String> = page.items.iter().map(|p| p.id.clone()).collect();
+    kept.sort();
+    assert_eq!(kept, ids[2..].to_vec(), "the three newest are kept");
+    let gone = engine.get_content(&ids[0], &anon).await.unwrap_err();
+    assert_eq!(gone.code(), ErrorCode::NotFound, "the oldest is dropped");
+    assert_eq!(engine.get_content(&ids[4], &anon).await.unwrap().id, ids[4]);
+    let far = chrono::Duration::days(3650);
+    let now = chrono::Utc::now();
+    let usage = engine.stores().usage.list_usage(now - far, now + far, None).await.unwrap();
+    assert_eq!(usage.len(), 3, "usage records are bounded too");
+    // The ledger is not a record that gets trimmed: all five calls stay counted.
+    assert_eq!(global(&engine).await.spent, Usd::from_nanos(5 * 3_800_000));
+}

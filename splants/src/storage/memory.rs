@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Timelike, Utc};
 use parking_lot::RwLock;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 type OrderKey = Reverse<(DateTime<Utc>, String)>;
 
@@ -21,8 +21,25 @@ type OrderKey = Reverse<(DateTime<Utc>, String)>;
 struct Inner {
     by_order: BTreeMap<OrderKey, GeneratedContent>,
     by_id: HashMap<String, OrderKey>,
-    usage: Vec<UsageRecord>,
-    events: Vec<AnalyticsEvent>,
+    usage: VecDeque<UsageRecord>,
+    events: VecDeque<AnalyticsEvent>,
+}
+
+impl Inner {
+    /// Drops the oldest pieces, usage records and events beyond `cap` of each.
+    fn trim(&mut self, cap: usize) {
+        while self.by_order.len() > cap {
+            // `by_order` runs newest first: its last entry is the oldest piece.
+            let Some((_, oldest)) = self.by_order.pop_last() else { break };
+            self.by_id.remove(&oldest.id);
+        }
+        while self.usage.len() > cap {
+            self.usage.pop_front();
+        }
+        while self.events.len() > cap {
+            self.events.pop_front();
+        }
+    }
 }
 
 fn in_range(q: &StatsQuery, t: DateTime<Utc>, owner: Option<&str>) -> bool {
@@ -32,17 +49,42 @@ fn in_range(q: &StatsQuery, t: DateTime<Utc>, owner: Option<&str>) -> bool {
 /// Keeps pieces, usage records and events in memory (a [`ContentStore`], [`UsageStore`] and
 /// [`EventStore`] in one, since engagement reads the pieces it is about); nothing survives the
 /// process. Keys live in [`crate::auth::MemoryKeyStore`], spend in [`crate::budget::MemoryLedger`].
-#[derive(Debug, Default)]
+///
+/// [`MemoryStorage::new`] keeps everything; [`MemoryStorage::with_capacity`] keeps at most that
+/// many pieces, usage records and events each, dropping the oldest first (pieces by creation
+/// time, records and events in the order they were recorded), so a long-running process stays
+/// within bounded memory. Analytics then cover only what is still held. The budget is not
+/// affected: spend is counted by the ledger, not by usage records.
+#[derive(Debug)]
 pub struct MemoryStorage {
     inner: RwLock<Inner>,
+    /// The most pieces, usage records and events kept (each).
+    capacity: usize,
     /// The schedule engagement reads publish times from, when given.
     schedule: Option<std::sync::Arc<crate::schedule::MemorySchedule>>,
 }
 
+impl Default for MemoryStorage {
+    fn default() -> Self {
+        MemoryStorage { inner: RwLock::default(), capacity: usize::MAX, schedule: None }
+    }
+}
+
 impl MemoryStorage {
-    /// An empty store.
+    /// An empty store that keeps everything.
     pub fn new() -> Self {
         MemoryStorage::default()
+    }
+
+    /// An empty store that keeps at most `capacity` pieces, usage records and events each,
+    /// dropping the oldest first (at least one of each is kept).
+    pub fn with_capacity(capacity: usize) -> Self {
+        MemoryStorage { capacity: capacity.max(1), ..MemoryStorage::default() }
+    }
+
+    /// The most pieces (and usage records, and events) this store keeps.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// Reads publish times from `schedule` (engagement by hour uses the hour a piece was first
@@ -78,6 +120,7 @@ impl ContentStore for MemoryStorage {
         let key = Reverse((content.created_at, content.id.clone()));
         inner.by_id.insert(content.id.clone(), key.clone());
         inner.by_order.insert(key, content.clone());
+        inner.trim(self.capacity);
         Ok(())
     }
 
@@ -129,7 +172,9 @@ impl ContentStore for MemoryStorage {
 #[async_trait]
 impl UsageStore for MemoryStorage {
     async fn record_usage(&self, record: &UsageRecord) -> Result<()> {
-        self.inner.write().usage.push(record.clone());
+        let mut inner = self.inner.write();
+        inner.usage.push_back(record.clone());
+        inner.trim(self.capacity);
         Ok(())
     }
 
@@ -171,7 +216,9 @@ impl UsageStore for MemoryStorage {
 #[async_trait]
 impl EventStore for MemoryStorage {
     async fn record_events(&self, events: &[AnalyticsEvent]) -> Result<()> {
-        self.inner.write().events.extend_from_slice(events);
+        let mut inner = self.inner.write();
+        inner.events.extend(events.iter().cloned());
+        inner.trim(self.capacity);
         Ok(())
     }
 

@@ -5,7 +5,8 @@ use crate::error::{Error, Result, redact};
 
 /// Opens every store at `config.url` (`DATABASE_URL`): `sqlite://path` (feature `sqlite`, the
 /// default), `postgres://…` or `postgresql://…` (feature `postgres`), `memory://`
-/// ([`Stores::memory`], nothing kept).
+/// ([`Stores::memory_with_capacity`], nothing kept on disk: the newest
+/// [`MEMORY_CAPACITY`] pieces, usage records and events each, or `memory://?capacity=N`).
 ///
 /// The SQLite forms people type from sqlx and SQLAlchemy: `sqlite::memory:`,
 /// `sqlite://:memory:` and `sqlite:///:memory:` open the in-memory stores (as `memory://`; an
@@ -22,9 +23,9 @@ pub async fn open(config: &StorageConfig) -> Result<Stores> {
     let url = config.url.as_str();
     let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
     match scheme.as_str() {
-        "memory" => Ok(Stores::memory()),
+        "memory" => Ok(Stores::memory_with_capacity(memory_capacity(url)?)),
         "sqlite" => match sqlite_location(url)? {
-            SqliteLocation::Memory => Ok(Stores::memory()),
+            SqliteLocation::Memory => Ok(Stores::memory_with_capacity(MEMORY_CAPACITY)),
             SqliteLocation::File(url) => open_sqlite(&url, config).await,
         },
         "postgres" | "postgresql" => open_postgres(url, config).await,
@@ -33,6 +34,34 @@ pub async fn open(config: &StorageConfig) -> Result<Stores> {
             format!("`{}` is not a sqlite://, postgres://, postgresql:// or memory:// URL", redact(url)),
         )),
     }
+}
+
+/// How many pieces, usage records and events (each) `memory://` keeps unless its URL says
+/// `?capacity=N`: the oldest are dropped first, so memory stays bounded under any load.
+pub const MEMORY_CAPACITY: usize = 10_000;
+
+/// The capacity a `memory://` URL asks for: `memory://?capacity=N` (1 ≤ N ≤ 10,000,000), or
+/// [`MEMORY_CAPACITY`].
+fn memory_capacity(url: &str) -> Result<usize> {
+    let bad = |why: String| Error::config("DATABASE_URL", why);
+    let Some((_, query)) = url.split_once('?') else { return Ok(MEMORY_CAPACITY) };
+    let mut capacity = MEMORY_CAPACITY;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("capacity", v)) => {
+                capacity = v.parse().ok().filter(|n| (1..=10_000_000).contains(n)).ok_or_else(|| {
+                    bad(format!("`capacity={v}` in a memory:// URL must be a whole number from 1 to 10000000"))
+                })?;
+            }
+            _ => {
+                return Err(bad(format!(
+                    "`{pair}` is not an option of a memory:// URL; the only one is `capacity=N` \
+                     (pieces, usage records and events kept, each)"
+                )));
+            }
+        }
+    }
+    Ok(capacity)
 }
 
 /// Where a `sqlite:` URL points.
@@ -112,6 +141,13 @@ mod tests {
     async fn memory_and_unknown_schemes() {
         let s = open(&at("memory://")).await.unwrap();
         assert_eq!(s.backend.name(), "memory");
+        assert_eq!(memory_capacity("memory://").unwrap(), MEMORY_CAPACITY);
+        assert_eq!(memory_capacity("memory://?capacity=25").unwrap(), 25);
+        for bad in ["memory://?capacity=0", "memory://?capacity=-1", "memory://?capacity=x", "memory://?cap=5"] {
+            let (field, reason) = config_field(open(&at(bad)).await);
+            assert_eq!(field, "DATABASE_URL", "{bad}");
+            assert!(reason.contains("capacity"), "{bad}: {reason}");
+        }
         let (field, reason) = config_field(open(&at("mysql://u:hunter2@db/x")).await);
         assert_eq!(field, "DATABASE_URL");
         assert!(reason.contains("postgres://") && !reason.contains("hunter2"), "{reason}");

@@ -55,10 +55,21 @@ impl std::fmt::Debug for Stores {
 }
 
 impl Stores {
-    /// Every store in process memory; nothing survives the process.
+    /// Every store in process memory, keeping everything; nothing survives the process.
     pub fn memory() -> Self {
+        Self::memory_in(MemoryStorage::new())
+    }
+
+    /// Every store in process memory, keeping at most `capacity` pieces, usage records and
+    /// analytics events each, the oldest dropped first ([`MemoryStorage::with_capacity`]): what
+    /// `memory://` opens, so a long-running server stays within bounded memory.
+    pub fn memory_with_capacity(capacity: usize) -> Self {
+        Self::memory_in(MemoryStorage::with_capacity(capacity))
+    }
+
+    fn memory_in(storage: MemoryStorage) -> Self {
         let schedules = Arc::new(MemorySchedule::new());
-        let storage = Arc::new(MemoryStorage::new().with_schedule(Arc::clone(&schedules)));
+        let storage = Arc::new(storage.with_schedule(Arc::clone(&schedules)));
         Stores {
             content: storage.clone(),
             usage: storage.clone(),
