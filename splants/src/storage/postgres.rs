@@ -9,12 +9,13 @@
 //! `storage_error` after the acquire plus the statement timeout, client side. Migrations run at connect under sqlx's advisory lock, so
 //! processes starting together apply them once.
 
-use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, idle, row_accessors};
+use super::sql::{Sql, SqlBackend, SqlStore, bind_args, db_error, row_accessors};
 use super::{PoolConfig, Stores};
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result, redact};
 use async_trait::async_trait;
 use futures::future::BoxFuture;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow, Postgres};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Pool, Transaction};
 use std::str::FromStr;
@@ -51,8 +52,37 @@ impl SqlBackend for Postgres {
         format!("CAST(EXTRACT(HOUR FROM {c} AT TIME ZONE 'UTC') AS BIGINT)")
     }
 
-    async fn begin_write(pool: &Pool<Postgres>) -> sqlx::Result<Transaction<'static, Postgres>> {
+    type Conn = PgConnection;
+    type Row = PgRow;
+    type Pools = Pool<Postgres>;
+    type Tx = Transaction<'static, Postgres>;
+    type Lease = PoolConnection<Postgres>;
+
+    async fn begin(pool: &Pool<Postgres>) -> sqlx::Result<Transaction<'static, Postgres>> {
         pool.begin().await
+    }
+
+    async fn commit(tx: Transaction<'static, Postgres>) -> sqlx::Result<()> {
+        tx.commit().await
+    }
+
+    async fn reader(pool: &Pool<Postgres>) -> sqlx::Result<PoolConnection<Postgres>> {
+        pool.acquire().await
+    }
+
+    type Writer = PoolConnection<Postgres>;
+
+    async fn writer(pool: &Pool<Postgres>) -> sqlx::Result<PoolConnection<Postgres>> {
+        pool.acquire().await
+    }
+
+    async fn finish_write(_writer: PoolConnection<Postgres>) -> sqlx::Result<()> {
+        // Each statement committed as it ran (autocommit).
+        Ok(())
+    }
+
+    async fn close(pool: &Pool<Postgres>) {
+        pool.close().await;
     }
 
     async fn execute(conn: &mut PgConnection, sql: Sql) -> sqlx::Result<u64> {
@@ -106,7 +136,7 @@ impl PostgresStorage {
             .connect_with(opts)
             .await
             .map_err(|e| fail("cannot open a pool to", e))?;
-        let store = Arc::new(SqlStore::new(pool.clone(), pool).with_deadline(call_deadline(limits)));
+        let store = Arc::new(SqlStore::new(pool).with_deadline(call_deadline(limits)));
         Ok(PostgresStorage { store, target })
     }
 
@@ -143,4 +173,9 @@ fn call_deadline(limits: &PoolConfig) -> Option<std::time::Duration> {
 fn migrate(conn: &mut PgConnection) -> BoxFuture<'_, std::result::Result<(), sqlx::migrate::MigrateError>> {
     // `run_direct` is what `run` calls after acquiring; sqlx keeps it public for this case.
     Box::pin(MIGRATOR.run_direct(None, conn, false))
+}
+
+/// A pool idle timeout: `None` for zero (never close idle connections).
+fn idle(d: std::time::Duration) -> Option<std::time::Duration> {
+    (!d.is_zero()).then_some(d)
 }

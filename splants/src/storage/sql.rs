@@ -26,8 +26,6 @@ use crate::error::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use sqlx::pool::PoolConnection;
-use sqlx::{Database, Pool, Transaction};
 use std::borrow::Cow;
 
 /// One bind value, independent of the database it is sent to.
@@ -98,9 +96,11 @@ impl Sql {
     }
 }
 
-/// The few things the SQL layer needs from a database that sqlx does not make uniform.
+/// What the SQL layer needs from a database: its connections, how a write transaction begins
+/// and ends, how a statement runs, and how a row is read. Postgres is sqlx's; SQLite is
+/// rusqlite's, run inline (see [`super::sqlite`]).
 #[async_trait]
-pub(crate) trait SqlBackend: Database {
+pub(crate) trait SqlBackend: Send + Sync + Sized + 'static {
     /// The backend name health checks report (`sqlite`, `postgres`).
     const BACKEND: &'static str;
 
@@ -109,17 +109,41 @@ pub(crate) trait SqlBackend: Database {
     /// `BEGIN IMMEDIATE`).
     const FOR_UPDATE_SKIP_LOCKED: &'static str;
 
+    /// A connection statements run on.
+    type Conn: Send;
+    /// A row read back.
+    type Row: Send + Sync;
+    /// The connections of one database (cheap to clone).
+    type Pools: Clone + Send + Sync + std::fmt::Debug;
+    /// A write transaction on a connection; dropped without [`SqlBackend::commit`] it rolls back.
+    type Tx: std::ops::DerefMut<Target = Self::Conn> + Send;
+    /// A connection checked out of the pools until dropped.
+    type Lease: std::ops::DerefMut<Target = Self::Conn> + Send;
+    /// A connection for autocommit writes, ended by [`SqlBackend::finish_write`] (dropped
+    /// without it, what it wrote may be undone).
+    type Writer: std::ops::DerefMut<Target = Self::Conn> + Send;
+
     /// An expression for the UTC day (days since 1970-01-01) of a time column.
     fn day_of(column: &str) -> String;
     /// An expression for the UTC hour (0..=23) of a time column.
     fn hour_of(column: &str) -> String;
 
     /// Begins a write transaction that queues behind other writers instead of failing.
-    async fn begin_write(pool: &Pool<Self>) -> sqlx::Result<Transaction<'static, Self>>;
+    async fn begin(pools: &Self::Pools) -> sqlx::Result<Self::Tx>;
+    /// Commits a write transaction.
+    async fn commit(tx: Self::Tx) -> sqlx::Result<()>;
+    /// A connection for reading.
+    async fn reader(pools: &Self::Pools) -> sqlx::Result<Self::Lease>;
+    /// A connection for autocommit write statements.
+    async fn writer(pools: &Self::Pools) -> sqlx::Result<Self::Writer>;
+    /// Ends the writes made on `writer`: they are durable when this returns.
+    async fn finish_write(writer: Self::Writer) -> sqlx::Result<()>;
+    /// Closes every connection (waits for those in use to come back).
+    async fn close(pools: &Self::Pools);
     /// Runs a statement; returns the rows it changed.
-    async fn execute(conn: &mut Self::Connection, sql: Sql) -> sqlx::Result<u64>;
+    async fn execute(conn: &mut Self::Conn, sql: Sql) -> sqlx::Result<u64>;
     /// Runs a query; returns its rows.
-    async fn fetch(conn: &mut Self::Connection, sql: Sql) -> sqlx::Result<Vec<Self::Row>>;
+    async fn fetch(conn: &mut Self::Conn, sql: Sql) -> sqlx::Result<Vec<Self::Row>>;
 
     /// A text column.
     fn text(row: &Self::Row, col: &str) -> sqlx::Result<String>;
@@ -144,6 +168,7 @@ pub(crate) trait SqlBackend: Database {
 }
 
 /// Binds [`Arg`]s to a sqlx query of any backend whose types cover them.
+#[cfg(feature = "postgres")]
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
         let mut q = $query;
@@ -164,9 +189,11 @@ macro_rules! bind_args {
         q
     }};
 }
+#[cfg(feature = "postgres")]
 pub(crate) use bind_args;
 
-/// Implements the row accessors of [`SqlBackend`] with `Row::try_get` (same code per backend).
+/// Implements the row accessors of [`SqlBackend`] with sqlx's `Row::try_get`.
+#[cfg(feature = "postgres")]
 macro_rules! row_accessors {
     ($row:ty) => {
         fn text(row: &$row, col: &str) -> sqlx::Result<String> {
@@ -201,6 +228,7 @@ macro_rules! row_accessors {
         }
     };
 }
+#[cfg(feature = "postgres")]
 pub(crate) use row_accessors;
 
 /// Turns a sqlx error into a storage error saying what was being done; the sqlx error is its
@@ -243,22 +271,29 @@ pub(crate) fn parse<T: std::str::FromStr>(field: &str, s: &str) -> Result<T> {
     s.parse().map_err(|_| Error::storage(format!("stored `{field}` value `{s}` is not known to this version")))
 }
 
-/// A pool idle timeout: `None` for zero (never close idle connections).
-pub(crate) fn idle(d: std::time::Duration) -> Option<std::time::Duration> {
-    (!d.is_zero()).then_some(d)
-}
-
-/// The connection pools of one database and the operations both backends share.
-#[derive(Debug, Clone)]
-pub(crate) struct SqlStore<DB: Database> {
-    /// Pool for reads.
-    pub(crate) read: Pool<DB>,
-    /// Pool for write transactions (SQLite: one connection; Postgres: the same pool as `read`).
-    pub(crate) write: Pool<DB>,
+/// The connections of one database and the operations both backends share.
+pub(crate) struct SqlStore<DB: SqlBackend> {
+    /// The connections (Postgres: one pool; SQLite: one writer and a few readers).
+    pub(crate) pools: DB::Pools,
     /// When a reserve last looked for lapsed leases (shared by clones, like the pools).
     pub(crate) lease_probe: std::sync::Arc<LeaseProbe>,
     /// The longest a call waits for the database, client side (see [`SqlStore::bounded`]).
     pub(crate) deadline: Option<std::time::Duration>,
+}
+
+impl<DB: SqlBackend> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        SqlStore { pools: self.pools.clone(), lease_probe: self.lease_probe.clone(), deadline: self.deadline }
+    }
+}
+
+impl<DB: SqlBackend> std::fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &DB::BACKEND)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Spaces out the lapsed-lease probe that precedes a reserve to one per
@@ -292,9 +327,9 @@ impl LeaseProbe {
 }
 
 impl<DB: SqlBackend> SqlStore<DB> {
-    /// A store over a read pool and a write pool.
-    pub(crate) fn new(read: Pool<DB>, write: Pool<DB>) -> Self {
-        SqlStore { read, write, lease_probe: std::sync::Arc::default(), deadline: None }
+    /// A store over these connections.
+    pub(crate) fn new(pools: DB::Pools) -> Self {
+        SqlStore { pools, lease_probe: std::sync::Arc::default(), deadline: None }
     }
 
     /// Gives every [`SqlStore::bounded`] call `deadline` (`None`: no client-side limit).
@@ -319,29 +354,44 @@ impl<DB: SqlBackend> SqlStore<DB> {
     }
 
     /// A connection for reading.
-    pub(crate) async fn reader(&self) -> Result<PoolConnection<DB>> {
-        self.read.acquire().await.map_err(|e| db_error("getting a database connection", e))
+    pub(crate) async fn reader(&self) -> Result<DB::Lease> {
+        DB::reader(&self.pools).await.map_err(|e| db_error("getting a database connection", e))
     }
 
-    /// A connection for one autocommit write statement.
-    pub(crate) async fn writer(&self) -> Result<PoolConnection<DB>> {
-        self.write.acquire().await.map_err(|e| db_error("getting a database connection", e))
+    /// A connection for autocommit write statements; end it with [`SqlStore::finish_write`].
+    pub(crate) async fn writer(&self) -> Result<DB::Writer> {
+        DB::writer(&self.pools).await.map_err(|e| db_error("getting a database connection", e))
+    }
+
+    /// Ends the writes of `writer` (SQLite: waits for their group commit).
+    pub(crate) async fn finish_write(writer: DB::Writer) -> Result<()> {
+        DB::finish_write(writer).await.map_err(|e| db_error("committing a write", e))
+    }
+
+    /// Runs one write statement on its own; the outer error is the connection's or the
+    /// commit's, the inner one the statement's (for callers that tell constraint errors apart).
+    pub(crate) async fn write_one(&self, sql: Sql) -> Result<sqlx::Result<u64>> {
+        let mut w = self.writer().await?;
+        let done = DB::execute(&mut w, sql).await;
+        if done.is_ok() {
+            Self::finish_write(w).await?;
+        }
+        Ok(done)
     }
 
     /// A write transaction; dropped without `commit` it rolls back.
-    pub(crate) async fn begin(&self) -> Result<Transaction<'static, DB>> {
-        DB::begin_write(&self.write).await.map_err(|e| db_error("beginning a transaction", e))
+    pub(crate) async fn begin(&self) -> Result<DB::Tx> {
+        DB::begin(&self.pools).await.map_err(|e| db_error("beginning a transaction", e))
     }
 
     /// Commits `tx`.
-    pub(crate) async fn commit(tx: Transaction<'static, DB>) -> Result<()> {
-        tx.commit().await.map_err(|e| db_error("committing a transaction", e))
+    pub(crate) async fn commit(tx: DB::Tx) -> Result<()> {
+        DB::commit(tx).await.map_err(|e| db_error("committing a transaction", e))
     }
 
     /// Closes every connection (waits for those in use to come back).
     pub(crate) async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
+        DB::close(&self.pools).await;
     }
 }
 

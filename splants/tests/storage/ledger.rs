@@ -231,7 +231,11 @@ async fn a_scope_named_twice_counts_once_at_its_lower_limit(kind: Kind) {
     assert_eq!((u.spent, u.reserved, u.in_flight), (usd(0.3), Usd::ZERO, 0));
 }
 
-sql_backends!(a_reserve_cancelled_mid_await_leaves_no_hold, lapsed_rows_are_removed_once_their_period_is_over);
+sql_backends!(
+    a_reserve_cancelled_mid_await_leaves_no_hold,
+    lapsed_rows_are_removed_once_their_period_is_over,
+    refused_writes_among_concurrent_ones_undo_only_themselves
+);
 conformance!(budget_exceeded_names_the_scope_that_ran_out);
 
 async fn budget_exceeded_names_the_scope_that_ran_out(kind: Kind) {
@@ -261,13 +265,30 @@ async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
     let (mut cancelled, mut finished) = (0, 0);
     // Cancel at every point of the reserve, from the first poll to its COMMIT (and past it).
     let polls = std::iter::successors(Some(1_usize), |n| Some(n + n / 8 + 1)).take_while(|n| *n < 100_000);
-    for n in polls {
+    for (i, n) in polls.enumerate() {
+        // SQLite runs a reserve's statements inline, so it only waits (and can only be
+        // cancelled) while another connection holds the write lock: every other attempt starts
+        // with the lock held elsewhere, given up a little later from another task.
+        #[cfg(feature = "sqlite")]
+        let blocker = if kind == Kind::Sqlite && i % 2 == 1 {
+            Some(
+                crate::support::hold_sqlite_write_lock(&db.url, std::time::Duration::from_micros(200 * i as u64)).await,
+            )
+        } else {
+            None
+        };
+        #[cfg(not(feature = "sqlite"))]
+        let _ = i;
         match crate::support::poll_at_most(guard.reserve(guard.scopes(None, None), usd(0.01)), n).await {
             None => cancelled += 1,
             Some(r) => {
                 r.unwrap().release().await.unwrap();
                 finished += 1;
             }
+        }
+        #[cfg(feature = "sqlite")]
+        if let Some(b) = blocker {
+            b.await.unwrap();
         }
     }
     assert!(cancelled > 0 && finished > 0, "cancelled {cancelled}, finished {finished}");
@@ -334,4 +355,42 @@ async fn a_lapsed_in_flight_hold_counts_as_spent_until_settled_or_released(kind:
     assert_eq!(out.overshoot, usd(0.05));
     let u = usage(l.as_ref(), &Scope::Global).await;
     assert_eq!((u.spent, u.overshoot_count), (usd(0.25), 1));
+}
+
+/// Concurrent reserves, every other one refused half-way (its first scope taken, its second
+/// without room), all queued on one database at once: SQLite commits writers that arrive
+/// together as one transaction (each a savepoint), so a refused one must undo only its own
+/// writes and every accepted one must be durable when its call returns (read back through a
+/// connection of its own, as another process would).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn refused_writes_among_concurrent_ones_undo_only_themselves(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let ledger = db.open().await.ledger;
+    let tight = key("tight");
+    let mut calls = Vec::new();
+    for i in 0..64 {
+        let l = Arc::clone(&ledger);
+        // Sorted scope order takes `global` first, then the key: a refusal happens after the
+        // global row was already changed inside the shared transaction.
+        let scopes =
+            if i % 2 == 0 { vec![(Scope::Global, 100.0)] } else { vec![(Scope::Global, 100.0), (tight.clone(), 0.0)] };
+        calls.push(tokio::spawn(async move {
+            let r = request(&scopes, 0.25, now());
+            (i % 2 == 0, l.reserve(&r).await)
+        }));
+    }
+    let mut accepted = 0_i64;
+    for c in calls {
+        match c.await.unwrap() {
+            (true, Ok(())) => accepted += 1,
+            (false, Err(Error::BudgetExceeded(b))) => assert_eq!(b.scope, "key:tight"),
+            (fits, other) => panic!("fits {fits}: {other:?}"),
+        }
+    }
+    assert_eq!(accepted, 32);
+    assert_eq!(crate::support::count_rows(&db, "budget_reservations").await, 32, "every accepted hold is committed");
+    let fresh = db.open().await.ledger;
+    let g = usage(fresh.as_ref(), &Scope::Global).await;
+    assert_eq!((g.reserved, g.in_flight), (usd(0.25 * 32.0), 32), "refused reserves left nothing on the global row");
+    assert_eq!(usage(fresh.as_ref(), &tight).await.reserved, Usd::ZERO);
 }

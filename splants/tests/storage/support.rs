@@ -384,6 +384,20 @@ pub async fn count_rows_where(db: &TestDb, table: &str, condition: &str) -> i64 
     }
 }
 
+/// Takes the write lock of the SQLite file at `url` from a connection of its own (as another
+/// process would) and gives it up after `hold`, from a task whose handle is returned.
+#[cfg(feature = "sqlite")]
+pub async fn hold_sqlite_write_lock(url: &str, hold: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    use sqlx::Connection;
+    let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut c).await.unwrap();
+    tokio::spawn(async move {
+        tokio::time::sleep(hold).await;
+        sqlx::query("ROLLBACK").execute(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    })
+}
+
 /// Polls `f` at most `n` times, letting the runtime run between polls; `None` if it was
 /// dropped (cancelled) before it finished. Cancels a call at every point of its awaits.
 pub async fn poll_at_most<F: std::future::Future>(f: F, n: usize) -> Option<F::Output> {

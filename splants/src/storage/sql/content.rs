@@ -63,8 +63,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
                 values_placeholders(1, CONTENT_WIDTH)
             ));
             sql.args = content_args(one)?;
-            let mut c = self.writer().await?;
-            return DB::execute(&mut c, sql).await.map(|_| ()).map_err(|e| duplicate(e, items));
+            return self.write_one(sql).await?.map(|_| ()).map_err(|e| duplicate(e, items));
         }
         if items.is_empty() {
             return Ok(());
@@ -84,8 +83,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         if items.len() >= ANALYZE_AFTER {
             // Fresh statistics, so the planner uses the right index right after a bulk load
             // (Postgres would otherwise wait for autovacuum); best effort.
-            let mut c = self.writer().await?;
-            if let Err(e) = DB::execute(&mut c, Sql::new("ANALYZE content")).await {
+            if let Err(e) = self.write_one(Sql::new("ANALYZE content")).await? {
                 tracing::warn!(error = %e, "could not refresh the content statistics after a bulk insert");
             }
         }
@@ -177,8 +175,7 @@ impl<DB: SqlBackend> ContentStore for SqlStore<DB> {
                     .arg(Arg::Text(id.to_owned()))
                     .arg(Arg::Text(o.to_owned()));
             }
-            let mut c = self.writer().await?;
-            let n = DB::execute(&mut c, sql).await.map_err(|e| db_error("deleting content", e))?;
+            let n = self.write_one(sql).await?.map_err(|e| db_error("deleting content", e))?;
             Ok(n > 0)
         })
         .await

@@ -31,8 +31,7 @@ impl<DB: SqlBackend> KeyStore for SqlStore<DB> {
                 values_placeholders(1, KEY_WIDTH)
             ));
             sql.args = key_args(k);
-            let mut c = self.writer().await?;
-            DB::execute(&mut c, sql).await.map_err(|e| key_exists(e, &k.id, "storing an API key"))?;
+            self.write_one(sql).await?.map_err(|e| key_exists(e, &k.id, "storing an API key"))?;
             Ok(())
         })
         .await
@@ -66,8 +65,7 @@ impl<DB: SqlBackend> KeyStore for SqlStore<DB> {
                 .arg(Arg::Text(status.as_str().to_owned()))
                 .arg(Arg::OptTime(expires_at))
                 .arg(Arg::Text(id.to_owned()));
-            let mut c = self.writer().await?;
-            Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("updating an API key", e))? > 0)
+            Ok(self.write_one(sql).await?.map_err(|e| db_error("updating an API key", e))? > 0)
         })
         .await
     }
@@ -78,8 +76,7 @@ impl<DB: SqlBackend> KeyStore for SqlStore<DB> {
             let sql = Sql::new("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
                 .arg(Arg::Time(at))
                 .arg(Arg::Text(id.to_owned()));
-            let mut c = self.writer().await?;
-            DB::execute(&mut c, sql).await.map_err(|e| db_error("recording API key use", e))?;
+            self.write_one(sql).await?.map_err(|e| db_error("recording API key use", e))?;
             Ok(())
         })
         .await

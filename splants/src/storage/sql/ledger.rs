@@ -85,7 +85,7 @@ const HOLD_COLUMNS: &str = "scopes, period_start, period_end, amount, state, in_
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Gives a hold taken off the books back to its scopes: a held one's amount, and what a
     /// reclaim counted for a lapsed one (released: nothing was billed after all).
-    async fn give_back(&self, conn: &mut DB::Connection, hold: &Hold) -> Result<()> {
+    async fn give_back(&self, conn: &mut DB::Conn, hold: &Hold) -> Result<()> {
         let (amount, holds, spent) = if hold.held {
             (hold.amount, 1, Usd::ZERO)
         } else if hold.counted > Usd::ZERO {
@@ -105,13 +105,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
 
     /// The guarded update: holds `req.amount` on `scope` if it has room; false otherwise (or
     /// when the scope has no row yet in this period).
-    async fn take_room(
-        &self,
-        conn: &mut DB::Connection,
-        req: &ReserveRequest,
-        scope: &str,
-        limit: Usd,
-    ) -> Result<bool> {
+    async fn take_room(&self, conn: &mut DB::Conn, req: &ReserveRequest, scope: &str, limit: Usd) -> Result<bool> {
         let guarded = Sql::new(
             "UPDATE budget_spend SET reserved = reserved + $1, in_flight = in_flight + 1 \
              WHERE scope = $2 AND period_start = $3 AND period_end = $4 AND spent + reserved + $1 <= $5 \
@@ -129,7 +123,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
     /// The `budget_exceeded` error of a refused reserve, with the figures it saw.
     async fn exceeded(
         &self,
-        conn: &mut DB::Connection,
+        conn: &mut DB::Conn,
         req: &ReserveRequest,
         limits: &BTreeMap<String, Usd>,
         failed: &str,
@@ -192,7 +186,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
     }
 
     /// Deletes the reservation row and returns the hold it described, if any.
-    async fn take_hold(&self, conn: &mut DB::Connection, id: ReservationId) -> Result<Option<Hold>> {
+    async fn take_hold(&self, conn: &mut DB::Conn, id: ReservationId) -> Result<Option<Hold>> {
         let sql = Sql::dynamic(format!("DELETE FROM budget_reservations WHERE id = $1 RETURNING {HOLD_COLUMNS}"))
             .arg(Arg::Text(id.to_string()));
         let rows = DB::fetch(conn, sql).await.map_err(|e| db_error("finishing a budget reservation", e))?;
@@ -409,8 +403,7 @@ impl<DB: SqlBackend> BudgetLedger for SqlStore<DB> {
         self.bounded("mark a reservation in flight", async {
             let sql = Sql::new("UPDATE budget_reservations SET in_flight = 1 WHERE id = $1 AND state = 'held'")
                 .arg(Arg::Text(id.to_string()));
-            let mut c = self.writer().await?;
-            DB::execute(&mut c, sql).await.map_err(|e| db_error("marking a budget reservation in flight", e))?;
+            self.write_one(sql).await?.map_err(|e| db_error("marking a budget reservation in flight", e))?;
             Ok(())
         })
         .await
@@ -460,8 +453,7 @@ impl<DB: SqlBackend> BudgetLedger for SqlStore<DB> {
             .arg(Arg::Time(window.start))
             .arg(Arg::Time(window.end))
             .arg(Arg::Int(i64::from(threshold)));
-            let mut c = self.writer().await?;
-            Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("recording a budget alert", e))? == 1)
+            Ok(self.write_one(sql).await?.map_err(|e| db_error("recording a budget alert", e))? == 1)
         })
         .await
     }

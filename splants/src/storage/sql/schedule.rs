@@ -106,13 +106,13 @@ fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
 
 impl<DB: SqlBackend> SqlStore<DB> {
     /// Entries matching `where_` (with its args), read on `conn`.
-    async fn posts_on(conn: &mut DB::Connection, sql: Sql, doing: &str) -> Result<Vec<ScheduledPost>> {
+    async fn posts_on(conn: &mut DB::Conn, sql: Sql, doing: &str) -> Result<Vec<ScheduledPost>> {
         let rows = DB::fetch(conn, sql).await.map_err(|e| db_error(doing, e))?;
         rows.iter().map(from_row::<DB>).collect()
     }
 
     /// The entry `id` held by `worker`, locked for this transaction.
-    async fn held(tx: &mut DB::Connection, id: &str, worker: &str) -> Result<Option<ScheduledPost>> {
+    async fn held(tx: &mut DB::Conn, id: &str, worker: &str) -> Result<Option<ScheduledPost>> {
         let sql = Sql::dynamic(format!(
             "SELECT {COLUMNS} FROM social_posts WHERE id = $1 AND status = 'publishing' AND lease_owner = $2{}",
             DB::FOR_UPDATE_SKIP_LOCKED.replace(" SKIP LOCKED", "")
@@ -123,7 +123,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
     }
 
     /// Writes every mutable field of `p` back.
-    async fn write_back(conn: &mut DB::Connection, p: &ScheduledPost) -> Result<()> {
+    async fn write_back(conn: &mut DB::Conn, p: &ScheduledPost) -> Result<()> {
         let sql = Sql::new(
             "UPDATE social_posts SET scheduled_time = $1, status = $2, attempts = $3, next_attempt_at = $4, \
              last_error = $5, post_id = $6, post_url = $7, posted = $8, published_at = $9, lease_owner = $10, \
@@ -355,6 +355,7 @@ impl<DB: SqlBackend> ScheduleStore for SqlStore<DB> {
                     held.push(col(DB::text(r, "id"))?);
                 }
             }
+            Self::finish_write(c).await?;
             Ok(held)
         })
         .await
@@ -370,8 +371,7 @@ impl<DB: SqlBackend> ScheduleStore for SqlStore<DB> {
             .arg(Arg::Time(now))
             .arg(Arg::Text(id.to_owned()))
             .arg(Arg::Text(worker.to_owned()));
-            let mut c = self.writer().await?;
-            Ok(DB::execute(&mut c, sql).await.map_err(|e| db_error("recording posted parts", e))? > 0)
+            Ok(self.write_one(sql).await?.map_err(|e| db_error("recording posted parts", e))? > 0)
         })
         .await
     }

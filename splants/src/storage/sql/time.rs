@@ -1,46 +1,12 @@
 //! `DbTime`: a UTC time as each database stores it — SQLite as integer microseconds since the
-//! epoch (exact, ordered, index-friendly), Postgres as `TIMESTAMPTZ` (microseconds too).
+//! epoch (exact, ordered, index-friendly; bound and read in [`crate::storage::sqlite`]),
+//! Postgres as `TIMESTAMPTZ` (microseconds too).
 
 use chrono::{DateTime, Utc};
 
 /// A UTC time bound to or read from a time column.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) struct DbTime(pub(crate) DateTime<Utc>);
-
-#[cfg(feature = "sqlite")]
-mod sqlite {
-    use super::DbTime;
-    use chrono::DateTime;
-    use sqlx::encode::IsNull;
-    use sqlx::error::BoxDynError;
-    use sqlx::sqlite::{Sqlite, SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
-    use sqlx::{Decode, Encode, Type};
-
-    impl Type<Sqlite> for DbTime {
-        fn type_info() -> SqliteTypeInfo {
-            <i64 as Type<Sqlite>>::type_info()
-        }
-
-        fn compatible(ty: &SqliteTypeInfo) -> bool {
-            <i64 as Type<Sqlite>>::compatible(ty)
-        }
-    }
-
-    impl Encode<'_, Sqlite> for DbTime {
-        fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
-            <i64 as Encode<Sqlite>>::encode_by_ref(&self.0.timestamp_micros(), buf)
-        }
-    }
-
-    impl<'r> Decode<'r, Sqlite> for DbTime {
-        fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-            let micros = <i64 as Decode<Sqlite>>::decode(value)?;
-            DateTime::from_timestamp_micros(micros)
-                .map(DbTime)
-                .ok_or_else(|| format!("{micros} µs is not a representable time").into())
-        }
-    }
-}
 
 #[cfg(feature = "postgres")]
 mod postgres {

@@ -19,8 +19,7 @@ impl<DB: SqlBackend> UsageStore for SqlStore<DB> {
                 values_placeholders(1, USAGE_WIDTH)
             ));
             sql.args = usage_args(u)?;
-            let mut c = self.writer().await?;
-            DB::execute(&mut c, sql).await.map_err(|e| db_error("recording usage", e))?;
+            self.write_one(sql).await?.map_err(|e| db_error("recording usage", e))?;
             Ok(())
         })
         .await
