@@ -90,16 +90,22 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Whether something answers HTTP on `port` at `path` (a plain GET over a fresh connection).
-fn answers(port: u16, path: &str) -> bool {
+/// Whether `request` (one whole HTTP/1.1 request, `Connection: close`) sent to `port` gets a
+/// 2xx answer.
+fn answers_2xx(port: u16, request: &str) -> bool {
     use std::io::{Read, Write};
     let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-    if s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).is_err() {
+    if s.write_all(request.as_bytes()).is_err() {
         return false;
     }
     let mut buf = [0u8; 12];
     s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 2")
+}
+
+/// Whether something answers a GET of `path` on `port`.
+fn answers(port: u16, path: &str) -> bool {
+    answers_2xx(port, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
 }
 
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) -> Duration {
@@ -247,21 +253,17 @@ fn nginx(dir: &Path, upstream: u16) -> (Child, u16) {
     (child, port)
 }
 
-/// Whether the proxied upstream answers a chat completion through `port`.
+/// Whether a chat completion posted to `port` (the upstream, or nginx in front of it) is answered.
 fn answers_post(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
-    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
     let body = r#"{"model":"m","messages":[]}"#;
-    let req = format!(
-        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    if s.write_all(req.as_bytes()).is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 12];
-    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 2")
+    answers_2xx(
+        port,
+        &format!(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
 }
 
 /// nginx's worker process (the child of the master): the one that does the proxying.

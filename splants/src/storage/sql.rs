@@ -15,9 +15,11 @@ mod keys;
 mod ledger;
 mod rows;
 mod schedule;
+#[cfg(feature = "postgres")]
 mod time;
 mod usage;
 
+#[cfg(feature = "postgres")]
 pub(crate) use time::DbTime;
 
 use super::Backend;

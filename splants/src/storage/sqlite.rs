@@ -14,7 +14,7 @@
 //! A transaction dropped before it commits (its caller went away) is rolled back when its
 //! connection is given back, so a cancelled call never leaves a half-written change.
 
-use super::sql::{Arg, DbTime, Sql, SqlBackend, SqlStore, db_error};
+use super::sql::{Arg, Sql, SqlBackend, SqlStore, db_error};
 use super::{PoolConfig, Stores};
 use crate::content::GeneratedContent;
 use crate::error::{Error, Result, redact};
@@ -63,8 +63,8 @@ pub(crate) struct LiteConn {
     group: Option<GroupDone>,
 }
 
-/// How a group commit ended: `None` until it has; then `Ok`, or the error code and message.
-type GroupDone = tokio::sync::watch::Receiver<Option<std::result::Result<(), (i32, String)>>>;
+/// How a group commit ended: `None` until it has; then `Ok`, or SQLite's error.
+type GroupDone = tokio::sync::watch::Receiver<Option<std::result::Result<(), LiteError>>>;
 
 impl std::fmt::Debug for LiteConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,7 +121,7 @@ impl Drop for LiteTx {
 /// have joined it, and tells them how it ended.
 async fn commit_group(
     pools: Arc<LitePools>,
-    done: tokio::sync::watch::Sender<Option<std::result::Result<(), (i32, String)>>>,
+    done: tokio::sync::watch::Sender<Option<std::result::Result<(), LiteError>>>,
 ) {
     // Tasks already woken (writers queued on the mutex) run first and join this group.
     tokio::task::yield_now().await;
@@ -130,11 +130,7 @@ async fn commit_group(
         Ok(()) => Ok(()),
         Err(e) => {
             let _ = w.conn.execute_batch("ROLLBACK");
-            let code = match &e {
-                rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
-                _ => rusqlite::ffi::SQLITE_ERROR,
-            };
-            Err((code, e.to_string()))
+            Err(LiteError::of(&e))
         }
     };
     w.group = None;
@@ -151,7 +147,7 @@ pub(crate) struct LiteRow {
 
 /// A SQLite error as sqlx reports database errors, so both backends are handled alike
 /// (`is_unique_violation`, busy detection, messages).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct LiteError {
     message: String,
     code: i32,
@@ -200,13 +196,22 @@ impl sqlx::error::DatabaseError for LiteError {
     }
 }
 
+impl LiteError {
+    /// What SQLite said: its extended code and message (`SQLITE_ERROR` for rusqlite's own).
+    fn of(e: &rusqlite::Error) -> LiteError {
+        match e {
+            rusqlite::Error::SqliteFailure(err, msg) => {
+                LiteError { message: msg.clone().unwrap_or_else(|| err.to_string()), code: err.extended_code }
+            }
+            other => LiteError { message: other.to_string(), code: rusqlite::ffi::SQLITE_ERROR },
+        }
+    }
+}
+
 /// A rusqlite error as a sqlx error.
 fn lite_error(e: rusqlite::Error) -> sqlx::Error {
     match e {
-        rusqlite::Error::SqliteFailure(err, msg) => sqlx::Error::Database(Box::new(LiteError {
-            message: msg.unwrap_or_else(|| err.to_string()),
-            code: err.extended_code,
-        })),
+        rusqlite::Error::SqliteFailure(..) => sqlx::Error::Database(Box::new(LiteError::of(&e))),
         other => sqlx::Error::Protocol(other.to_string()),
     }
 }
@@ -220,11 +225,7 @@ fn is_lite_busy(e: &rusqlite::Error) -> bool {
 impl LiteConn {
     /// Runs `sql` (binding `$N` to `args[N-1]`), handing each row to `row`; returns the rows
     /// changed.
-    fn run(
-        &self,
-        sql: &Sql,
-        mut row: impl FnMut(&rusqlite::Row<'_>, &[String]) -> rusqlite::Result<()>,
-    ) -> rusqlite::Result<u64> {
+    fn run(&self, sql: &Sql, mut row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>) -> rusqlite::Result<u64> {
         let mut stmt = self.conn.prepare_cached(&sql.text)?;
         for i in 1..=stmt.parameter_count() {
             let n = stmt
@@ -237,10 +238,9 @@ impl LiteConn {
             };
             bind(&mut stmt, i, arg)?;
         }
-        let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
         let mut rows = stmt.raw_query();
         while let Some(r) = rows.next()? {
-            row(r, &names)?;
+            row(r)?;
         }
         Ok(self.conn.changes())
     }
@@ -321,7 +321,7 @@ fn int_of(col: &str, v: &Value) -> sqlx::Result<i64> {
 
 fn time_of(col: &str, v: &Value) -> sqlx::Result<DateTime<Utc>> {
     let micros = int_of(col, v)?;
-    DateTime::from_timestamp_micros(micros).map(|t| DbTime(t).0).ok_or_else(|| sqlx::Error::ColumnDecode {
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| sqlx::Error::ColumnDecode {
         index: col.to_owned(),
         source: format!("{micros} µs is not a representable time").into(),
     })
@@ -380,7 +380,7 @@ impl SqlBackend for Lite {
         let done = match &lease.group {
             Some(done) => done.clone(),
             None => {
-                lease.run_waiting(&Sql::new("BEGIN IMMEDIATE"), |c, sql| c.run(sql, |_, _| Ok(()))).await?;
+                lease.run_waiting(&Sql::new("BEGIN IMMEDIATE"), |c, sql| c.run(sql, |_| Ok(()))).await?;
                 let (tell, done) = tokio::sync::watch::channel(None);
                 lease.group = Some(done.clone());
                 tokio::spawn(commit_group(Arc::clone(pools), tell));
@@ -406,7 +406,7 @@ impl SqlBackend for Lite {
             .map_err(|_| sqlx::Error::Protocol("the group commit ended without an answer".to_owned()))?
             .clone();
         match outcome {
-            Some(Err((code, message))) => Err(sqlx::Error::Database(Box::new(LiteError { message, code }))),
+            Some(Err(e)) => Err(sqlx::Error::Database(Box::new(e))),
             _ => Ok(()),
         }
     }
@@ -447,16 +447,19 @@ impl SqlBackend for Lite {
     }
 
     async fn execute(conn: &mut LiteConn, sql: Sql) -> sqlx::Result<u64> {
-        conn.run_waiting(&sql, |c, sql| c.run(sql, |_, _| Ok(()))).await
+        conn.run_waiting(&sql, |c, sql| c.run(sql, |_| Ok(()))).await
     }
 
     async fn fetch(conn: &mut LiteConn, sql: Sql) -> sqlx::Result<Vec<LiteRow>> {
         conn.run_waiting(&sql, |c, sql| {
             let mut out = Vec::new();
+            // Column names once per query, when its first row arrives (writes return none).
             let mut names: Option<Arc<[String]>> = None;
-            c.run(sql, |r, cols| {
-                let names = names.get_or_insert_with(|| cols.to_vec().into()).clone();
-                let values = (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()?;
+            c.run(sql, |r| {
+                let names = names
+                    .get_or_insert_with(|| r.as_ref().column_names().into_iter().map(str::to_owned).collect())
+                    .clone();
+                let values = (0..names.len()).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()?;
                 out.push(LiteRow { names, values });
                 Ok(())
             })?;

@@ -1,6 +1,6 @@
-//! `DbTime`: a UTC time as each database stores it — SQLite as integer microseconds since the
-//! epoch (exact, ordered, index-friendly; bound and read in [`crate::storage::sqlite`]),
-//! Postgres as `TIMESTAMPTZ` (microseconds too).
+//! `DbTime`: a UTC time as Postgres stores it, `TIMESTAMPTZ` (microseconds). SQLite stores
+//! integer microseconds since the epoch (exact, ordered, index-friendly), bound and read in
+//! `storage::sqlite` without sqlx's types.
 
 use chrono::{DateTime, Utc};
 
