@@ -152,6 +152,24 @@ pub struct Completion {
     pub latency: Duration,
 }
 
+#[cfg(test)]
+impl Completion {
+    /// The engine tests' scripted providers' answer to `req`: `text` billed at `usage`, from
+    /// provider `test`, the requested model (or `test-model`), finished, no latency.
+    pub(crate) fn test_answer(req: &CompletionRequest, text: String, usage: Usage) -> Completion {
+        Completion {
+            text,
+            usage,
+            finish_reason: FinishReason::Stop,
+            model: req.model.clone().unwrap_or_else(|| "test-model".into()),
+            provider: "test".into(),
+            service_tier: None,
+            inference_geo: None,
+            latency: std::time::Duration::ZERO,
+        }
+    }
+}
+
 /// One event of a streamed completion.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StreamEvent {

@@ -5,7 +5,7 @@ use super::*;
 use crate::content::ContentType;
 use crate::content::Usage;
 use crate::money::Usd;
-use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard};
+use crate::provider::{Completion, CompletionRequest, PriceCard};
 use crate::ratelimit::MemoryRateLimiter;
 use crate::redis_conn::{RedisConnection, testing};
 use async_trait::async_trait;
@@ -28,16 +28,11 @@ impl Provider for Counting {
     }
     async fn complete(&self, req: &CompletionRequest) -> crate::Result<Completion> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(Completion {
-            text: format!("Answer {n}: AI marketing helps a small business grow. Start small and measure."),
-            usage: Usage { input_tokens: 300, output_tokens: 100, ..Usage::default() },
-            finish_reason: FinishReason::Stop,
-            model: req.model.clone().unwrap_or_else(|| "test-model".into()),
-            provider: "test".into(),
-            service_tier: None,
-            inference_geo: None,
-            latency: Duration::ZERO,
-        })
+        Ok(Completion::test_answer(
+            req,
+            format!("Answer {n}: AI marketing helps a small business grow. Start small and measure."),
+            Usage { input_tokens: 300, output_tokens: 100, ..Usage::default() },
+        ))
     }
 }
 

@@ -8,7 +8,7 @@ use crate::budget::ScopeUsage;
 use crate::clock::FakeClock;
 use crate::content::{ContentType, Platform, RepairMethod, Usage};
 use crate::money::Usd;
-use crate::provider::{Completion, CompletionRequest, FinishReason, Message, PriceCard, Role};
+use crate::provider::{Completion, CompletionRequest, Message, PriceCard, Role};
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -63,16 +63,7 @@ impl Provider for Scripted {
             tokio::time::sleep(wait).await;
         }
         let text = self.answers.lock().pop_front().unwrap_or_else(|| Ok("Spare answer.".to_owned()))?;
-        Ok(Completion {
-            text,
-            usage: USAGE,
-            finish_reason: FinishReason::Stop,
-            model: req.model.clone().unwrap_or_else(|| "test-model".into()),
-            provider: "test".into(),
-            service_tier: None,
-            inference_geo: None,
-            latency: Duration::ZERO,
-        })
+        Ok(Completion::test_answer(req, text, USAGE))
     }
 }
 

@@ -6,7 +6,7 @@ use crate::content::Usage;
 use crate::content::{ContentType, Platform, Tone};
 use crate::error::ErrorCode;
 use crate::money::Usd;
-use crate::provider::{Completion, CompletionRequest, FinishReason, PriceCard, RetryPolicy, RetryingProvider};
+use crate::provider::{Completion, CompletionRequest, PriceCard, RetryPolicy, RetryingProvider};
 use crate::ratelimit::Quota;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -91,16 +91,7 @@ impl Provider for TestProvider {
             output_tokens: fastrand::u64(0..=u64::from(req.max_tokens)),
             ..Usage::default()
         });
-        Ok(Completion {
-            text: self.text.clone(),
-            usage,
-            finish_reason: FinishReason::Stop,
-            model: req.model.clone().unwrap_or_else(|| "test-model".into()),
-            provider: "test".into(),
-            service_tier: None,
-            inference_geo: None,
-            latency: self.delay,
-        })
+        Ok(Completion { latency: self.delay, ..Completion::test_answer(req, self.text.clone(), usage) })
     }
 }
 
