@@ -45,7 +45,7 @@ fmt: ## Format the code
 	$(CARGO) fmt --all
 
 .PHONY: lint
-lint: ## cargo fmt --check and clippy -D warnings on all targets and feature sets
+lint: ## cargo fmt --check and clippy -D warnings on all targets and feature sets; hadolint, actionlint, compose.yaml schema
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) clippy -p splants --all-targets --no-default-features -- -D warnings
@@ -53,6 +53,7 @@ lint: ## cargo fmt --check and clippy -D warnings on all targets and feature set
 	  echo "clippy -p splants --no-default-features --features $$f"; \
 	  $(CARGO) clippy -p splants --lib --no-default-features --features $$f -- -D warnings || exit 1; \
 	done
+	scripts/lint-deploy.sh
 
 .PHONY: doc
 doc: ## Build the API docs (warnings are errors)
