@@ -27,6 +27,7 @@
 
 mod engine;
 mod env;
+pub mod profiles;
 #[cfg(feature = "server")]
 mod server;
 
@@ -112,17 +113,12 @@ impl Config {
         Ok(())
     }
 
-    /// Reads the process environment, with a `.env` file in the working directory filling in
-    /// variables that are not set.
+    /// Reads the process environment, with files in the working directory filling in variables
+    /// that are not set: the profile `.env.<name>` named by `SPLANTS_ENV` (or the file
+    /// `SPLANTS_ENV_FILE` names), then `.env` (order and errors in [`profiles`]).
     pub fn from_env() -> Result<Self> {
-        let mut vars: HashMap<String, String> = HashMap::new();
-        if let Ok(iter) = dotenvy::from_path_iter(".env") {
-            for (k, v) in iter.flatten() {
-                vars.insert(k, v);
-            }
-        }
-        vars.extend(std::env::vars());
-        Config::from_vars(vars)
+        let process: HashMap<String, String> = std::env::vars().collect();
+        Config::from_vars(profiles::layered(process, std::path::Path::new("."))?)
     }
 
     /// Reads settings from the given variables only (for tests and embedding); errors name

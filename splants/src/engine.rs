@@ -87,6 +87,8 @@ pub(crate) struct EngineInner {
     pub(crate) started: std::time::Instant,
     /// The last provider health check and when it ran (reused for `PROVIDER_HEALTH_TTL`).
     pub(crate) provider_health: parking_lot::Mutex<Option<(std::time::Instant, ComponentHealth)>>,
+    /// When health last read the process's CPU time, and what it read (for `cpu_percent`).
+    pub(crate) cpu_sample: parking_lot::Mutex<Option<health::CpuSample>>,
 }
 
 /// Turns briefs into finished, scored, stored copy within budget and rate limits.

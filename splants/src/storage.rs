@@ -75,6 +75,12 @@ pub trait Backend: Send + Sync + Debug {
     /// A short backend name (`memory`, `sqlite`, `postgres`).
     fn name(&self) -> &'static str;
 
+    /// The file the data lives in when it is on this machine (SQLite), so health can report
+    /// how full its volume is; `None` for a server database or process memory.
+    fn data_file(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+
     /// Checks the store answers (health and readiness probes).
     async fn ping(&self) -> Result<()>;
 }

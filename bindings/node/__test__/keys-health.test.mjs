@@ -86,6 +86,10 @@ test('health reports each component', async () => {
   assert.equal(h.components.providers.error, undefined)
   assert.ok(h.system.uptime_s >= 0)
   assert.ok(h.system.rss_bytes > 1_000_000)
+  assert.ok(h.system.memory_percent > 0 && h.system.memory_percent <= 100, `${h.system.memory_percent}`)
+  assert.ok(h.system.cpu_percent >= 0 && h.system.cpu_percent <= 100, `${h.system.cpu_percent}`)
+  // memory:// has no file, so no volume to report.
+  assert.equal(h.system.disk_percent, undefined)
 })
 
 test('an unreachable provider is degraded health without detail', async () => {

@@ -1083,12 +1083,27 @@ export interface ComponentHealth {
 /** A component's state. */
 export type ComponentStatus = "healthy" | "unhealthy" | "disabled"
 
-/** Figures of the process the engine runs in. */
+/**
+ * Figures of the process the engine runs in (the original's `system` block). Each figure is
+ * left out where this platform cannot read it; none names a path.
+ */
 export interface SystemHealth {
   /** Seconds since the engine was built. */
   uptime_s: number
-  /** Resident memory of the process in bytes (Linux; left out elsewhere). */
+  /** Resident memory of the process in bytes (Linux). */
   rss_bytes?: number
+  /**
+   * The share of the machine's CPU time (all cores together, 0–100) the process used since
+   * the previous health check, or since the engine was built (Unix).
+   */
+  cpu_percent?: number
+  /** The process's resident memory as a share of the machine's memory, 0–100 (Linux). */
+  memory_percent?: number
+  /**
+   * How full the volume holding the SQLite database is, 0–100, as `df` counts it (used
+   * over used plus available to unprivileged users); left out for Postgres and `memory://`.
+   */
+  disk_percent?: number
 }
 
 /** How a shutdown ended for the generations still running in the background. */

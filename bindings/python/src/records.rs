@@ -507,6 +507,9 @@ record! {
     SystemHealth(splants::engine::SystemHealth) {
         uptime_s -> f64 = |v| v.uptime_s;
         rss_bytes -> Option<u64> = |v| v.rss_bytes;
+        cpu_percent -> Option<f64> = |v| v.cpu_percent;
+        memory_percent -> Option<f64> = |v| v.memory_percent;
+        disk_percent -> Option<f64> = |v| v.disk_percent;
     }
 }
 

@@ -93,6 +93,8 @@ async def test_health_reports_each_component(engine: splants.ContentEngine) -> N
     assert h.components["cache"].status == "disabled"
     assert h.components["providers"].error is None
     assert h.system.uptime_s >= 0 and (h.system.rss_bytes or 0) > 1_000_000
+    assert 0 < (h.system.memory_percent or 0) <= 100
+    assert h.system.cpu_percent is not None and 0 <= h.system.cpu_percent <= 100
     assert h.to_dict()["components"]["database"]["status"] == "healthy"
 
 

@@ -1144,6 +1144,15 @@ pub struct SystemHealth {
     /// Resident memory, in bytes.
     #[serde(default)]
     pub rss_bytes: Option<u64>,
+    /// Share of the machine's CPU time (all cores, 0–100) used since the previous check.
+    #[serde(default)]
+    pub cpu_percent: Option<f64>,
+    /// Resident memory as a share of the machine's memory, 0–100.
+    #[serde(default)]
+    pub memory_percent: Option<f64>,
+    /// How full the SQLite database's volume is, 0–100 (absent for Postgres and `memory://`).
+    #[serde(default)]
+    pub disk_percent: Option<f64>,
 }
 
 /// What a platform answered for one part of a post.

@@ -6497,6 +6497,18 @@ public struct SystemHealth: Equatable, Hashable {
      * Resident memory, in bytes.
      */
     public var rssBytes: UInt64?
+    /**
+     * Share of the machine's CPU time (all cores, 0–100) used since the previous check.
+     */
+    public var cpuPercent: Double?
+    /**
+     * Resident memory as a share of the machine's memory, 0–100.
+     */
+    public var memoryPercent: Double?
+    /**
+     * How full the SQLite database's volume is, 0–100 (absent for Postgres and `memory://`).
+     */
+    public var diskPercent: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6506,9 +6518,21 @@ public struct SystemHealth: Equatable, Hashable {
          */uptimeS: Double, 
         /**
          * Resident memory, in bytes.
-         */rssBytes: UInt64?) {
+         */rssBytes: UInt64?, 
+        /**
+         * Share of the machine's CPU time (all cores, 0–100) used since the previous check.
+         */cpuPercent: Double?, 
+        /**
+         * Resident memory as a share of the machine's memory, 0–100.
+         */memoryPercent: Double?, 
+        /**
+         * How full the SQLite database's volume is, 0–100 (absent for Postgres and `memory://`).
+         */diskPercent: Double?) {
         self.uptimeS = uptimeS
         self.rssBytes = rssBytes
+        self.cpuPercent = cpuPercent
+        self.memoryPercent = memoryPercent
+        self.diskPercent = diskPercent
     }
 
     
@@ -6528,13 +6552,19 @@ public struct FfiConverterTypeSystemHealth: FfiConverterRustBuffer {
         return
             try SystemHealth(
                 uptimeS: FfiConverterDouble.read(from: &buf), 
-                rssBytes: FfiConverterOptionUInt64.read(from: &buf)
+                rssBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                cpuPercent: FfiConverterOptionDouble.read(from: &buf), 
+                memoryPercent: FfiConverterOptionDouble.read(from: &buf), 
+                diskPercent: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
     public static func write(_ value: SystemHealth, into buf: inout [UInt8]) {
         FfiConverterDouble.write(value.uptimeS, into: &buf)
         FfiConverterOptionUInt64.write(value.rssBytes, into: &buf)
+        FfiConverterOptionDouble.write(value.cpuPercent, into: &buf)
+        FfiConverterOptionDouble.write(value.memoryPercent, into: &buf)
+        FfiConverterOptionDouble.write(value.diskPercent, into: &buf)
     }
 }
 

@@ -264,6 +264,7 @@ impl ContentEngineBuilder {
                 webhooks,
                 started: std::time::Instant::now(),
                 provider_health: parking_lot::Mutex::new(None),
+                cpu_sample: parking_lot::Mutex::new(super::health::CpuSample::now()),
             }),
         };
         let run = self.scheduler.unwrap_or(engine.inner.config.schedule.enabled && !engine.inner.publishers.is_empty());

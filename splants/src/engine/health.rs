@@ -55,17 +55,32 @@ pub struct ComponentHealth {
     pub error: Option<String>,
 }
 
-/// Figures of the process the engine runs in.
+/// Figures of the process the engine runs in (the original's `system` block). Each figure is
+/// left out where this platform cannot read it; none names a path.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct SystemHealth {
     /// Seconds since the engine was built.
     pub uptime_s: f64,
-    /// Resident memory of the process in bytes (Linux; left out elsewhere).
+    /// Resident memory of the process in bytes (Linux).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub rss_bytes: Option<u64>,
+    /// The share of the machine's CPU time (all cores together, 0–100) the process used since
+    /// the previous health check, or since the engine was built (Unix).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub cpu_percent: Option<f64>,
+    /// The process's resident memory as a share of the machine's memory, 0–100 (Linux).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub memory_percent: Option<f64>,
+    /// How full the volume holding the SQLite database is, 0–100, as `df` counts it (used
+    /// over used plus available to unprivileged users); left out for Postgres and `memory://`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub disk_percent: Option<f64>,
 }
 
 /// The engine's health: `healthy`, or `degraded` when the database or the providers fail or a
@@ -110,11 +125,87 @@ async fn timed<F: Future<Output = crate::Result<()>>>(component: &str, f: F) -> 
     }
 }
 
-fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+/// A `kB` figure of a `/proc` file (`VmRSS:` of `/proc/self/status`), in bytes.
+fn proc_kb(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    let kb: u64 = line[key.len()..].split_whitespace().next()?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// The process's CPU time at one moment.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct CpuSample {
+    at: Instant,
+    cpu: Duration,
+}
+
+impl CpuSample {
+    /// Now, where the process's CPU time can be read (Unix).
+    pub(crate) fn now() -> Option<CpuSample> {
+        #[cfg(unix)]
+        {
+            let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+            let cpu = Duration::new(u64::try_from(t.tv_sec).ok()?, u32::try_from(t.tv_nsec).ok()?);
+            Some(CpuSample { at: Instant::now(), cpu })
+        }
+        #[cfg(not(unix))]
+        None
+    }
+
+    /// CPU used between `self` and `later` as a share of all cores' time, 0–100.
+    fn percent_until(self, later: CpuSample) -> Option<f64> {
+        let wall = later.at.checked_duration_since(self.at)?.as_secs_f64();
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as f64;
+        let used = later.cpu.checked_sub(self.cpu)?.as_secs_f64();
+        (wall > 0.0).then(|| (100.0 * used / (wall * cores)).clamp(0.0, 100.0))
+    }
+}
+
+/// How full the volume holding `file` is, 0–100 (`df`'s Use%).
+fn disk_percent(file: &std::path::Path) -> Option<f64> {
+    #[cfg(unix)]
+    {
+        let dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        let s = rustix::fs::statvfs(dir).ok()?;
+        let used = s.f_blocks.checked_sub(s.f_bfree)?;
+        let total = used + s.f_bavail;
+        (total > 0).then(|| 100.0 * used as f64 / total as f64)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
+    }
+}
+
+impl ContentEngine {
+    /// The process figures of [`Health::system`]; `cpu_percent` covers the time since the
+    /// previous call.
+    fn system_health(&self) -> SystemHealth {
+        let inner = &self.inner;
+        let rss = proc_kb("/proc/self/status", "VmRSS:");
+        let total = proc_kb("/proc/meminfo", "MemTotal:");
+        let now = CpuSample::now();
+        let cpu_percent = {
+            let mut last = inner.cpu_sample.lock();
+            let pct = last.zip(now).and_then(|(a, b)| a.percent_until(b));
+            if now.is_some() {
+                *last = now;
+            }
+            pct
+        };
+        SystemHealth {
+            uptime_s: inner.started.elapsed().as_secs_f64(),
+            rss_bytes: rss,
+            cpu_percent,
+            memory_percent: rss.zip(total).filter(|(_, t)| *t > 0).map(|(r, t)| 100.0 * r as f64 / t as f64),
+            disk_percent: inner.stores.backend.data_file().and_then(|f| disk_percent(&f)),
+        }
+    }
 }
 
 impl ContentEngine {
@@ -161,7 +252,7 @@ impl ContentEngine {
             status: if degraded { "degraded" } else { "healthy" }.to_owned(),
             timestamp: inner.clock.now(),
             components,
-            system: SystemHealth { uptime_s: inner.started.elapsed().as_secs_f64(), rss_bytes: rss_bytes() },
+            system: self.system_health(),
         }
     }
 }

@@ -750,6 +750,44 @@ async fn health_reports_each_component_without_detail_and_checks_the_provider_at
     assert_eq!(sick.checks.load(Ordering::SeqCst), 1, "the provider's answer is reused for PROVIDER_HEALTH_TTL");
 }
 
+/// The original's `system` block: the process's CPU and memory share, and how full the SQLite
+/// file's volume is, without the file's path.
+#[cfg(all(feature = "sqlite", target_os = "linux"))]
+#[tokio::test]
+async fn health_reports_the_process_and_the_sqlite_volume_without_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(10.0);
+    cfg.storage.url = format!("sqlite://{}", dir.path().join("health.db").display());
+    let engine = ContentEngine::builder()
+        .config(cfg)
+        .provider(Arc::new(TestProvider::new(GOOD_BLOG)))
+        .prices(prices())
+        .build()
+        .await
+        .unwrap();
+    let first = engine.health().await.system;
+    // Busy for a moment, so the second reading has CPU time to report.
+    let spin = std::time::Instant::now();
+    while spin.elapsed() < Duration::from_millis(30) {
+        std::hint::black_box(crate::analysis::word_count("busy work for the cpu reading"));
+    }
+    let h = engine.health().await;
+    let s = &h.system;
+    for (name, v) in [("memory", s.memory_percent), ("disk", s.disk_percent), ("cpu", s.cpu_percent)] {
+        let v = v.unwrap_or_else(|| panic!("{name}_percent missing: {s:?}"));
+        assert!((0.0..=100.0).contains(&v), "{name}_percent {v}");
+    }
+    assert!(s.cpu_percent.unwrap() > 0.0, "30 ms of work shows: {s:?} after {first:?}");
+    assert!(s.memory_percent.unwrap() > 0.0 && s.rss_bytes.unwrap() > 1_000_000);
+    let json = serde_json::to_string(&h).unwrap();
+    assert!(!json.contains(dir.path().to_str().unwrap()) && !json.contains("health.db"), "{json}");
+
+    // No file, no volume.
+    let memory = engine_with(Arc::new(TestProvider::new(GOOD_BLOG)), config(10.0)).await.health().await;
+    assert_eq!(memory.system.disk_percent, None);
+    assert!(memory.system.memory_percent.is_some());
+}
+
 #[tokio::test]
 async fn shutdown_grace_from_a_binding_is_checked() {
     let mut cfg = config(10.0);

@@ -125,6 +125,11 @@ pub(crate) trait SqlBackend: Send + Sync + Sized + 'static {
     /// without it, what it wrote may be undone).
     type Writer: std::ops::DerefMut<Target = Self::Conn> + Send;
 
+    /// The file the data lives in, when it is one on this machine (SQLite).
+    fn data_file(_pools: &Self::Pools) -> Option<&std::path::Path> {
+        None
+    }
+
     /// An expression for the UTC day (days since 1970-01-01) of a time column.
     fn day_of(column: &str) -> String;
     /// An expression for the UTC hour (0..=23) of a time column.
@@ -401,6 +406,10 @@ impl<DB: SqlBackend> SqlStore<DB> {
 impl<DB: SqlBackend> Backend for SqlStore<DB> {
     fn name(&self) -> &'static str {
         DB::BACKEND
+    }
+
+    fn data_file(&self) -> Option<std::path::PathBuf> {
+        DB::data_file(&self.pools).map(std::path::Path::to_path_buf)
     }
 
     async fn ping(&self) -> Result<()> {

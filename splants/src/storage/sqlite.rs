@@ -80,6 +80,8 @@ pub(crate) struct LitePools {
     next_reader: AtomicUsize,
     closed: AtomicBool,
     acquire_timeout: Duration,
+    /// The database file.
+    path: std::path::PathBuf,
 }
 
 /// A connection checked out of [`LitePools`].
@@ -366,6 +368,10 @@ impl SqlBackend for Lite {
     type Tx = LiteTx;
     type Lease = Lease;
 
+    fn data_file(pools: &Self::Pools) -> Option<&Path> {
+        Some(&pools.path)
+    }
+
     fn day_of(c: &str) -> String {
         // Floor division: times before 1970 fall on the right day too.
         format!("({c} / 86400000000 - ({c} % 86400000000 < 0))")
@@ -575,6 +581,7 @@ impl SqliteStorage {
             next_reader: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             acquire_timeout: limits.acquire_timeout,
+            path: path.clone(),
         };
         Ok(SqliteStorage { store: Arc::new(SqlStore::new(Arc::new(pools))), path })
     }
