@@ -84,6 +84,10 @@ impl Transport {
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(concat!("splants/", env!("CARGO_PKG_VERSION")))
+            // An API endpoint that redirects is misconfigured: a followed 301/302 turns the
+            // POST into a bodiless GET, and the key would follow it. The 3xx is the error.
+            // (Not following also skips the redirect policy's work on every request.)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config("HttpOptions", format!("cannot build the HTTP client: {}", chain(&e))))?;
         Ok(Transport {

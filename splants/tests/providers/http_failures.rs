@@ -252,3 +252,25 @@ async fn health_maps_error_statuses() {
     assert_eq!((status_of(&err), kind_of(&err)), (Some(401), Some("authentication_error".into())));
     assert_eq!(err.to_string(), "anthropic provider error (HTTP 401): invalid x-api-key");
 }
+
+/// A provider endpoint that redirects is an error with the redirect's status: the request is
+/// not followed (a followed 301/302 turns the POST into a GET without its body, and the key
+/// would go wherever the redirect points).
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST")).and(path(CHAT)).respond_with(success()).mount(&elsewhere).await;
+    let server = MockServer::start().await;
+    for status in [301, 302, 307, 308] {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path(CHAT))
+            .respond_with(ResponseTemplate::new(status).insert_header("location", format!("{}{CHAT}", elsewhere.uri())))
+            .mount(&server)
+            .await;
+        let err = official(&server, "gpt-4o").complete(&request()).await.unwrap_err();
+        assert_eq!(status_of(&err), Some(status), "{err:?}");
+        assert!(!err.is_retryable(), "{status}: {err:?}");
+    }
+    assert!(elsewhere.received_requests().await.unwrap().is_empty(), "no request reached the redirect's target");
+}
