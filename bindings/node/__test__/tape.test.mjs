@@ -39,3 +39,47 @@ test('the tape stays right across calls, and in a worker thread with its own dec
   await worker.terminate()
   assert.deepStrictEqual(values, [JSON.parse(texts[0]), JSON.parse(texts[1])])
 })
+
+test('a piece\'s metadata is built on first read, and is an ordinary property to every reader', async () => {
+  const [texts, [, piece]] = await splants.__tapeSamples()
+  const expected = JSON.parse(texts[1])
+  const before = Object.getOwnPropertyDescriptor(piece, 'metadata')
+  assert.equal(typeof before.get, 'function', 'an accessor until read')
+  assert.equal(before.enumerable, true)
+  assert.ok(Object.keys(piece).includes('metadata'))
+  // Readers that go through [[Get]] see the value without knowing.
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(piece)), expected)
+  assert.deepStrictEqual({ ...piece }.metadata, expected.metadata)
+  assert.deepStrictEqual(structuredClone(piece), expected)
+  // The first read made it a data property holding the same object each time.
+  const after = Object.getOwnPropertyDescriptor(piece, 'metadata')
+  assert.equal(after.get, undefined)
+  assert.equal(after.writable, true)
+  assert.equal(piece.metadata, piece.metadata)
+  assert.deepStrictEqual(piece.metadata, expected.metadata)
+
+  // Assigning before any read replaces it, as on a plain object.
+  const [, [, other]] = await splants.__tapeSamples()
+  other.metadata = { mine: true }
+  assert.deepStrictEqual(other.metadata, { mine: true })
+  assert.equal(Object.getOwnPropertyDescriptor(other, 'metadata').writable, true)
+})
+
+test('an unread lazy value keeps the key table it was written against', async () => {
+  const { readFile } = await import('node:fs/promises')
+  const vm = await import('node:vm')
+  const decode = vm.runInThisContext(await readFile(new URL('../src/decode.js', import.meta.url), 'utf8'))
+  const u = (tag, n) => String.fromCharCode(tag | (n << 3))
+  const [OBJ, KEY, STR, INT, LAZY, LONG] = [5, 3, 2, 6, 7, 0x1fff]
+  const inner = u(OBJ, 1) + u(KEY, 2) + u(STR, 5)
+  const ops = u(OBJ, 2) + u(KEY, 0) + u(INT, 7) + u(KEY, 1) + u(LAZY, LONG) + String.fromCharCode(inner.length, 0, 5, 0) + inner
+  const first = decode(ops, 'hello', 'a\0meta\0x', 0)
+  assert.equal(first.a, 7)
+  assert.equal(typeof Object.getOwnPropertyDescriptor(first, 'meta').get, 'function')
+  // The addon restarts the table after a failure (base 0), with other names at the same ids.
+  const second = decode(u(OBJ, 1) + u(KEY, 2) + u(INT, 1), '', 'p\0q\0r', 0)
+  assert.deepStrictEqual(second, { r: 1 })
+  assert.deepStrictEqual(first.meta, { x: 'hello' })
+  // A lazy read in the middle of nothing else leaves the decoder's own state alone.
+  assert.deepStrictEqual(decode(u(OBJ, 1) + u(KEY, 0) + u(INT, 2), '', null, 3), { p: 2 })
+})

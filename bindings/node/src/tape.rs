@@ -18,6 +18,10 @@
 //!   The table is sent in increments: each call sends the names its tape uses that this thread's
 //!   decoder has not had yet, with the count it should already hold; the decoder truncates to
 //!   that count first, so after any failure both sides restart from an empty table.
+//! - **lazy fields**: a piece's `metadata` ([`LAZY_FIELDS`]) is written behind a header giving
+//!   its length; the decoder keeps its ops and text (slices, no copy) and defines the field as
+//!   an accessor that builds it on first read and then becomes a plain data property. Most of a
+//!   result's values are there, and a caller that never reads them does not pay for them.
 //!
 //! Values mean what `serde_json` would write and `JSON.parse` would read: `None`, unit and
 //! non-finite floats are `null`, integers become doubles (rounded as `JSON.parse` rounds them),
@@ -49,7 +53,22 @@ mod tag {
     pub const OBJ: u16 = 5;
     /// The integer `operand` (0..2^32).
     pub const INT: u16 = 6;
+    /// A field's value that the decoder builds when it is first read: the operand (always in
+    /// the long form) is how many ops units the value takes, the next two units how many text
+    /// units, then the value itself. Only [`LAZY_FIELDS`](super::LAZY_FIELDS) are written so.
+    pub const LAZY: u16 = 7;
 }
+
+/// Object fields whose value JavaScript builds on first read: a generated piece's `metadata`
+/// (the scores' assessments, breakdowns and readability) is about 85 % of a result's values,
+/// and most callers never read it, or read it later than the call. The field is an ordinary
+/// enumerable property to `JSON.stringify`, spread, `structuredClone` and `Object.keys`; until
+/// it is read it is an accessor (what `console.log` shows as `[Getter/Setter]`).
+const LAZY_FIELDS: &[&str] = &["metadata"];
+
+/// A lazy value smaller than this many ops units is written as an ordinary one: deferring it
+/// would cost more than building it.
+const LAZY_MIN_UNITS: usize = 48;
 
 /// The largest operand held in the unit itself; this value means "in the next two units".
 const LONG: u32 = 0x1FFF;
@@ -81,6 +100,14 @@ impl Default for Text {
 }
 
 impl Text {
+    /// Its length in UTF-16 units (a Latin-1 byte is one unit).
+    fn len(&self) -> usize {
+        match self {
+            Text::Latin1(bytes) => bytes.len(),
+            Text::Wide(units) => units.len(),
+        }
+    }
+
     /// Appends `s`; returns its length in UTF-16 units (what the decoder slices by).
     fn push(&mut self, s: &str) -> usize {
         match self {
@@ -245,6 +272,24 @@ impl Tape {
         Ok(())
     }
 
+    /// `value` behind a [`tag::LAZY`] header, or without one when it is small.
+    fn lazy<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let at = self.ops.len();
+        self.ops.extend([tag::LAZY | (LONG as u16) << 3, 0, 0, 0, 0]);
+        let text_before = self.text.len();
+        value.serialize(&mut *self)?;
+        let ops = self.ops.len() - (at + 5);
+        if ops < LAZY_MIN_UNITS {
+            self.ops.drain(at..at + 5);
+            return Ok(());
+        }
+        let too_long = |_| TapeError("a lazy value does not fit a result".to_owned());
+        let ops = u32::try_from(ops).map_err(too_long)?;
+        let text = u32::try_from(self.text.len() - text_before).map_err(too_long)?;
+        self.ops[at + 1..at + 5].copy_from_slice(&[ops as u16, (ops >> 16) as u16, text as u16, (text >> 16) as u16]);
+        Ok(())
+    }
+
     /// Opens an array or object whose count is known at its end: returns where to patch it.
     fn open(&mut self, tag: u16) -> usize {
         let at = self.ops.len();
@@ -328,6 +373,10 @@ impl<'a> Compound<'a> {
 
     fn field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<()> {
         self.tape.key(name)?;
+        if LAZY_FIELDS.contains(&name) {
+            self.count = self.count.checked_add(1).ok_or_else(|| TapeError("too many elements for a result".to_owned()))?;
+            return self.tape.lazy(value);
+        }
         self.element(value)
     }
 
