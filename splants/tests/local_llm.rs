@@ -70,13 +70,16 @@ impl LlamaServer {
         let log = std::env::temp_dir().join(format!("splants-llama-{port}.log"));
         let child = Command::new(server)
             .args(["-m", model.to_str().unwrap(), "--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["-c", &(2 * ctx_per_slot).to_string(), "-np", "2", "-t", "2", "--metrics", "--seed", "7"])
+            // One thread: llama.cpp's threads meet at spinning barriers, and nextest runs other
+            // tests beside this one on a two-core machine. With one core busy compiling, `-t 2`
+            // generated 13 tokens/s here and `-t 1` 35; at 13 a batch item hit the 60 s timeout.
+            .args(["-c", &(2 * ctx_per_slot).to_string(), "-np", "2", "-t", "1", "--metrics", "--seed", "7"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("llama-server starts");
-        let me = LlamaServer { child, base: format!("http://127.0.0.1:{port}"), log };
+        let mut me = LlamaServer { child, base: format!("http://127.0.0.1:{port}"), log };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
@@ -84,6 +87,14 @@ impl LlamaServer {
                 && r.status() == 200
             {
                 return me;
+            }
+            // A server that died (a build for instructions this CPU cannot run dies of SIGILL
+            // in its warm-up) fails at once, with how it ended, not after the whole wait.
+            if let Some(status) = me.child.try_wait().unwrap() {
+                panic!(
+                    "llama-server exited before it was healthy ({status}):\n{}",
+                    std::fs::read_to_string(&me.log).unwrap_or_default()
+                );
             }
             assert!(
                 Instant::now() < deadline,
