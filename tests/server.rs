@@ -579,6 +579,7 @@ async fn openapi_describes_exactly_the_served_routes() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let expected = [
         ("post", "/v1/content/generate"),
+        ("post", "/v1/content/quote"),
         ("post", "/v1/content/batch"),
         ("post", "/v1/content/from-template"),
         ("get", "/v1/content"),

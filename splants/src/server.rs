@@ -8,6 +8,7 @@
 //! responses carry `X-RateLimit-Limit/Remaining/Reset`, and a 429 `Retry-After`. The OpenAPI
 //! document at `/openapi.json` is generated from the same handlers that serve the routes.
 
+pub mod dashboard;
 mod error;
 mod extract;
 mod logging;
@@ -37,9 +38,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 fn api_router() -> OpenApiRouter<AppState> {
-    use routes::{admin, analytics, content, publishing, templates};
+    use routes::{admin, analytics, content, publishing, quote, templates};
     OpenApiRouter::new()
         .routes(routes!(content::generate))
+        .routes(routes!(quote::quote))
         .routes(routes!(content::batch))
         .routes(routes!(content::from_template))
         .routes(routes!(content::list))
@@ -149,12 +151,18 @@ pub fn router(engine: ContentEngine, options: ServerConfig) -> Router {
     let docs = docs_page(&api);
     let api_json = Arc::new(api);
     let authed = authed.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
-    Router::new()
+    let mut app = Router::new()
         .merge(authed)
         .merge(public)
         .route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api_json).clone()) }))
-        .route("/docs", axum::routing::get(move || async move { Html(docs) }))
-        .fallback(|| async { ApiError::Engine(Error::not_found("route", "the requested path")) })
+        .route("/docs", axum::routing::get(move || async move { Html(docs) }));
+    // SPLANTS_DASHBOARD: off, `/` and the dashboard's paths stay the JSON 404 below.
+    if options.dashboard
+        && let Some(pages) = dashboard::routes()
+    {
+        app = app.merge(pages);
+    }
+    app.fallback(|| async { ApiError::Engine(Error::not_found("route", "the requested path")) })
         .method_not_allowed_fallback(|method: Method| async move {
             ApiError::MethodNotAllowed { method: method.to_string() }
         })

@@ -162,6 +162,7 @@ const SERVER: &[Setting] = &[
     row(Some("RUST_LOG"), Some("log_filter"), "server.log_filter", T::Text, "a tracing filter; wins over LOG_LEVEL"),
     row(Some("LOG_FORMAT"), Some("log_format"), "server.log_format", T::Choice(&["text", "json"]), "text (default) or json"),
     row(Some("DEBUG"), Some("debug"), "server.debug", T::Flag, "debug logging by default (default false)"),
+    row(Some("SPLANTS_DASHBOARD"), Some("dashboard"), "server.dashboard", T::Flag, "serve the web dashboard at / (default true)"),
 ];
 #[cfg(not(feature = "server"))]
 const SERVER: &[Setting] = &[];

@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     /// `DEBUG` (false): the original app's debug switch (logs at debug level).
     pub debug: bool,
+    /// `SPLANTS_DASHBOARD` (true): serve the web dashboard at `/` (off: `/` is the JSON 404).
+    pub dashboard: bool,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +73,7 @@ impl Default for ServerConfig {
             log_filter: None,
             log_format: LogFormat::Text,
             debug: false,
+            dashboard: true,
         }
     }
 }

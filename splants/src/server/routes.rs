@@ -4,5 +4,6 @@ pub(crate) mod admin;
 pub(crate) mod analytics;
 pub(crate) mod content;
 pub(crate) mod publishing;
+pub(crate) mod quote;
 pub(crate) mod system;
 pub(crate) mod templates;

@@ -136,6 +136,9 @@ pub(crate) async fn record_events(
 pub(crate) struct BudgetResponse {
     /// The global budget, and the caller's key and tenant budgets when they have limits.
     scopes: Vec<BudgetStatus>,
+    /// The alert thresholds in percent of each limit (`SPLANTS_BUDGET_ALERTS`), each announced
+    /// once per period.
+    alert_thresholds: Vec<u8>,
 }
 
 /// Budget: spend, reserved, limit and period end per scope.
@@ -145,5 +148,6 @@ pub(crate) struct BudgetResponse {
     security(("api_key" = []))
 )]
 pub(crate) async fn budget(State(s): State<AppState>, caller: Caller) -> ApiResult<BudgetResponse> {
-    Ok(Json(BudgetResponse { scopes: s.engine.budget_status(&caller.ctx).await? }))
+    let alert_thresholds = s.engine.config().budget.alert_thresholds.clone();
+    Ok(Json(BudgetResponse { scopes: s.engine.budget_status(&caller.ctx).await?, alert_thresholds }))
 }
