@@ -20,7 +20,7 @@ services: ## Start PostgreSQL and Redis on 127.0.0.1 if they are down (tests tal
 	@scripts/services.sh
 
 .PHONY: test
-test: services test-rust test-python test-node test-uniffi ## Run every test (Rust, Python, Node, Kotlin; Swift generated and checked)
+test: services test-rust test-python test-node test-uniffi test-dashboard ## Run every test (Rust, Python, Node, Kotlin, the dashboard in a browser; Swift generated and checked)
 
 .PHONY: test-rust
 test-rust: ## Rust tests: unit, integration and doc tests (all features, and the core with its defaults), with a real local LLM
@@ -43,6 +43,19 @@ test-node: ## Node package: release addon, index.d.ts check, node --test, npm pa
 .PHONY: test-uniffi
 test-uniffi: ## uniffi binding: generate Kotlin and Swift, compile and run the Kotlin test (kotlinc, JVM), check the committed Swift
 	bindings/uniffi/scripts/test.sh
+
+.PHONY: test-dashboard
+test-dashboard: ## Dashboard: npm ci, tsc, dist/ rebuilt and compared with the committed one (<= 250 KB compressed), browser tests (chromium, axe-core) on the release server
+	CARGO="$(CARGO)" dashboard/scripts/test.sh
+
+.PHONY: dashboard
+dashboard: ## Rebuild the dashboard bundle (dashboard/dist, committed) after changing dashboard/src
+	cd dashboard && npm ci --no-audit --no-fund && npx tsc --noEmit -p . && node scripts/build.mjs
+
+.PHONY: dashboard-screenshots
+dashboard-screenshots: ## Run the browser tests and keep their screenshots in docs/dashboard/
+	$(CARGO) build --release -p splants --features server,postgres,redis --bin splants-server
+	cd dashboard && npm ci --no-audit --no-fund && SCREENSHOTS=1 node test/run.mjs
 
 .PHONY: fmt
 fmt: ## Format the code
