@@ -9,6 +9,12 @@
 //!   and answers at once (it runs in this process);
 //! - **nginx hop**: an nginx reverse proxy with upstream keep-alive in front of that upstream,
 //!   started from this bench's own config: the cost of any layer that adds one HTTP hop;
+//! - **Rust hop** and **Rust hop, JSON**: the same hop on splants' own HTTP stack (an axum
+//!   server and a reqwest client, as in `splants-server`, with as many worker threads), in a
+//!   process of its own (this bench, started again with `LOAD_RUST_HOP`): the first passes
+//!   the body through, the second also parses the request and the upstream's answer into
+//!   `serde_json::Value`s and writes them again, the least any API layer that reads its JSON
+//!   does. They are the floor of a hop on this stack, below which splants cannot go;
 //! - **splants, `memory://`** and **splants, SQLite** (the default): the release
 //!   `splants-server` binary against the same upstream, `POST /v1/content/generate`, cache off.
 //!
@@ -84,6 +90,58 @@ fn upstream() -> u16 {
         });
     });
     port
+}
+
+/// The Rust hop, when this process was started as one (`LOAD_RUST_HOP=port:upstream:mode`,
+/// mode `bytes` or `json`): serves `POST /v1/chat/completions` by sending it on to the
+/// upstream with reqwest, until killed.
+fn rust_hop(spec: &str) {
+    use axum::body::Bytes;
+    use axum::http::header::CONTENT_TYPE;
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (port, upstream, json_mode) = (parts[0].to_owned(), parts[1].to_owned(), parts[2] == "json");
+    let workers = std::env::var("LOAD_WORKER_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
+    rt.block_on(async move {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let url: std::sync::Arc<str> = format!("http://127.0.0.1:{upstream}/v1/chat/completions").into();
+        let app = if json_mode {
+            axum::Router::new().route(
+                "/v1/chat/completions",
+                post(move |Json(body): Json<Value>| async move {
+                    let answer = client.post(&*url).json(&body).send().await.unwrap();
+                    Json(answer.json::<Value>().await.unwrap())
+                }),
+            )
+        } else {
+            axum::Router::new().route(
+                "/v1/chat/completions",
+                post(move |body: Bytes| async move {
+                    let answer =
+                        client.post(&*url).header(CONTENT_TYPE, "application/json").body(body).send().await.unwrap();
+                    ([(CONTENT_TYPE, "application/json")], answer.bytes().await.unwrap())
+                }),
+            )
+        };
+        let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await.unwrap();
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app).await.unwrap();
+    });
+}
+
+/// Starts this bench again as a Rust hop in `mode` in front of `upstream`.
+fn spawn_rust_hop(upstream: u16, mode: &str) -> (Child, u16) {
+    let port = free_port();
+    let child = Command::new(std::env::current_exe().unwrap())
+        .env("LOAD_RUST_HOP", format!("{port}:{upstream}:{mode}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    wait_until("Rust hop", || answers_post(port));
+    (child, port)
 }
 
 fn free_port() -> u16 {
@@ -337,6 +395,10 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench -- --list` compatibility
     }
+    if let Ok(spec) = std::env::var("LOAD_RUST_HOP") {
+        rust_hop(&spec);
+        return;
+    }
     let secs: u64 = std::env::var("LOAD_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let soak: u64 = std::env::var("LOAD_SOAK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     let wrk_bin = need("wrk", "wrk");
@@ -358,6 +420,13 @@ fn main() {
     let url = format!("http://127.0.0.1:{nginx_port}/v1/chat/completions");
     layers.push(measure("nginx hop", &wrk_bin, &direct_script, &url, Some(worker), secs));
     stop(nginx);
+
+    for (name, mode) in [("Rust hop", "bytes"), ("Rust hop, JSON", "json")] {
+        let (hop, port) = spawn_rust_hop(upstream, mode);
+        let url = format!("http://127.0.0.1:{port}/v1/chat/completions");
+        layers.push(measure(name, &wrk_bin, &direct_script, &url, Some(hop.id()), secs));
+        stop(hop);
+    }
 
     let mut servers = Vec::new();
     for (name, db) in [
@@ -420,6 +489,8 @@ fn main() {
     let (mem16, mem_cpu16) = at("splants, memory://", 16);
     let (sql16, sql_cpu16) = at("splants, SQLite", 16);
     let (_, ngx_cpu16) = at("nginx hop", 16);
+    let (hop1, hop_cpu1) = c1("Rust hop, JSON");
+    let (_, hop_cpu16) = at("Rust hop, JSON", 16);
     let d1 = direct_p50[0];
     println!("\nratios (goal in brackets):");
     println!(
@@ -438,5 +509,18 @@ fn main() {
         "  memory:// CPU/req ÷ nginx hop's: c=1 {:.1}, c=16 {:.1}  [≤ 2.5]",
         mem_cpu1 / ngx_cpu1,
         mem_cpu16 / ngx_cpu16
+    );
+    println!("\nthe floor of one hop on splants' stack (axum + reqwest, JSON parsed and written), against nginx's:");
+    println!(
+        "  Rust hop, JSON: added p50 ÷ nginx hop's, c=1: {:.1}; CPU/req ÷ nginx hop's: c=1 {:.1}, c=16 {:.1}",
+        (hop1.p50_us - d1) / (ngx1.p50_us - d1),
+        hop_cpu1 / ngx_cpu1,
+        hop_cpu16 / ngx_cpu16
+    );
+    println!(
+        "  memory:// over that floor: added p50 c=1 {:.1}×, CPU/req c=1 {:.1}×, c=16 {:.1}×",
+        (mem1.p50_us - d1) / (hop1.p50_us - d1),
+        mem_cpu1 / hop_cpu1,
+        mem_cpu16 / hop_cpu16
     );
 }

@@ -374,7 +374,8 @@ impl<'a> Compound<'a> {
     fn field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<()> {
         self.tape.key(name)?;
         if LAZY_FIELDS.contains(&name) {
-            self.count = self.count.checked_add(1).ok_or_else(|| TapeError("too many elements for a result".to_owned()))?;
+            self.count =
+                self.count.checked_add(1).ok_or_else(|| TapeError("too many elements for a result".to_owned()))?;
             return self.tape.lazy(value);
         }
         self.element(value)
