@@ -162,7 +162,7 @@ pub fn router(engine: ContentEngine, options: ServerConfig) -> Router {
     {
         app = app.merge(pages);
     }
-    app.fallback(|| async { ApiError::Engine(Error::not_found("route", "the requested path")) })
+    app.fallback(|| async { ApiError::no_route() })
         .method_not_allowed_fallback(|method: Method| async move {
             ApiError::MethodNotAllowed { method: method.to_string() }
         })

@@ -10,7 +10,6 @@
 
 use super::error::ApiError;
 use super::extract::PathParam;
-use crate::error::Error;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -69,7 +68,7 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Option<Router<S>> {
 async fn asset(PathParam(file): PathParam<String>, headers: HeaderMap) -> Response {
     match find(&format!("assets/{file}")) {
         Some(f) => respond(f, &headers, IMMUTABLE),
-        None => ApiError::Engine(Error::not_found("route", "the requested path")).into_response(),
+        None => ApiError::no_route().into_response(),
     }
 }
 

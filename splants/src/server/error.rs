@@ -94,6 +94,12 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// The 404 of a path the server does not serve (the router's fallback, and an asset name
+    /// the dashboard does not have).
+    pub(crate) fn no_route() -> ApiError {
+        ApiError::Engine(Error::not_found("route", "the requested path"))
+    }
+
     /// The error body (a 5xx with its generic message), logging the error under `request_id`.
     pub(crate) fn body(&self, request_id: String) -> ErrorBody {
         let status = self.status();
