@@ -366,19 +366,19 @@ impl<'a> Compound<'a> {
         Compound { tape, at, count: 0 }
     }
 
-    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+    /// Counts one more element.
+    fn counted(&mut self) -> Result<&mut Tape> {
         self.count = self.count.checked_add(1).ok_or_else(|| TapeError("too many elements for a result".to_owned()))?;
-        value.serialize(&mut *self.tape)
+        Ok(&mut *self.tape)
+    }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        value.serialize(self.counted()?)
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<()> {
         self.tape.key(name)?;
-        if LAZY_FIELDS.contains(&name) {
-            self.count =
-                self.count.checked_add(1).ok_or_else(|| TapeError("too many elements for a result".to_owned()))?;
-            return self.tape.lazy(value);
-        }
-        self.element(value)
+        if LAZY_FIELDS.contains(&name) { self.counted()?.lazy(value) } else { self.element(value) }
     }
 
     fn end(self) -> Result<()> {
