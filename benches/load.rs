@@ -134,14 +134,17 @@ fn rust_hop(spec: &str) {
 /// Starts this bench again as a Rust hop in `mode` in front of `upstream`.
 fn spawn_rust_hop(upstream: u16, mode: &str) -> (Child, u16) {
     let port = free_port();
-    let child = Command::new(std::env::current_exe().unwrap())
-        .env("LOAD_RUST_HOP", format!("{port}:{upstream}:{mode}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    wait_until("Rust hop", || answers_post(port));
-    (child, port)
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.env("LOAD_RUST_HOP", format!("{port}:{upstream}:{mode}"));
+    (start_hop("Rust hop", &mut command, port), port)
+}
+
+/// Starts a hop in front of the upstream (its output to stderr) and waits until a chat
+/// completion posted to `port` is answered through it.
+fn start_hop(name: &str, command: &mut Command, port: u16) -> Child {
+    let child = command.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap();
+    wait_until(name, || answers_post(port));
+    child
 }
 
 fn free_port() -> u16 {
@@ -298,17 +301,9 @@ fn nginx(dir: &Path, upstream: u16) -> (Child, u16) {
     );
     let conf_path = root.join("nginx.conf");
     std::fs::write(&conf_path, conf).unwrap();
-    let child = Command::new(bin)
-        .arg("-c")
-        .arg(&conf_path)
-        .arg("-p")
-        .arg(&root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    wait_until("nginx", || answers_post(port));
-    (child, port)
+    let mut command = Command::new(bin);
+    command.arg("-c").arg(&conf_path).arg("-p").arg(&root);
+    (start_hop("nginx", &mut command, port), port)
 }
 
 /// Whether a chat completion posted to `port` (the upstream, or nginx in front of it) is answered.
