@@ -51,11 +51,12 @@ export async function build(outdir) {
   return files;
 }
 
-function* walk(dir) {
+/** Every file under `dir`, sorted; the .gz/.br copies only when `copies` is set. */
+export function* walk(dir, copies = false) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) yield* walk(p);
-    else if (!name.endsWith('.gz') && !name.endsWith('.br')) yield p;
+    if (statSync(p).isDirectory()) yield* walk(p, copies);
+    else if (copies || (!name.endsWith('.gz') && !name.endsWith('.br'))) yield p;
   }
 }
 

@@ -3,29 +3,22 @@
 // its compressed size passes the budget of 250 KB. The .gz/.br copies are compared by what they
 // decompress to, so a zlib build with other (equally valid) bytes does not fail the check.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { build, report } from './build.mjs';
+import { build, report, walk } from './build.mjs';
 
 const LIMIT = 250 * 1024;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const committed = join(root, 'dist');
 
-function list(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p).split('\\').join('/'));
-    }
-  };
-  walk(dir);
-  return out;
-}
+/** The files under `dir`, copies included, as `/`-separated paths relative to it. */
+const list = (dir) => [...walk(dir, true)].map((p) => relative(dir, p).split('\\').join('/'));
+
+/** How a compressed copy reads back, by its extension. */
+const decompress = { gz: gunzipSync, br: brotliDecompressSync };
 
 const tmp = mkdtempSync(join(tmpdir(), 'splants-dashboard-'));
 let failed = false;
@@ -43,10 +36,10 @@ try {
   for (const f of want.filter((x) => have.includes(x))) {
     const a = readFileSync(join(tmp, f));
     const b = readFileSync(join(committed, f));
-    let same;
-    if (f.endsWith('.gz')) same = gunzipSync(b).equals(gunzipSync(a)) && gunzipSync(b).equals(readFileSync(join(committed, f.slice(0, -3))));
-    else if (f.endsWith('.br')) same = brotliDecompressSync(b).equals(brotliDecompressSync(a)) && brotliDecompressSync(b).equals(readFileSync(join(committed, f.slice(0, -3))));
-    else same = a.equals(b);
+    const unpack = decompress[f.slice(f.lastIndexOf('.') + 1)];
+    const same = unpack
+      ? unpack(b).equals(unpack(a)) && unpack(b).equals(readFileSync(join(committed, f.slice(0, -3))))
+      : a.equals(b);
     if (!same) {
       console.error(`dashboard/dist/${f} differs from a fresh build`);
       failed = true;
