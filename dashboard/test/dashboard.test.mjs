@@ -63,6 +63,12 @@ async function clean(page) {
   assert.deepEqual(page.problems, [], page.problems.join('; '));
 }
 
+/** The end of a test's page: no CSP violation or page error on it, then closed. */
+async function finish(page) {
+  await clean(page);
+  await page.close();
+}
+
 /** Runs axe-core on the page as it is: no serious or critical violation. */
 async function axe(page, what) {
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
@@ -156,8 +162,7 @@ test('the key is typed once and kept in session storage only', async () => {
   await page.getByLabel('Topic').waitFor();
   const stored = await page.evaluate(() => [sessionStorage.getItem('splants.apiKey'), localStorage.length, document.cookie]);
   assert.deepEqual(stored, [ADMIN_KEY, 0, '']);
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('generate a blog post: the quote first, then the copy streams in, then the scores', async () => {
@@ -193,8 +198,7 @@ test('generate a blog post: the quote first, then the copy streams in, then the 
   assert.ok((await page.locator('meter').count()) >= 2, 'quality and SEO scores');
   await axe(page, 'the generate page with a piece');
   await shot(page, 'generate');
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('generate from a template: a missing variable is shown at its field', async () => {
@@ -217,8 +221,7 @@ test('generate from a template: a missing variable is shown at its field', async
   await page.locator('.output .status', { hasText: /^Done: \d+ words/ }).waitFor({ timeout: 30_000 });
   assert.match(await page.locator('.output .facts').textContent(), /Templateproduct_launch \d/);
   await axe(page, 'a piece from a template');
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('a validation error points at its field', async () => {
@@ -233,8 +236,7 @@ test('a validation error points at its field', async () => {
   const msg = await page.locator(`#${await length.getAttribute('id')}-error`).textContent();
   assert.ok(msg.length > 5, msg);
   assert.match(await page.locator('.alert.error').textContent(), /Please check the form \(422\)length/);
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('a 402 says which budget ran out and when it resets', async () => {
@@ -252,8 +254,7 @@ test('a 402 says which budget ran out and when it resets', async () => {
   await axe(page, 'a 402');
   await alert.scrollIntoViewIfNeeded();
   await shot(page, 'error-402', false);
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('a 429 says when to try again', async () => {
@@ -266,8 +267,7 @@ test('a 429 says when to try again', async () => {
   const t = await alert.textContent();
   assert.match(t, /Too many requests \(429\)/);
   assert.match(t, /Try again in \d+ seconds, at /);
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('the library: search, filters, cursor paging, view, delete', async () => {
@@ -306,8 +306,7 @@ test('the library: search, filters, cursor paging, view, delete', async () => {
   await page.getByText('No pieces match.').waitFor();
   const r = await server.api('GET', '/v1/content?q=boots');
   assert.equal(r.body.items.length, 0, 'deleted on the server');
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('schedule a post, reschedule it, cancel it; see the calendar', async () => {
@@ -345,8 +344,7 @@ test('schedule a post, reschedule it, cancel it; see the calendar', async () => 
   assert.equal(r.body.status, 'cancelled');
   await page.getByText('What does “unknown” mean?').click();
   await page.getByText(/will not send it again: that could post it twice/).waitFor();
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('publish now from the library: the worker posts it to the account', async () => {
@@ -365,8 +363,7 @@ test('publish now from the library: the worker posts it to the account', async (
   await page.goto(server.base + '/schedule');
   await page.locator('.entry-card.status-published').first().waitFor();
   assert.match(await page.locator('.entry-card.status-published').first().textContent(), /Published/);
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('rotate a key: the secret is shown once, the old key is listed as expiring', async () => {
@@ -398,8 +395,7 @@ test('rotate a key: the secret is shown once, the old key is listed as expiring'
   page.once('dialog', (d) => d.accept());
   await created.getByRole('button', { name: 'Revoke' }).click();
   await page.locator('tr.key-row.status-revoked', { hasText: 'from-the-dashboard' }).waitFor();
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('analytics: the charts are drawn from the data made here', async () => {
@@ -426,8 +422,7 @@ test('analytics: the charts are drawn from the data made here', async () => {
   assert.ok((await page.locator('svg[role="img"] > title').count()) >= 6, 'every chart has a title');
   await axe(page, 'analytics');
   await shot(page, 'analytics');
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('budget: gauges with the alert thresholds and days left', async () => {
@@ -440,8 +435,7 @@ test('budget: gauges with the alert thresholds and days left', async () => {
   assert.equal(await page.locator('.budget-card').first().locator('.gauge-tick').count(), 4);
   await axe(page, 'budget');
   await shot(page, 'budget');
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('axe-core on every page: no serious or critical violation; keyboard reaches the pages', async () => {
@@ -462,8 +456,7 @@ test('axe-core on every page: no serious or critical violation; keyboard reaches
   await page.keyboard.press('Enter');
   await page.getByLabel('Topic').waitFor();
   assert.equal(new URL(page.url()).pathname, '/generate');
-  await clean(page);
-  await page.close();
+  await finish(page);
 });
 
 test('readable at 360 px wide: no page scrolls sideways', async () => {
