@@ -47,6 +47,24 @@ use crate::error::Result;
 use async_trait::async_trait;
 use std::fmt::Debug;
 
+tokio::task_local! {
+    /// Set while a task makes several independent writes at once (a `join!` of them).
+    static WRITES_TOGETHER: ();
+}
+
+/// Runs `writes`, a `join!` of independent writes, so that a backend that batches writes
+/// (SQLite's group commit) waits for all of them to join one transaction before it commits,
+/// rather than committing the first on its own. Other backends ignore it.
+pub(crate) async fn writes_together<F: std::future::Future>(writes: F) -> F::Output {
+    WRITES_TOGETHER.scope((), writes).await
+}
+
+/// Whether the current task is inside [`writes_together`].
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) fn writing_together() -> bool {
+    WRITES_TOGETHER.try_with(|()| ()).is_ok()
+}
+
 /// Persistence for the content library.
 ///
 /// Every backend passes the same conformance suite (`splants/tests/storage/`), with

@@ -514,13 +514,17 @@ impl EngineInner {
         };
         let mut record = record;
         record.content_id = Some(content.id.clone());
-        // Independent writes, run together: on Postgres the commits overlap; SQLite's single
-        // writer takes them in turn.
-        let ((), (), stored) = tokio::join!(
-            settle(reservation, cost, &completion.model),
-            self.save_usage(record),
-            self.store_paid(&content).instrument(tracing::debug_span!("store")),
-        );
+        // Independent writes, run together: on Postgres the commits overlap; on SQLite they
+        // join one group commit, so the settle, the usage record and the piece are one
+        // transaction.
+        let ((), (), stored) = crate::storage::writes_together(async {
+            tokio::join!(
+                settle(reservation, cost, &completion.model),
+                self.save_usage(record),
+                self.store_paid(&content).instrument(tracing::debug_span!("store")),
+            )
+        })
+        .await;
         let mut content = content;
         if let Err(e) = stored {
             // Nothing was paid for a free piece: the caller may as well hear the library failed.

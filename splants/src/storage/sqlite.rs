@@ -11,8 +11,16 @@
 //! rather than blocking a thread, for up to `SPLANTS_DB_ACQUIRE_TIMEOUT_SECS`. Migrations run
 //! once at open, through sqlx's migrator, under the write lock.
 //!
-//! A transaction dropped before it commits (its caller went away) is rolled back when its
-//! connection is given back, so a cancelled call never leaves a half-written change.
+//! Writers that come together share one transaction (a group commit): each is a savepoint
+//! in the transaction open on the writer, and the member that ends its turn when no other
+//! writer is on its way commits the group and tells the others, who are answered only after
+//! the `COMMIT`. A write on its own commits at once; the writes of one `join!` inside
+//! [`writes_together`](super::writes_together) (a generation's settle, usage record and piece)
+//! wait for each other and commit as one.
+//!
+//! A transaction dropped before it commits (its caller went away) is rolled back to its
+//! savepoint when its connection is given back, so a cancelled call never leaves a
+//! half-written change, and the group it was in is still committed or carried on.
 
 use super::sql::{Arg, Sql, SqlBackend, SqlStore, db_error};
 use super::{PoolConfig, Stores};
@@ -59,12 +67,25 @@ pub(crate) struct Lite;
 pub(crate) struct LiteConn {
     conn: rusqlite::Connection,
     wait: Duration,
-    /// The writer only: the group transaction open on it, as its outcome to come.
-    group: Option<GroupDone>,
+    /// The writer only: the group transaction open on it.
+    group: Option<Group>,
 }
 
 /// How a group commit ended: `None` until it has; then `Ok`, or SQLite's error.
-type GroupDone = tokio::sync::watch::Receiver<Option<std::result::Result<(), LiteError>>>;
+type GroupOutcome = Option<std::result::Result<(), LiteError>>;
+
+/// The group transaction open on the writer: who is told how it ended, and how many members
+/// it has.
+struct Group {
+    done: tokio::sync::watch::Sender<GroupOutcome>,
+    members: usize,
+    /// Whether a member already gave writers on their way one chance to join.
+    waited: bool,
+}
+
+/// The most members one group commit takes: under a steady queue of writers the group
+/// commits at this size rather than keep its first members waiting.
+const GROUP_MAX: usize = 64;
 
 impl std::fmt::Debug for LiteConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,6 +101,9 @@ pub(crate) struct LitePools {
     next_reader: AtomicUsize,
     closed: AtomicBool,
     acquire_timeout: Duration,
+    /// Writers on their way to the writer connection (counted before they queue for it): a
+    /// member that ends its turn while one is coming leaves the group open for it.
+    coming: AtomicUsize,
     /// The database file.
     path: std::path::PathBuf,
 }
@@ -87,47 +111,36 @@ pub(crate) struct LitePools {
 /// A connection checked out of [`LitePools`].
 pub(crate) type Lease = OwnedMutexGuard<LiteConn>;
 
-/// One member of a group commit: a savepoint in the group transaction open on the writer,
-/// holding the writer until it is released. Dropped before [`SqlBackend::commit`], its writes
-/// are rolled back (to the savepoint) and the rest of the group goes on.
-pub(crate) struct LiteTx {
+/// The writer, held by a member of the group open on it (or by a writer about to open one).
+/// However it is given up — committed, refused, dropped by a caller that went away — the
+/// group either commits there and then or is left to a writer that is coming to join it; it
+/// is never left open with nobody to end it.
+struct Turn {
     lease: Option<Lease>,
-    done: GroupDone,
-}
-
-impl std::ops::Deref for LiteTx {
-    type Target = LiteConn;
-    fn deref(&self) -> &LiteConn {
-        self.lease.as_deref().unwrap_or_else(|| unreachable!("a member holds the writer until it ends"))
-    }
-}
-
-impl std::ops::DerefMut for LiteTx {
-    fn deref_mut(&mut self) -> &mut LiteConn {
-        self.lease.as_deref_mut().unwrap_or_else(|| unreachable!("a member holds the writer until it ends"))
-    }
-}
-
-impl Drop for LiteTx {
-    fn drop(&mut self) {
-        if let Some(c) = &self.lease {
-            // Not committed (an error, or the caller went away): undo this member only.
-            if let Err(e) = c.conn.execute_batch("ROLLBACK TO member; RELEASE member") {
-                tracing::warn!(error = %e, "rolling back an unfinished SQLite write failed");
-            }
-        }
-    }
-}
-
-/// Commits the group transaction open on the writer once the members that are ready to run
-/// have joined it, and tells them how it ended.
-async fn commit_group(
     pools: Arc<LitePools>,
-    done: tokio::sync::watch::Sender<Option<std::result::Result<(), LiteError>>>,
-) {
-    // Tasks already woken (writers queued on the mutex) run first and join this group.
-    tokio::task::yield_now().await;
-    let mut w = pools.writer.lock().await;
+}
+
+impl Turn {
+    /// Gives the writer up: commits the group now when no writer is coming to join it (or it
+    /// is full), and returns how that ended; otherwise leaves it to the next writer (`None`).
+    fn end(&mut self) -> GroupOutcome {
+        let mut lease = self.lease.take()?;
+        let group = lease.group.as_ref()?;
+        if group.members < GROUP_MAX && self.pools.coming.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        Some(commit_group(&mut lease))
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// Commits the group transaction open on `w` and tells its members how that ended.
+fn commit_group(w: &mut LiteConn) -> std::result::Result<(), LiteError> {
     let outcome = match w.conn.execute_batch("COMMIT") {
         Ok(()) => Ok(()),
         Err(e) => {
@@ -135,9 +148,77 @@ async fn commit_group(
             Err(LiteError::of(&e))
         }
     };
-    w.group = None;
-    drop(w);
-    let _ = done.send(Some(outcome));
+    if let Some(group) = w.group.take() {
+        let _ = group.done.send(Some(outcome.clone()));
+    }
+    outcome
+}
+
+/// A writer counted in [`LitePools::coming`] until it holds the writer connection. One that
+/// gives up before (its caller went away, the pool closed, the wait timed out) may have been
+/// the writer a group was left to: it ends that group if nobody else will.
+struct Coming<'a> {
+    pools: &'a Arc<LitePools>,
+}
+
+impl<'a> Coming<'a> {
+    fn new(pools: &'a Arc<LitePools>) -> Self {
+        pools.coming.fetch_add(1, Ordering::AcqRel);
+        Coming { pools }
+    }
+
+    /// Holds the writer: no longer on its way.
+    fn arrived(self, lease: Lease) -> Turn {
+        let pools = Arc::clone(self.pools);
+        pools.coming.fetch_sub(1, Ordering::AcqRel);
+        std::mem::forget(self);
+        Turn { lease: Some(lease), pools }
+    }
+}
+
+impl Drop for Coming<'_> {
+    fn drop(&mut self) {
+        self.pools.coming.fetch_sub(1, Ordering::AcqRel);
+        // Free now means a group left to this writer has nobody holding it.
+        if let Ok(lease) = Arc::clone(&self.pools.writer).try_lock_owned() {
+            drop(Turn { lease: Some(lease), pools: Arc::clone(self.pools) });
+        }
+    }
+}
+
+/// One member of a group commit: a savepoint in the group transaction open on the writer,
+/// holding the writer until it is released. Dropped before [`SqlBackend::commit`], its writes
+/// are rolled back (to the savepoint) and the rest of the group goes on.
+pub(crate) struct LiteTx {
+    turn: Turn,
+    done: tokio::sync::watch::Receiver<GroupOutcome>,
+    /// Its savepoint released: its writes are the group's now.
+    released: bool,
+}
+
+impl std::ops::Deref for LiteTx {
+    type Target = LiteConn;
+    fn deref(&self) -> &LiteConn {
+        self.turn.lease.as_deref().unwrap_or_else(|| unreachable!("a member holds the writer until it ends"))
+    }
+}
+
+impl std::ops::DerefMut for LiteTx {
+    fn deref_mut(&mut self) -> &mut LiteConn {
+        self.turn.lease.as_deref_mut().unwrap_or_else(|| unreachable!("a member holds the writer until it ends"))
+    }
+}
+
+impl Drop for LiteTx {
+    fn drop(&mut self) {
+        if let Some(c) = self.turn.lease.as_ref().filter(|_| !self.released) {
+            // Not committed (an error, or the caller went away): undo this member only; the
+            // turn's own drop then ends the group or leaves it to the next writer.
+            if let Err(e) = c.conn.execute_batch("ROLLBACK TO member; RELEASE member") {
+                tracing::warn!(error = %e, "rolling back an unfinished SQLite write failed");
+            }
+        }
+    }
 }
 
 /// A row read back: its column names and values.
@@ -382,35 +463,44 @@ impl SqlBackend for Lite {
     }
 
     async fn begin(pools: &Arc<LitePools>) -> sqlx::Result<LiteTx> {
-        let mut lease = pools.checkout(&pools.writer).await?;
-        let done = match &lease.group {
-            Some(done) => done.clone(),
-            None => {
-                lease.run_waiting(&Sql::new("BEGIN IMMEDIATE"), |c, sql| c.run(sql, |_| Ok(()))).await?;
-                let (tell, done) = tokio::sync::watch::channel(None);
-                lease.group = Some(done.clone());
-                tokio::spawn(commit_group(Arc::clone(pools), tell));
-                done
-            }
-        };
-        lease.conn.execute_batch("SAVEPOINT member").map_err(lite_error)?;
-        Ok(LiteTx { lease: Some(lease), done })
+        let coming = Coming::new(pools);
+        let mut turn = coming.arrived(pools.checkout(&pools.writer).await?);
+        let w = turn.lease.as_deref_mut().unwrap_or_else(|| unreachable!("a turn starts with the writer"));
+        if w.group.is_none() {
+            w.run_waiting(&Sql::new("BEGIN IMMEDIATE"), |c, sql| c.run(sql, |_| Ok(()))).await?;
+            w.group = Some(Group { done: tokio::sync::watch::Sender::new(None), members: 0, waited: false });
+        }
+        w.conn.execute_batch("SAVEPOINT member").map_err(lite_error)?;
+        let group = w.group.as_mut().unwrap_or_else(|| unreachable!("opened above"));
+        group.members += 1;
+        let done = group.done.subscribe();
+        Ok(LiteTx { turn, done, released: false })
     }
 
     async fn commit(mut tx: LiteTx) -> sqlx::Result<()> {
-        let Some(lease) = tx.lease.take() else { return Ok(()) };
-        if let Err(e) = lease.conn.execute_batch("RELEASE member") {
-            tx.lease = Some(lease);
-            return Err(lite_error(e));
+        let Some(w) = tx.turn.lease.as_deref_mut() else { return Ok(()) };
+        w.conn.execute_batch("RELEASE member").map_err(lite_error)?;
+        tx.released = true;
+        // The other writes of a `join!` (see `storage::writes_together`) get one chance per
+        // group to queue for the writer and join this transaction before it commits. A write
+        // on its own does not wait: a yield would wake an idle worker thread, which costs more
+        // than the commit (about 50 µs a generation at c = 1 on the load driver).
+        if let Some(group) = w.group.as_mut().filter(|g| !g.waited) {
+            group.waited = true;
+            if super::writing_together() && tx.turn.pools.coming.load(Ordering::Acquire) == 0 {
+                tokio::task::yield_now().await;
+            }
         }
-        // The group commits once the writer is free: give it back, then wait for the COMMIT.
-        drop(lease);
-        let mut done = tx.done.clone();
-        let outcome = done
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| sqlx::Error::Protocol("the group commit ended without an answer".to_owned()))?
-            .clone();
+        // Committed here when nobody is coming to join; else the last member to join commits.
+        let outcome = match tx.turn.end() {
+            Some(outcome) => Some(outcome),
+            None => tx
+                .done
+                .wait_for(Option::is_some)
+                .await
+                .map_err(|_| sqlx::Error::Protocol("the group commit ended without an answer".to_owned()))?
+                .clone(),
+        };
         match outcome {
             Some(Err(e)) => Err(sqlx::Error::Database(Box::new(e))),
             _ => Ok(()),
@@ -445,8 +535,9 @@ impl SqlBackend for Lite {
 
     async fn close(pools: &Arc<LitePools>) {
         pools.closed.store(true, Ordering::Release);
-        // Waits for the connections in use to come back; they close with the last handle.
-        let _w = pools.writer.lock().await;
+        // Waits for the connections in use to come back; they close with the last handle. A
+        // group left open for a writer that gave up on its way is committed as the turn ends.
+        let _w = Turn { lease: Some(Arc::clone(&pools.writer).lock_owned().await), pools: Arc::clone(pools) };
         for r in &pools.readers {
             let _r = r.lock().await;
         }
@@ -581,6 +672,7 @@ impl SqliteStorage {
             next_reader: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             acquire_timeout: limits.acquire_timeout,
+            coming: AtomicUsize::new(0),
             path: path.clone(),
         };
         Ok(SqliteStorage { store: Arc::new(SqlStore::new(Arc::new(pools))), path })

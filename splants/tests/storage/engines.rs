@@ -181,3 +181,37 @@ async fn a_postgres_store_never_shows_its_password() {
     assert!(!shown.contains("s3cret-pw"), "{shown}");
     store.close().await;
 }
+
+/// A generation on SQLite commits twice: its reserve before the provider call, then its
+/// settle, usage record and piece as one transaction (the three writes join one group commit). Counted in
+/// the write-ahead log, where each commit ends with one commit frame.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generation_on_sqlite_commits_its_reserve_then_the_rest_as_one_transaction() {
+    let db = TestDb::new(Kind::Sqlite).await;
+    let e = engine(&db.url, usd(10.0)).await;
+    let ctx = RequestContext::anonymous();
+    let wal = format!("{}-wal", db.url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default());
+    // The first generation also creates the period's budget row.
+    e.generate(crate::support::brief(), &ctx).await.unwrap();
+    for _ in 0..3 {
+        let before = commit_frames(&std::fs::read(&wal).unwrap());
+        e.generate(crate::support::brief(), &ctx).await.unwrap();
+        assert_eq!(commit_frames(&std::fs::read(&wal).unwrap()) - before, 2, "commits of one generation");
+    }
+}
+
+/// The commits in a SQLite write-ahead log: frames of the log's current salt whose header
+/// gives the database size after the commit (non-zero only on a transaction's last frame).
+#[cfg(feature = "sqlite")]
+fn commit_frames(wal: &[u8]) -> usize {
+    let word = |at: usize| u32::from_be_bytes(wal[at..at + 4].try_into().unwrap());
+    let (page, salt) = (word(8) as usize, (word(16), word(20)));
+    wal[32..]
+        .chunks_exact(24 + page)
+        .filter(|f| {
+            let w = |at: usize| u32::from_be_bytes(f[at..at + 4].try_into().unwrap());
+            (w(8), w(12)) == salt && w(4) != 0
+        })
+        .count()
+}

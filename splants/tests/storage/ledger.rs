@@ -234,7 +234,8 @@ async fn a_scope_named_twice_counts_once_at_its_lower_limit(kind: Kind) {
 sql_backends!(
     a_reserve_cancelled_mid_await_leaves_no_hold,
     lapsed_rows_are_removed_once_their_period_is_over,
-    refused_writes_among_concurrent_ones_undo_only_themselves
+    refused_writes_among_concurrent_ones_undo_only_themselves,
+    writers_abandoned_at_every_point_never_leave_a_group_open
 );
 conformance!(budget_exceeded_names_the_scope_that_ran_out);
 
@@ -393,4 +394,49 @@ async fn refused_writes_among_concurrent_ones_undo_only_themselves(kind: Kind) {
     let g = usage(fresh.as_ref(), &Scope::Global).await;
     assert_eq!((g.reserved, g.in_flight), (usd(0.25 * 32.0), 32), "refused reserves left nothing on the global row");
     assert_eq!(usage(fresh.as_ref(), &tight).await.reserved, Usd::ZERO);
+}
+
+/// Concurrent reserves, every third abandoned by its caller after a few polls: while queued
+/// for the writer, while holding it, after its savepoint is released, while waiting for the
+/// group's COMMIT. A group commit must end whoever leaves it: every write that goes on
+/// finishes, and the rows committed match the amount held (a member's writes are all in or
+/// all out).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn writers_abandoned_at_every_point_never_leave_a_group_open(kind: Kind) {
+    let db = TestDb::new(kind).await;
+    let ledger = db.open().await.ledger;
+    let mut finished = 0_usize;
+    for round in 0..64_usize {
+        let mut calls = Vec::new();
+        for i in 0..24_usize {
+            let l = Arc::clone(&ledger);
+            let polls = (i % 3 == 0).then_some(1 + (round * 5 + i) % 9);
+            calls.push(tokio::spawn(async move {
+                let r = request(&[(Scope::Global, 1_000.0)], 0.01, now());
+                match polls {
+                    Some(n) => crate::support::poll_at_most(l.reserve(&r), n).await,
+                    None => Some(l.reserve(&r).await),
+                }
+            }));
+        }
+        for c in calls {
+            // A group left open with nobody to end it would keep its members waiting forever.
+            let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), c)
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: a write never finished"))
+                .unwrap();
+            if let Some(r) = outcome {
+                r.unwrap();
+                finished += 1;
+            }
+        }
+    }
+    let rows = crate::support::count_rows(&db, "budget_reservations").await;
+    assert!(rows >= i64::try_from(finished).unwrap(), "{rows} rows for {finished} finished reserves");
+    let held = usage(db.open().await.ledger.as_ref(), &Scope::Global).await.reserved;
+    assert_eq!(
+        held,
+        Usd::from_nanos(usd(0.01).nanos() * rows),
+        "every committed hold is on the global row, and only those"
+    );
 }
