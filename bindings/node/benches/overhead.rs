@@ -15,6 +15,10 @@ use splants::{ContentEngine, ContentRequest, RequestContext};
 use std::hint::black_box;
 use std::time::Instant;
 
+/// The allocator the addon uses (`src/lib.rs`), so that both sides run the same engine.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(5000);
     let warmup = n.min(500);

@@ -17,6 +17,11 @@ mod tape;
 pub use engine::ContentEngine;
 pub use stream::GenerationStream;
 
+/// The addon's Rust allocations come from mimalloc, not from the heap Node and V8 share (see
+/// `docs/operations.md`, "Per-call overhead of the bindings").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use napi::Env;
 use napi_derive::napi;
 
