@@ -126,10 +126,22 @@ impl Turn {
     fn end(&mut self) -> GroupOutcome {
         let mut lease = self.lease.take()?;
         let group = lease.group.as_ref()?;
-        if group.members < GROUP_MAX && self.pools.coming.load(Ordering::Acquire) > 0 {
-            return None;
+        if group.members >= GROUP_MAX || self.pools.coming.load(Ordering::SeqCst) == 0 {
+            return Some(commit_group(&mut lease));
         }
-        Some(commit_group(&mut lease))
+        drop(lease);
+        // The writer it was left to may have given up between the count and the hand-off,
+        // finding the writer still held: then nobody is coming, and the group is ended here.
+        // (It counts itself out before it looks, and this looks after letting go, so one of
+        // the two sees the other.)
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.pools.coming.load(Ordering::SeqCst) == 0
+            && let Ok(mut lease) = Arc::clone(&self.pools.writer).try_lock_owned()
+            && lease.group.is_some()
+        {
+            return Some(commit_group(&mut lease));
+        }
+        None
     }
 }
 
@@ -157,31 +169,37 @@ fn commit_group(w: &mut LiteConn) -> std::result::Result<(), LiteError> {
 /// A writer counted in [`LitePools::coming`] until it holds the writer connection. One that
 /// gives up before (its caller went away, the pool closed, the wait timed out) may have been
 /// the writer a group was left to: it ends that group if nobody else will.
-struct Coming<'a> {
-    pools: &'a Arc<LitePools>,
+struct Coming {
+    pools: Arc<LitePools>,
+    arrived: bool,
 }
 
-impl<'a> Coming<'a> {
-    fn new(pools: &'a Arc<LitePools>) -> Self {
-        pools.coming.fetch_add(1, Ordering::AcqRel);
-        Coming { pools }
+impl Coming {
+    fn new(pools: &Arc<LitePools>) -> Self {
+        pools.coming.fetch_add(1, Ordering::SeqCst);
+        Coming { pools: Arc::clone(pools), arrived: false }
     }
 
-    /// Holds the writer: no longer on its way.
-    fn arrived(self, lease: Lease) -> Turn {
-        let pools = Arc::clone(self.pools);
-        pools.coming.fetch_sub(1, Ordering::AcqRel);
-        std::mem::forget(self);
-        Turn { lease: Some(lease), pools }
+    /// Waits for the writer. Dropped while waiting, the wait for the lock (and any turn it was
+    /// handed) is given back before this drops, so the writer is free when `drop` looks.
+    async fn wait(mut self) -> sqlx::Result<Turn> {
+        let lease = self.pools.checkout(&self.pools.writer).await?;
+        self.pools.coming.fetch_sub(1, Ordering::SeqCst);
+        self.arrived = true;
+        Ok(Turn { lease: Some(lease), pools: Arc::clone(&self.pools) })
     }
 }
 
-impl Drop for Coming<'_> {
+impl Drop for Coming {
     fn drop(&mut self) {
-        self.pools.coming.fetch_sub(1, Ordering::AcqRel);
+        if self.arrived {
+            return;
+        }
+        self.pools.coming.fetch_sub(1, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
         // Free now means a group left to this writer has nobody holding it.
         if let Ok(lease) = Arc::clone(&self.pools.writer).try_lock_owned() {
-            drop(Turn { lease: Some(lease), pools: Arc::clone(self.pools) });
+            drop(Turn { lease: Some(lease), pools: Arc::clone(&self.pools) });
         }
     }
 }
@@ -463,8 +481,7 @@ impl SqlBackend for Lite {
     }
 
     async fn begin(pools: &Arc<LitePools>) -> sqlx::Result<LiteTx> {
-        let coming = Coming::new(pools);
-        let mut turn = coming.arrived(pools.checkout(&pools.writer).await?);
+        let mut turn = Coming::new(pools).wait().await?;
         let w = turn.lease.as_deref_mut().unwrap_or_else(|| unreachable!("a turn starts with the writer"));
         if w.group.is_none() {
             w.run_waiting(&Sql::new("BEGIN IMMEDIATE"), |c, sql| c.run(sql, |_| Ok(()))).await?;
