@@ -31,6 +31,11 @@ export interface BarChartSpec {
   width?: number;
 }
 
+/** A ranked chart's summary: each bar's label and formatted value, or `empty` without bars. */
+export function listed(data: Datum[], format: (v: number) => string, empty: string): string {
+  return data.map((d) => `${d.label} ${format(d.value)}`).join(', ') || empty;
+}
+
 function table(spec: BarChartSpec): HTMLElement {
   const rows = spec.data.map((d) => h('tr', {}, h('th', { scope: 'row' }, d.label), h('td', {}, spec.format(d.value))));
   if (spec.line) rows.push(h('tr', {}, h('th', { scope: 'row' }, spec.line.label), h('td', {}, spec.format(spec.line.value))));

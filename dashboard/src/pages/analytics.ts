@@ -2,7 +2,7 @@
 // engagement rates, best posting hours and ROI for a week, month, quarter or year.
 
 import { get } from '../api';
-import { barChart } from '../charts';
+import { barChart, listed } from '../charts';
 import { field, h, pct, replace, select, usd } from '../dom';
 import { showError } from '../errors';
 import { label, type BudgetAnswer, type Engagement, type Overview, type Roi } from '../types';
@@ -54,6 +54,11 @@ export function analyticsPage(main: HTMLElement): void {
       }
       const spend = days(first, n, ov.cost_per_day);
       const total = spend.reduce((a, d) => a + d.value, 0);
+      const count = (v: number) => String(Math.round(v));
+      const rate = (v: number) => pct(v, 1);
+      const platforms = ov.top_platforms.map((p) => ({ label: label(p.platform), value: p.count }));
+      const types = ov.by_content_type.map((t) => ({ label: label(t.content_type ?? 'other'), value: t.count }));
+      const engagement = en.by_platform.map((p) => ({ label: label(p.platform), value: p.engagement_rate }));
       replace(
         charts,
         h('dl', { class: 'kpis' },
@@ -74,27 +79,27 @@ export function analyticsPage(main: HTMLElement): void {
         barChart({
           name: 'chart-platforms',
           title: 'Pieces per platform',
-          summary: ov.top_platforms.map((p) => `${label(p.platform)} ${p.count}`).join(', ') || 'No pieces.',
-          data: ov.top_platforms.map((p) => ({ label: label(p.platform), value: p.count })),
-          format: (v) => String(Math.round(v)),
+          summary: listed(platforms, count, 'No pieces.'),
+          data: platforms,
+          format: count,
           columns: ['Platform', 'Pieces'],
           orientation: 'horizontal',
         }),
         barChart({
           name: 'chart-types',
           title: 'Pieces per content type',
-          summary: ov.by_content_type.map((t) => `${label(t.content_type ?? 'other')} ${t.count}`).join(', ') || 'No pieces.',
-          data: ov.by_content_type.map((t) => ({ label: label(t.content_type ?? 'other'), value: t.count })),
-          format: (v) => String(Math.round(v)),
+          summary: listed(types, count, 'No pieces.'),
+          data: types,
+          format: count,
           columns: ['Content type', 'Pieces'],
           orientation: 'horizontal',
         }),
         barChart({
           name: 'chart-engagement',
           title: 'Engagement rate by platform',
-          summary: en.by_platform.map((p) => `${label(p.platform)} ${pct(p.engagement_rate, 1)}`).join(', ') || 'No engagement events recorded.',
-          data: en.by_platform.map((p) => ({ label: label(p.platform), value: p.engagement_rate })),
-          format: (v) => pct(v, 1),
+          summary: listed(engagement, rate, 'No engagement events recorded.'),
+          data: engagement,
+          format: rate,
           columns: ['Platform', 'Engagement rate'],
           orientation: 'horizontal',
         }),
@@ -103,7 +108,7 @@ export function analyticsPage(main: HTMLElement): void {
           title: 'Best posting hours (UTC)',
           summary: en.best_posting_hours.map((r) => `${r.hour}:00 ${pct(r.engagement_rate, 1)}`).join(', ') || 'No engagement events recorded.',
           data: [...en.best_posting_hours].sort((a, b) => a.hour - b.hour).map((r) => ({ label: `${String(r.hour).padStart(2, '0')}:00`, value: r.engagement_rate })),
-          format: (v) => pct(v, 1),
+          format: rate,
           columns: ['Hour (UTC)', 'Engagement rate'],
           width: 440,
         }),
