@@ -201,17 +201,59 @@ async fn a_generation_on_sqlite_commits_its_reserve_then_the_rest_as_one_transac
     }
 }
 
-/// The commits in a SQLite write-ahead log: frames of the log's current salt whose header
-/// gives the database size after the commit (non-zero only on a transaction's last frame).
+/// The pages a generation writes on SQLite, each a frame in the write-ahead log (and again at
+/// the checkpoint), averaged over 40 generations into a library of 300 pieces. Migration 0007
+/// took it from 26.9 to 18.8: ascending indexes (new rows land on the right edge, which SQLite
+/// fills, instead of splitting pages at the left), holds in one B-tree with state indexes
+/// that only the rows searched for touch, and usage rows without AUTOINCREMENT's page.
 #[cfg(feature = "sqlite")]
-fn commit_frames(wal: &[u8]) -> usize {
+#[tokio::test]
+async fn a_generation_on_sqlite_writes_few_pages() {
+    let db = TestDb::new(Kind::Sqlite).await;
+    let e = engine(&db.url, usd(1000.0)).await;
+    let ctx = RequestContext::anonymous();
+    let wal = format!("{}-wal", db.url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default());
+    for _ in 0..300 {
+        e.generate(crate::support::brief(), &ctx).await.unwrap();
+    }
+    let (mut pages, mut counted) = (0, 0);
+    for _ in 0..40 {
+        let (salt, before) = wal_frames(&std::fs::read(&wal).unwrap());
+        e.generate(crate::support::brief(), &ctx).await.unwrap();
+        let (salt_after, after) = wal_frames(&std::fs::read(&wal).unwrap());
+        // A checkpoint restarted the log in between: that generation is not counted.
+        if salt == salt_after {
+            pages += after.len() - before.len();
+            counted += 1;
+        }
+    }
+    assert!(counted >= 20, "only {counted} generations fell between checkpoints");
+    let per_generation = pages as f64 / f64::from(counted);
+    assert!(per_generation <= 20.0, "{per_generation:.1} pages written per generation");
+}
+
+/// The frames of a SQLite write-ahead log's current salt (earlier ones are left over from
+/// before its last restart), each the commit marker of its header: the database size after
+/// the commit on a transaction's last frame, zero on the others.
+#[cfg(feature = "sqlite")]
+fn wal_frames(wal: &[u8]) -> ((u32, u32), Vec<u32>) {
     let word = |at: usize| u32::from_be_bytes(wal[at..at + 4].try_into().unwrap());
     let (page, salt) = (word(8) as usize, (word(16), word(20)));
-    wal[32..]
+    let frames = wal[32..]
         .chunks_exact(24 + page)
-        .filter(|f| {
+        .map(|f| {
             let w = |at: usize| u32::from_be_bytes(f[at..at + 4].try_into().unwrap());
-            (w(8), w(12)) == salt && w(4) != 0
+            ((w(8), w(12)), w(4))
         })
-        .count()
+        .take_while(|(s, _)| *s == salt)
+        .map(|(_, commit)| commit)
+        .collect();
+    (salt, frames)
+}
+
+/// The commits in a SQLite write-ahead log: frames whose header gives the database size after
+/// the commit (non-zero only on a transaction's last frame).
+#[cfg(feature = "sqlite")]
+fn commit_frames(wal: &[u8]) -> usize {
+    wal_frames(wal).1.into_iter().filter(|&size| size != 0).count()
 }

@@ -440,3 +440,95 @@ async fn writers_abandoned_at_every_point_never_leave_a_group_open(kind: Kind) {
         "every committed hold is on the global row, and only those"
     );
 }
+
+/// A database written under schema 0006 (holds in a rowid table, usage rows numbered by
+/// AUTOINCREMENT) upgraded by 0007's table rebuilds: a held hold still settles, a lapsed one's
+/// late settle still replaces what the reclaim counted, and usage rows keep their order
+/// (ties on `created_at` in insertion order), with new rows after them.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn holds_and_usage_written_before_0007_survive_its_rebuilds() {
+    use splants::storage::{UsageOutcome, UsageRecord};
+    use sqlx::Connection;
+    let db = TestDb::new(Kind::Sqlite).await;
+    let (w, t) = (window(), now());
+    let micros = |d: DateTime<Utc>| d.timestamp_micros();
+    let (held, lapsed) = (ReservationId::new(), ReservationId::new());
+    let mut c = sqlx::SqliteConnection::connect(&format!("{}?mode=rwc", db.url)).await.unwrap();
+    sqlx::migrate!("./migrations/sqlite").run_to(6, &mut c).await.unwrap();
+    // 0.8 held in flight, and a lapsed hold of 0.5 the reclaim counted as spent.
+    sqlx::query(
+        "INSERT INTO budget_spend (scope, period_start, period_end, spent, reserved, in_flight) VALUES ('global', $1, $2, $3, $4, 1)",
+    )
+    .bind(micros(w.start))
+    .bind(micros(w.end))
+    .bind(usd(0.5).nanos())
+    .bind(usd(0.8).nanos())
+    .execute(&mut c)
+    .await
+    .unwrap();
+    for (id, amount, state, counted) in [(held, 0.8, "held", 0.0), (lapsed, 0.5, "lapsed", 0.5)] {
+        sqlx::query(
+            "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
+             created_at, in_flight, counted) VALUES ($1, '[\"global\"]', $2, $3, $4, $5, $6, $7, 1, $8)",
+        )
+        .bind(id.0.to_string())
+        .bind(micros(w.start))
+        .bind(micros(w.end))
+        .bind(usd(amount).nanos())
+        .bind(micros(t + Duration::minutes(15)))
+        .bind(state)
+        .bind(micros(t))
+        .bind(usd(counted).nanos())
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+    // Three usage rows at one instant, inserted out of id order.
+    for id in ["u-b", "u-c", "u-a"] {
+        sqlx::query(
+            "INSERT INTO api_usage (id, provider, model, input_tokens, output_tokens, cached_tokens, \
+             cache_write_tokens, cache_write_long_tokens, reasoning_tokens, cost, estimate, latency_ms, outcome, \
+             created_at) VALUES ($1, 'test', 'm', 1, 1, 0, 0, 0, 0, 1, 1, 1, 'success', $2)",
+        )
+        .bind(id)
+        .bind(micros(t))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+    c.close().await.unwrap();
+
+    let stores = db.open().await;
+    let l = &stores.ledger;
+    let spend = usage(l.as_ref(), &Scope::Global).await;
+    assert_eq!((spend.spent, spend.reserved, spend.in_flight), (usd(0.5), usd(0.8), 1));
+    l.settle(held, usd(0.3), t).await.unwrap();
+    l.settle(lapsed, usd(0.2), t).await.unwrap();
+    let spend = usage(l.as_ref(), &Scope::Global).await;
+    assert_eq!((spend.spent, spend.reserved, spend.in_flight), (usd(0.5), Usd::ZERO, 0), "0.3 + 0.2 replaced 0.5");
+    // Settled holds are gone: settling again changes nothing.
+    assert_eq!(l.settle(held, usd(0.3), t).await.unwrap(), SettleOutcome::default());
+    assert_eq!(usage(l.as_ref(), &Scope::Global).await.spent, usd(0.5));
+
+    let mut newer = UsageRecord {
+        id: "u-0".into(),
+        content_id: None,
+        owner: None,
+        provider: "test".into(),
+        model: "m".into(),
+        usage: splants::Usage::default(),
+        cost: Usd::from_nanos(1),
+        estimate: Usd::from_nanos(1),
+        latency_ms: 1,
+        outcome: UsageOutcome::Success,
+        error_code: None,
+        created_at: t,
+    };
+    stores.usage.record_usage(&newer).await.unwrap();
+    newer.id = "u-1".into();
+    stores.usage.record_usage(&newer).await.unwrap();
+    let listed = stores.usage.list_usage(t, t + Duration::seconds(1), None).await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, ["u-b", "u-c", "u-a", "u-0", "u-1"]);
+}
