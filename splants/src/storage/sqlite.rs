@@ -16,7 +16,8 @@
 //! writer is on its way commits the group and tells the others, who are answered only after
 //! the `COMMIT`. A write on its own commits at once; the writes of one `join!` inside
 //! [`writes_together`](super::writes_together) (a generation's settle, usage record and piece)
-//! wait for each other and commit as one.
+//! wait for each other and commit as one: the first lends the writer, group open, while it
+//! yields, so the others take it without queueing, and it commits the group when it is back.
 //!
 //! A transaction dropped before it commits (its caller went away) is rolled back to its
 //! savepoint when its connection is given back, so a cancelled call never leaves a
@@ -499,24 +500,33 @@ impl SqlBackend for Lite {
         w.conn.execute_batch("RELEASE member").map_err(lite_error)?;
         tx.released = true;
         // The other writes of a `join!` (see `storage::writes_together`) get one chance per
-        // group to queue for the writer and join this transaction before it commits. A write
-        // on its own does not wait: a yield only wakes an idle worker thread for nothing.
+        // group to join this transaction before it commits. A write on its own does not wait:
+        // a yield only wakes an idle worker thread for nothing.
         if let Some(group) = w.group.as_mut().filter(|g| !g.waited) {
             group.waited = true;
             if super::writing_together() && tx.turn.pools.coming.load(Ordering::Acquire) == 0 {
+                // The writer is lent while this member yields, with the group open on it: the
+                // other writes of the `join!` take it in the same poll, without queueing behind
+                // it (a queued write arms a timer, and arming one wakes an idle worker thread).
+                // Counted as coming, this member is who they leave the group to; given up while
+                // lent, `Coming` ends the group if nobody else will.
+                let back = Coming::new(&tx.turn.pools);
+                drop(tx.turn.lease.take());
                 tokio::task::yield_now().await;
+                tx.turn = back.wait().await?;
             }
         }
         // Committed here when nobody is coming to join; else the last member to join commits.
-        let outcome = match tx.turn.end() {
-            ended @ Some(_) => ended,
-            None => tx
-                .done
-                .wait_for(Option::is_some)
-                .await
-                .map_err(|_| sqlx::Error::Protocol("the group commit ended without an answer".to_owned()))?
-                .clone(),
-        };
+        // The answer is this member's own group's, read from its channel: a member given the
+        // writer back after its group was committed (full, at `GROUP_MAX`) may have ended the
+        // next group here, whose outcome is not its own.
+        tx.turn.end();
+        let outcome = tx
+            .done
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| sqlx::Error::Protocol("the group commit ended without an answer".to_owned()))?
+            .clone();
         match outcome {
             Some(Err(e)) => Err(sqlx::Error::Database(Box::new(e))),
             _ => Ok(()),
@@ -751,4 +761,95 @@ fn open_lite(path: &Path, wait: Duration) -> rusqlite::Result<LiteConn> {
 fn migrate(conn: &mut SqliteConnection) -> BoxFuture<'_, std::result::Result<(), sqlx::migrate::MigrateError>> {
     // `run_direct` is what `run` calls after acquiring; sqlx keeps it public for this case.
     Box::pin(MIGRATOR.run_direct(None, conn, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{UsageOutcome, UsageRecord};
+    use std::future::Future;
+    use std::task::Poll;
+
+    fn record(id: String, at: DateTime<Utc>) -> UsageRecord {
+        UsageRecord {
+            id,
+            content_id: None,
+            owner: None,
+            provider: "test".into(),
+            model: "m".into(),
+            usage: crate::content::Usage::default(),
+            cost: crate::money::Usd::from_nanos(1),
+            estimate: crate::money::Usd::from_nanos(1),
+            latency_ms: 1,
+            outcome: UsageOutcome::Success,
+            error_code: None,
+            created_at: at,
+        }
+    }
+
+    /// `f`, given up (dropped) if it is still pending after `n` polls.
+    async fn poll_at_most<F: Future>(f: F, n: usize) -> Option<F::Output> {
+        let mut f = std::pin::pin!(f);
+        let mut left = n;
+        std::future::poll_fn(|cx| match f.as_mut().poll(cx) {
+            Poll::Ready(v) => Poll::Ready(Some(v)),
+            Poll::Pending if left <= 1 => Poll::Ready(None),
+            Poll::Pending => {
+                left -= 1;
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// The writes of a `writes_together` join, given up at every point — the first while it
+    /// lends the writer to the others, the others while they hold it or wait for the commit —
+    /// among writers of other tasks: no group is left open (every write finishes), and every
+    /// write that was answered is in the database.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_together_given_up_at_every_point_never_leave_a_group_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("together.db").display());
+        let sqlite = SqliteStorage::connect(&url, &PoolConfig::default()).await.unwrap();
+        let usage = sqlite.stores().usage;
+        let at = Utc::now();
+        let mut answered = 0_usize;
+        for round in 0..48_usize {
+            let mut calls = Vec::new();
+            for i in 0..12_usize {
+                let usage = Arc::clone(&usage);
+                let polls = (i % 2 == 0).then_some(1 + (round + i) % 7);
+                calls.push(tokio::spawn(async move {
+                    let id = |part: &str| record(format!("{round}-{i}-{part}"), at);
+                    let (a, b, c) = (id("a"), id("b"), id("c"));
+                    let together = super::super::writes_together(async {
+                        let (a, b, c) =
+                            tokio::join!(usage.record_usage(&a), usage.record_usage(&b), usage.record_usage(&c));
+                        [a, b, c]
+                    });
+                    match polls {
+                        Some(n) => poll_at_most(together, n).await,
+                        None => Some(together.await),
+                    }
+                }));
+            }
+            for c in calls {
+                let outcome = tokio::time::timeout(Duration::from_secs(20), c)
+                    .await
+                    .unwrap_or_else(|_| panic!("round {round}: a write never finished"))
+                    .unwrap();
+                for r in outcome.into_iter().flatten() {
+                    r.unwrap();
+                    answered += 1;
+                }
+            }
+        }
+        let stored = usage.list_usage(at, at + chrono::Duration::seconds(1), None).await.unwrap().len();
+        assert!(stored >= answered, "{stored} rows for {answered} answered writes");
+        assert!(answered > 0 && stored < 48 * 12 * 3, "some were given up: {stored} of {}", 48 * 12 * 3);
+        tokio::time::timeout(Duration::from_secs(5), usage.record_usage(&record("last".into(), at)))
+            .await
+            .expect("the writer is free")
+            .unwrap();
+    }
 }
