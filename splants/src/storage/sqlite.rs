@@ -767,8 +767,6 @@ fn migrate(conn: &mut SqliteConnection) -> BoxFuture<'_, std::result::Result<(),
 mod tests {
     use super::*;
     use crate::storage::{UsageOutcome, UsageRecord};
-    use std::future::Future;
-    use std::task::Poll;
 
     fn record(id: String, at: DateTime<Utc>) -> UsageRecord {
         UsageRecord {
@@ -785,21 +783,6 @@ mod tests {
             error_code: None,
             created_at: at,
         }
-    }
-
-    /// `f`, given up (dropped) if it is still pending after `n` polls.
-    async fn poll_at_most<F: Future>(f: F, n: usize) -> Option<F::Output> {
-        let mut f = std::pin::pin!(f);
-        let mut left = n;
-        std::future::poll_fn(|cx| match f.as_mut().poll(cx) {
-            Poll::Ready(v) => Poll::Ready(Some(v)),
-            Poll::Pending if left <= 1 => Poll::Ready(None),
-            Poll::Pending => {
-                left -= 1;
-                Poll::Pending
-            }
-        })
-        .await
     }
 
     /// The writes of a `writes_together` join, given up at every point — the first while it
@@ -828,7 +811,7 @@ mod tests {
                         [a, b, c]
                     });
                     match polls {
-                        Some(n) => poll_at_most(together, n).await,
+                        Some(n) => splants_testkit::poll_at_most(together, n).await,
                         None => Some(together.await),
                     }
                 }));

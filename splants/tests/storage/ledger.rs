@@ -280,7 +280,7 @@ async fn a_reserve_cancelled_mid_await_leaves_no_hold(kind: Kind) {
         };
         #[cfg(not(feature = "sqlite"))]
         let _ = i;
-        match crate::support::poll_at_most(guard.reserve(guard.scopes(None, None), usd(0.01)), n).await {
+        match splants_testkit::poll_at_most(guard.reserve(guard.scopes(None, None), usd(0.01)), n).await {
             None => cancelled += 1,
             Some(r) => {
                 r.unwrap().release().await.unwrap();
@@ -414,7 +414,7 @@ async fn writers_abandoned_at_every_point_never_leave_a_group_open(kind: Kind) {
             calls.push(tokio::spawn(async move {
                 let r = request(&[(Scope::Global, 1_000.0)], 0.01, now());
                 match polls {
-                    Some(n) => crate::support::poll_at_most(l.reserve(&r), n).await,
+                    Some(n) => splants_testkit::poll_at_most(l.reserve(&r), n).await,
                     None => Some(l.reserve(&r).await),
                 }
             }));

@@ -7,13 +7,14 @@
 //! billed and recorded − billed ≤ Σ(reserved − actual) of the calls whose outcome the ledger
 //! could not know; no hold outlives its lease.
 
-use crate::support::{Kind, TestDb, at, conformance, poll_at_most};
+use crate::support::{Kind, TestDb, at, conformance};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 use splants::Usd;
 use splants::budget::{BudgetConfig, BudgetGuard, BudgetLedger, Reservation, ReserveOptions, Scope, ScopeLimit};
 use splants::clock::FakeClock;
 use splants::events::EventSink;
+use splants_testkit::poll_at_most;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -397,16 +397,3 @@ pub async fn hold_sqlite_write_lock(url: &str, hold: std::time::Duration) -> tok
         c.close().await.unwrap();
     })
 }
-
-/// Polls `f` at most `n` times, letting the runtime run between polls; `None` if it was
-/// dropped (cancelled) before it finished. Cancels a call at every point of its awaits.
-pub async fn poll_at_most<F: std::future::Future>(f: F, n: usize) -> Option<F::Output> {
-    let mut f = std::pin::pin!(f);
-    for _ in 0..n {
-        if let std::task::Poll::Ready(v) = futures::poll!(f.as_mut()) {
-            return Some(v);
-        }
-        tokio::task::yield_now().await;
-    }
-    None
-}
