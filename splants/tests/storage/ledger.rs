@@ -448,7 +448,7 @@ async fn writers_abandoned_at_every_point_never_leave_a_group_open(kind: Kind) {
 #[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn holds_and_usage_written_before_0007_survive_its_rebuilds() {
-    use splants::storage::{UsageOutcome, UsageRecord};
+    use splants::storage::UsageOutcome;
     use sqlx::Connection;
     let db = TestDb::new(Kind::Sqlite).await;
     let (w, t) = (window(), now());
@@ -511,23 +511,10 @@ async fn holds_and_usage_written_before_0007_survive_its_rebuilds() {
     assert_eq!(l.settle(held, usd(0.3), t).await.unwrap(), SettleOutcome::default());
     assert_eq!(usage(l.as_ref(), &Scope::Global).await.spent, usd(0.5));
 
-    let mut newer = UsageRecord {
-        id: "u-0".into(),
-        content_id: None,
-        owner: None,
-        provider: "test".into(),
-        model: "m".into(),
-        usage: splants::Usage::default(),
-        cost: Usd::from_nanos(1),
-        estimate: Usd::from_nanos(1),
-        latency_ms: 1,
-        outcome: UsageOutcome::Success,
-        error_code: None,
-        created_at: t,
-    };
-    stores.usage.record_usage(&newer).await.unwrap();
-    newer.id = "u-1".into();
-    stores.usage.record_usage(&newer).await.unwrap();
+    // At `now()`, 2026-11-25 12:00: 120 minutes after the records' base time.
+    for id in ["u-0", "u-1"] {
+        stores.usage.record_usage(&crate::records::usage(id, 120, None, UsageOutcome::Success, 1)).await.unwrap();
+    }
     let listed = stores.usage.list_usage(t, t + Duration::seconds(1), None).await.unwrap();
     let ids: Vec<&str> = listed.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(ids, ["u-b", "u-c", "u-a", "u-0", "u-1"]);

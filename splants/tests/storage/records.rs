@@ -10,7 +10,8 @@ use splants::{ErrorCode, Usd};
 
 conformance!(usage_records_list_and_total, api_keys_insert_lookup_status_touch_rotate);
 
-fn usage(id: &str, minute: i64, owner: Option<&str>, outcome: UsageOutcome, cost: i64) -> UsageRecord {
+/// A usage record `minute`s after 2026-11-25 10:00 UTC.
+pub(crate) fn usage(id: &str, minute: i64, owner: Option<&str>, outcome: UsageOutcome, cost: i64) -> UsageRecord {
     UsageRecord {
         id: id.into(),
         content_id: (outcome == UsageOutcome::Success).then(|| format!("c-{id}")),
