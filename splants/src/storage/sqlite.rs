@@ -796,7 +796,7 @@ mod tests {
         let sqlite = SqliteStorage::connect(&url, &PoolConfig::default()).await.unwrap();
         let usage = sqlite.stores().usage;
         let at = Utc::now();
-        let mut answered = 0_usize;
+        let (mut answered, mut given_up) = (0_usize, 0_usize);
         for round in 0..48_usize {
             let mut calls = Vec::new();
             for i in 0..12_usize {
@@ -821,7 +821,11 @@ mod tests {
                     .await
                     .unwrap_or_else(|_| panic!("round {round}: a write never finished"))
                     .unwrap();
-                for r in outcome.into_iter().flatten() {
+                let Some(writes) = outcome else {
+                    given_up += 1;
+                    continue;
+                };
+                for r in writes {
                     r.unwrap();
                     answered += 1;
                 }
@@ -829,7 +833,10 @@ mod tests {
         }
         let stored = usage.list_usage(at, at + chrono::Duration::seconds(1), None).await.unwrap().len();
         assert!(stored >= answered, "{stored} rows for {answered} answered writes");
-        assert!(answered > 0 && stored < 48 * 12 * 3, "some were given up: {stored} of {}", 48 * 12 * 3);
+        // The test gave some joins up and let others finish. A join given up may still have
+        // been written (its group committed without waiting for it), so this is counted from
+        // the joins themselves, not from the rows.
+        assert!(answered > 0 && given_up > 0, "{given_up} joins given up, {answered} writes answered");
         tokio::time::timeout(Duration::from_secs(5), usage.record_usage(&record("last".into(), at)))
             .await
             .expect("the writer is free")
