@@ -1409,6 +1409,12 @@ export declare class GenerationStream {
 }
 
 /**
+ * Microseconds the last `generate` (of any engine, on any thread) spent inside the Rust
+ * engine, without the binding's conversions. For the package's own benchmark only.
+ */
+export declare function __lastEngineMicros(): number
+
+/**
  * Panics inside the engine's runtime, to prove a panic becomes a rejected Promise (code
  * `internal`) instead of a crashed process. For the package's own tests only.
  */

@@ -837,5 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.ContentEngine = nativeBinding.ContentEngine
 module.exports.GenerationStream = nativeBinding.GenerationStream
+module.exports.__lastEngineMicros = nativeBinding.__lastEngineMicros
 module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.__tapeSamples = nativeBinding.__tapeSamples

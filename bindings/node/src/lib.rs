@@ -14,7 +14,7 @@ mod options;
 mod stream;
 mod tape;
 
-pub use engine::ContentEngine;
+pub use engine::{ContentEngine, last_engine_micros};
 pub use stream::GenerationStream;
 
 /// The addon's Rust allocations come from mimalloc, not from the heap Node and V8 share (see
