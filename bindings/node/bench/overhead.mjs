@@ -28,16 +28,26 @@ const brief = {
   tone: 'friendly',
 }
 
-async function time(label, call) {
+// N timed calls after the warm-up. With `split`, also what the engine's own `generate` took
+// inside the addon in the same call (the addon times it): the difference is what the binding
+// added in this process, beside the engine as it runs here rather than in a Rust benchmark of
+// its own.
+async function time(label, call, split = false) {
   for (let i = 0; i < WARMUP; i++) await call(i)
   const us = new Float64Array(N)
+  const inEngine = new Float64Array(split ? N : 0)
   for (let i = 0; i < N; i++) {
     const t0 = process.hrtime.bigint()
     const result = call(i)
     if (result instanceof Promise) await result
     us[i] = Number(process.hrtime.bigint() - t0) / 1000
+    if (split) inEngine[i] = __lastEngineMicros()
   }
+  if (!split) return report(label, us)
+  const added = us.map((total, i) => total - inEngine[i])
   report(label, us)
+  report('  of which in the engine', inEngine)
+  report('  added by the binding', added)
 }
 
 function report(label, us) {
@@ -49,28 +59,8 @@ function report(label, us) {
   )
 }
 
-// Per call: what the caller saw, and what the engine's own `generate` took inside the addon
-// in the same call (the addon times it); their difference is what the binding added in this
-// process, beside the engine as it runs here rather than in a Rust benchmark of its own.
-async function split(label, call) {
-  const total = new Float64Array(N)
-  const inEngine = new Float64Array(N)
-  const added = new Float64Array(N)
-  for (let i = 0; i < WARMUP; i++) await call(i)
-  for (let i = 0; i < N; i++) {
-    const t0 = process.hrtime.bigint()
-    await call(i)
-    total[i] = Number(process.hrtime.bigint() - t0) / 1000
-    inEngine[i] = __lastEngineMicros()
-    added[i] = total[i] - inEngine[i]
-  }
-  report(label, total)
-  report('  of which in the engine', inEngine)
-  report('  added by the binding', added)
-}
-
 console.log(`node ${process.version}, splants addon (release), offline provider, memory://`)
-await split('generate (offline, memory)', (i) => engine.generate({ ...brief, topic: `${brief.topic} #${i}` }))
+await time('generate (offline, memory)', (i) => engine.generate({ ...brief, topic: `${brief.topic} #${i}` }), true)
 await time('budgetStatus (floor)', () => engine.budgetStatus())
 // V8's half of handing a result over, hot: the binding gives `JSON.parse` the result as JSON text.
 const text = JSON.stringify(await engine.generate(brief))
