@@ -18,7 +18,11 @@ pub use engine::{ContentEngine, last_engine_micros};
 pub use stream::GenerationStream;
 
 /// The addon's Rust allocations come from mimalloc, not from the heap Node and V8 share (see
-/// `docs/operations.md`, "Per-call overhead of the bindings").
+/// `docs/operations.md`, "Per-call overhead of the bindings"). Built with the local-dynamic TLS
+/// model (`Cargo.toml`): with initial-exec thread-locals the addon took 1 KiB of glibc's small
+/// static TLS reserve for libraries loaded with `dlopen`, and a second copy of it in the same
+/// process (two versions of the package in one `node_modules` tree), or another addon with such
+/// an allocator, failed to load (`__test__/two-copies.test.mjs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
