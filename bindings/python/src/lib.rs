@@ -16,6 +16,15 @@ mod stream;
 
 use pyo3::prelude::*;
 
+/// The extension's Rust allocations come from mimalloc rather than the glibc heap the
+/// interpreter and every other extension share, as in the Node addon (`docs/operations.md`,
+/// "Per-call overhead of the bindings"). Built with the local-dynamic TLS model: a module loaded
+/// with `dlopen` that used initial-exec thread-locals would take about 1 KiB of glibc's small
+/// static TLS reserve, and a second such module (another copy of the package in one process, or
+/// another extension with its own allocator) would then fail to import.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The extension module `splants._splants`.
 #[pymodule]
 fn _splants(m: &Bound<'_, PyModule>) -> PyResult<()> {

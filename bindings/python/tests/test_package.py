@@ -102,3 +102,38 @@ def test_interpreter_exits_cleanly_with_calls_in_flight(tmp_path: pathlib.Path) 
     for _ in range(10):
         done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT], cwd=tmp_path, capture_output=True, timeout=60)
         assert (done.returncode, done.stdout.strip(), done.stderr) == (0, b"20", b"")
+
+
+_TWO_COPIES = r"""
+import asyncio, importlib.util, pathlib, shutil, sys, tempfile
+import splants
+from splants import _splants
+
+# A second copy of the extension module, loaded from another file as a module of its own, as
+# when two environments' site-packages end up on one path, or beside another extension that
+# brings its own allocator: each dlopen needs its own thread-local storage.
+with tempfile.TemporaryDirectory() as tmp:
+    copy = pathlib.Path(tmp) / pathlib.Path(_splants.__file__).name
+    shutil.copyfile(_splants.__file__, copy)
+    spec = importlib.util.spec_from_file_location("_splants", copy)
+    second = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(second)
+    assert second is not _splants and second.ContentEngine is not _splants.ContentEngine
+
+    async def main():
+        brief = {"content_type": "social_media", "topic": "Two copies, one process", "platform": "twitter", "length": 40}
+        first = await splants.ContentEngine(provider="offline").generate(brief)
+        other = await second.ContentEngine(provider="offline", database_url="memory://").generate(brief)
+        print(first.provider, other.provider)
+
+    asyncio.run(main())
+"""
+
+
+def test_a_second_copy_of_the_extension_loads_and_generates() -> None:
+    # The extension allocates through mimalloc. Built with initial-exec thread-locals, it would
+    # take about 1 KiB of glibc's static TLS reserve for modules loaded with dlopen, and a
+    # second such module would fail to import ("cannot allocate memory in static TLS block").
+    out = subprocess.run([sys.executable, "-c", _TWO_COPIES], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["offline", "offline"]
