@@ -43,8 +43,13 @@ fi
 # maturin (through cargo-zigbuild) runs `python3 -m ziglang` with whichever python3 is first on
 # PATH unless told otherwise: point it at the tools venv's python.
 export CARGO_ZIGBUILD_PYTHON_PATH="$tools/bin/python"
-step "building the release wheel, manylinux2014 with zig $("$tools/bin/python" -m ziglang version) (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-(cd "$here" && "$tools/bin/maturin" build --release --zig --compatibility manylinux2014 \
+# A target dir of its own, inside the shared one: zig's compiler wrappers change the C
+# toolchain's environment, so building here would invalidate the Node addon's release build of
+# the same dependencies for the same target (and that build this one's), about 200 crates
+# rebuilt twice in every CI run.
+zig_target="$CARGO_TARGET_DIR/manylinux-zig"
+step "building the release wheel, manylinux2014 with zig $("$tools/bin/python" -m ziglang version) (CARGO_TARGET_DIR=$zig_target)"
+(cd "$here" && CARGO_TARGET_DIR="$zig_target" "$tools/bin/maturin" build --release --zig --compatibility manylinux2014 \
     --target x86_64-unknown-linux-gnu --out "$dist")
 wheel="$(ls "$dist"/splants-*.whl)"
 
