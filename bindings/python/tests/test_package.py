@@ -105,7 +105,7 @@ def test_interpreter_exits_cleanly_with_calls_in_flight(tmp_path: pathlib.Path) 
 
 
 _TWO_COPIES = r"""
-import asyncio, importlib.util, pathlib, shutil, sys, tempfile
+import asyncio, importlib.util, pathlib, shutil, tempfile
 import splants
 from splants import _splants
 
