@@ -49,10 +49,11 @@ pub(crate) enum Arg {
     Time(DateTime<Utc>),
     /// A nullable UTC time.
     OptTime(Option<DateTime<Utc>>),
-    /// A JSON document.
-    Json(serde_json::Value),
+    /// A JSON document, already written out (a value is serialised once, straight to text,
+    /// not through a `serde_json::Value` tree).
+    Json(Box<serde_json::value::RawValue>),
     /// A nullable JSON document.
-    OptJson(Option<serde_json::Value>),
+    OptJson(Option<Box<serde_json::value::RawValue>>),
 }
 
 /// A statement and its bind values, numbered `$1..` in the order they were bound.

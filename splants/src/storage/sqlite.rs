@@ -154,7 +154,7 @@ impl Drop for Turn {
 
 /// Commits the group transaction open on `w` and tells its members how that ended.
 fn commit_group(w: &mut LiteConn) -> std::result::Result<(), LiteError> {
-    let outcome = match w.conn.execute_batch("COMMIT") {
+    let outcome = match w.control("COMMIT") {
         Ok(()) => Ok(()),
         Err(e) => {
             let _ = w.conn.execute_batch("ROLLBACK");
@@ -325,6 +325,12 @@ fn is_lite_busy(e: &rusqlite::Error) -> bool {
 }
 
 impl LiteConn {
+    /// Runs one of the group commit's fixed statements (`SAVEPOINT`, `RELEASE`, `COMMIT`),
+    /// prepared once per connection rather than parsed on every write.
+    fn control(&self, sql: &'static str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([]).map(|_| ())
+    }
+
     /// Runs `sql` (binding `$N` to `args[N-1]`), handing each row to `row`; returns the rows
     /// changed.
     fn run(&self, sql: &Sql, mut row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>) -> rusqlite::Result<u64> {
@@ -369,7 +375,6 @@ impl LiteConn {
 }
 
 fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, arg: &Arg) -> rusqlite::Result<()> {
-    let json = |v: &serde_json::Value| serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned());
     match arg {
         Arg::Text(v) => stmt.raw_bind_parameter(i, v),
         Arg::OptText(v) => stmt.raw_bind_parameter(i, v),
@@ -379,8 +384,8 @@ fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, arg: &Arg) -> rusqlite::Re
         Arg::Bool(v) => stmt.raw_bind_parameter(i, i64::from(*v)),
         Arg::Time(v) => stmt.raw_bind_parameter(i, v.timestamp_micros()),
         Arg::OptTime(v) => stmt.raw_bind_parameter(i, v.map(|t| t.timestamp_micros())),
-        Arg::Json(v) => stmt.raw_bind_parameter(i, json(v)),
-        Arg::OptJson(v) => stmt.raw_bind_parameter(i, v.as_ref().map(json)),
+        Arg::Json(v) => stmt.raw_bind_parameter(i, v.get()),
+        Arg::OptJson(v) => stmt.raw_bind_parameter(i, v.as_ref().map(|v| v.get())),
     }
 }
 
@@ -488,7 +493,7 @@ impl SqlBackend for Lite {
             w.run_waiting(&Sql::new("BEGIN IMMEDIATE"), |c, sql| c.run(sql, |_| Ok(()))).await?;
             w.group = Some(Group { done: tokio::sync::watch::Sender::new(None), members: 0, waited: false });
         }
-        w.conn.execute_batch("SAVEPOINT member").map_err(lite_error)?;
+        w.control("SAVEPOINT member").map_err(lite_error)?;
         let group = w.group.as_mut().unwrap_or_else(|| unreachable!("opened above"));
         group.members += 1;
         let done = group.done.subscribe();
@@ -497,7 +502,7 @@ impl SqlBackend for Lite {
 
     async fn commit(mut tx: LiteTx) -> sqlx::Result<()> {
         let Some(w) = tx.turn.lease.as_deref_mut() else { return Ok(()) };
-        w.conn.execute_batch("RELEASE member").map_err(lite_error)?;
+        w.control("RELEASE member").map_err(lite_error)?;
         tx.released = true;
         // The other writes of a `join!` (see `storage::writes_together`) get one chance per
         // group to join this transaction before it commits. A write on its own does not wait:

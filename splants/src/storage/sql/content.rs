@@ -58,10 +58,10 @@ impl<DB: SqlBackend> SqlStore<DB> {
         };
         if let [one] = items {
             // One statement is atomic by itself: no transaction round trips.
-            let mut sql = Sql::dynamic(format!(
-                "INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}",
-                values_placeholders(1, CONTENT_WIDTH)
-            ));
+            static INSERT_ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                format!("INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}", values_placeholders(1, CONTENT_WIDTH))
+            });
+            let mut sql = Sql::new(&INSERT_ONE);
             sql.args = content_args(one)?;
             return self.write_one(sql).await?.map(|_| ()).map_err(|e| duplicate(e, items));
         }

@@ -21,8 +21,9 @@ pub(crate) const CONTENT_SELECT: &str = "id, owner, content_type, platform, topi
 /// Number of columns in [`CONTENT_COLUMNS`].
 pub(crate) const CONTENT_WIDTH: usize = 20;
 
-fn json<T: Serialize>(field: &str, v: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| Error::storage(format!("cannot store `{field}` as JSON: {e}")).with_source(e))
+fn json<T: Serialize>(field: &str, v: &T) -> Result<Box<serde_json::value::RawValue>> {
+    serde_json::value::to_raw_value(v)
+        .map_err(|e| Error::storage(format!("cannot store `{field}` as JSON: {e}")).with_source(e))
 }
 
 fn bad(field: &str, value: &str) -> Error {

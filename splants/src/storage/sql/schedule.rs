@@ -31,7 +31,9 @@ fn args(p: &ScheduledPost) -> Result<Vec<Arg>> {
         Arg::OptText(p.owner.clone()),
         Arg::Text(p.account.clone()),
         Arg::Text(p.platform.as_str().to_owned()),
-        Arg::Json(serde_json::to_value(&p.parts).map_err(|e| Error::internal(format!("encoding parts: {e}")))?),
+        Arg::Json(
+            serde_json::value::to_raw_value(&p.parts).map_err(|e| Error::internal(format!("encoding parts: {e}")))?,
+        ),
         Arg::Time(p.scheduled_time),
         Arg::Text(p.status.as_str().to_owned()),
         Arg::Int(i64::from(p.attempts)),
@@ -50,7 +52,9 @@ fn args(p: &ScheduledPost) -> Result<Vec<Arg>> {
 }
 
 fn posted_arg(posted: &[PostedPart]) -> Result<Arg> {
-    Ok(Arg::Json(serde_json::to_value(posted).map_err(|e| Error::internal(format!("encoding posted parts: {e}")))?))
+    Ok(Arg::Json(
+        serde_json::value::to_raw_value(posted).map_err(|e| Error::internal(format!("encoding posted parts: {e}")))?,
+    ))
 }
 
 fn from_row<DB: SqlBackend>(r: &DB::Row) -> Result<ScheduledPost> {

@@ -14,10 +14,10 @@ impl<DB: SqlBackend> UsageStore for SqlStore<DB> {
     /// Stores one usage record.
     async fn record_usage(&self, u: &UsageRecord) -> Result<()> {
         self.bounded("record usage", async {
-            let mut sql = Sql::dynamic(format!(
-                "INSERT INTO api_usage ({USAGE_COLUMNS}) VALUES {}",
-                values_placeholders(1, USAGE_WIDTH)
-            ));
+            static INSERT_ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                format!("INSERT INTO api_usage ({USAGE_COLUMNS}) VALUES {}", values_placeholders(1, USAGE_WIDTH))
+            });
+            let mut sql = Sql::new(&INSERT_ONE);
             sql.args = usage_args(u)?;
             self.write_one(sql).await?.map_err(|e| db_error("recording usage", e))?;
             Ok(())
