@@ -325,10 +325,11 @@ fn is_lite_busy(e: &rusqlite::Error) -> bool {
 }
 
 impl LiteConn {
-    /// Runs one of the group commit's fixed statements (`SAVEPOINT`, `RELEASE`, `COMMIT`),
-    /// prepared once per connection rather than parsed on every write.
+    /// Runs one of the group commit's fixed statements (`SAVEPOINT`, `RELEASE`, `COMMIT`)
+    /// through [`LiteConn::run`], so it is prepared once per connection rather than parsed on
+    /// every write.
     fn control(&self, sql: &'static str) -> rusqlite::Result<()> {
-        self.conn.prepare_cached(sql)?.execute([]).map(|_| ())
+        self.run(&Sql::new(sql), |_| Ok(())).map(|_| ())
     }
 
     /// Runs `sql` (binding `$N` to `args[N-1]`), handing each row to `row`; returns the rows
