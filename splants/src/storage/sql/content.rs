@@ -1,8 +1,6 @@
 //! The content library in SQL: store, get, list (filters + keyset pages), delete, aggregate.
 
-use super::rows::{
-    CONTENT_COLUMNS, CONTENT_SELECT, CONTENT_WIDTH, content_args, content_from_row, values_placeholders,
-};
+use super::rows::{CONTENT_INSERT_ONE, CONTENT_SELECT, content_args, content_from_row, content_insert};
 use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, is_unique_violation, parse, range, to_u64};
 use crate::analytics::{ContentStats, ContentStatsBuilder, StatsQuery};
 use crate::content::{ContentType, GeneratedContent, Platform};
@@ -58,10 +56,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         };
         if let [one] = items {
             // One statement is atomic by itself: no transaction round trips.
-            static INSERT_ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-                format!("INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}", values_placeholders(1, CONTENT_WIDTH))
-            });
-            let mut sql = Sql::new(&INSERT_ONE);
+            let mut sql = Sql::new(&CONTENT_INSERT_ONE);
             sql.args = content_args(one)?;
             return self.write_one(sql).await?.map(|_| ()).map_err(|e| duplicate(e, items));
         }
@@ -70,10 +65,7 @@ impl<DB: SqlBackend> SqlStore<DB> {
         }
         let mut tx = self.begin().await?;
         for chunk in items.chunks(INSERT_CHUNK) {
-            let mut sql = Sql::dynamic(format!(
-                "INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}",
-                values_placeholders(chunk.len(), CONTENT_WIDTH)
-            ));
+            let mut sql = Sql::dynamic(content_insert(chunk.len()));
             for c in chunk {
                 sql.args.extend(content_args(c)?);
             }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::storage::{UsageOutcome, UsageRecord};
 use serde::Serialize;
+use std::sync::LazyLock;
 
 /// The `content` columns, in insert order.
 pub(crate) const CONTENT_COLUMNS: &str = "id, owner, content_type, platform, topic, content, topic_lc, content_lc, \
@@ -20,6 +21,14 @@ pub(crate) const CONTENT_SELECT: &str = "id, owner, content_type, platform, topi
 
 /// Number of columns in [`CONTENT_COLUMNS`].
 pub(crate) const CONTENT_WIDTH: usize = 20;
+
+/// The `INSERT` of `rows` pieces.
+pub(crate) fn content_insert(rows: usize) -> String {
+    format!("INSERT INTO content ({CONTENT_COLUMNS}) VALUES {}", values_placeholders(rows, CONTENT_WIDTH))
+}
+
+/// The `INSERT` of one piece, built once (a generation stores one).
+pub(crate) static CONTENT_INSERT_ONE: LazyLock<String> = LazyLock::new(|| content_insert(1));
 
 fn json<T: Serialize>(field: &str, v: &T) -> Result<Box<serde_json::value::RawValue>> {
     serde_json::value::to_raw_value(v)
@@ -91,6 +100,10 @@ pub(crate) const USAGE_COLUMNS: &str = "id, content_id, owner, provider, model, 
 
 /// Number of columns in [`USAGE_COLUMNS`].
 pub(crate) const USAGE_WIDTH: usize = 18;
+
+/// The `INSERT` of one usage record, built once.
+pub(crate) static USAGE_INSERT_ONE: LazyLock<String> =
+    LazyLock::new(|| format!("INSERT INTO api_usage ({USAGE_COLUMNS}) VALUES {}", values_placeholders(1, USAGE_WIDTH)));
 
 /// The bind values of a usage record, in [`USAGE_COLUMNS`] order.
 pub(crate) fn usage_args(u: &UsageRecord) -> Result<Vec<Arg>> {

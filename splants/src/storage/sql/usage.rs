@@ -1,6 +1,6 @@
 //! Usage records in SQL: one row per provider call, listed and totalled.
 
-use super::rows::{USAGE_COLUMNS, USAGE_WIDTH, usage_args, usage_from_row, values_placeholders};
+use super::rows::{USAGE_COLUMNS, USAGE_INSERT_ONE, usage_args, usage_from_row};
 use super::{Arg, Sql, SqlBackend, SqlStore, col, db_error, range, to_u64};
 use crate::analytics::{StatsQuery, UsageTotals};
 use crate::error::Result;
@@ -14,10 +14,7 @@ impl<DB: SqlBackend> UsageStore for SqlStore<DB> {
     /// Stores one usage record.
     async fn record_usage(&self, u: &UsageRecord) -> Result<()> {
         self.bounded("record usage", async {
-            static INSERT_ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-                format!("INSERT INTO api_usage ({USAGE_COLUMNS}) VALUES {}", values_placeholders(1, USAGE_WIDTH))
-            });
-            let mut sql = Sql::new(&INSERT_ONE);
+            let mut sql = Sql::new(&USAGE_INSERT_ONE);
             sql.args = usage_args(u)?;
             self.write_one(sql).await?.map_err(|e| db_error("recording usage", e))?;
             Ok(())
