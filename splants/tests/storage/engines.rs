@@ -191,7 +191,7 @@ async fn a_generation_on_sqlite_commits_its_reserve_then_the_rest_as_one_transac
     let db = TestDb::new(Kind::Sqlite).await;
     let e = engine(&db.url, usd(10.0)).await;
     let ctx = RequestContext::anonymous();
-    let wal = format!("{}-wal", db.url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default());
+    let wal = wal_path(&db);
     // The first generation also creates the period's budget row.
     e.generate(crate::support::brief(), &ctx).await.unwrap();
     for _ in 0..3 {
@@ -210,7 +210,7 @@ async fn a_generation_on_sqlite_commits_its_reserve_then_the_rest_as_one_transac
 async fn concurrent_generations_on_sqlite_share_commits() {
     let db = TestDb::new(Kind::Sqlite).await;
     let e = engine(&db.url, usd(1000.0)).await;
-    let wal = format!("{}-wal", db.url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default());
+    let wal = wal_path(&db);
     e.generate(crate::support::brief(), &RequestContext::anonymous()).await.unwrap();
     let mut rounds = Vec::new();
     for _ in 0..8 {
@@ -255,7 +255,7 @@ async fn a_generation_on_sqlite_writes_few_pages() {
     let db = TestDb::new(Kind::Sqlite).await;
     let e = engine(&db.url, usd(1000.0)).await;
     let ctx = RequestContext::anonymous();
-    let wal = format!("{}-wal", db.url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default());
+    let wal = wal_path(&db);
     for _ in 0..300 {
         e.generate(crate::support::brief(), &ctx).await.unwrap();
     }
@@ -273,6 +273,12 @@ async fn a_generation_on_sqlite_writes_few_pages() {
     assert!(counted >= 20, "only {counted} generations fell between checkpoints");
     let per_generation = pages as f64 / f64::from(counted);
     assert!(per_generation <= 20.0, "{per_generation:.1} pages written per generation");
+}
+
+/// The write-ahead log beside a SQLite test database's file.
+#[cfg(feature = "sqlite")]
+fn wal_path(db: &TestDb) -> String {
+    format!("{}-wal", db.url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default())
 }
 
 /// The frames of a SQLite write-ahead log's current salt (earlier ones are left over from
