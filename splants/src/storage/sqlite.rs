@@ -515,10 +515,11 @@ impl SqlBackend for Lite {
                 // other writes of the `join!` take it in the same poll, without queueing behind
                 // it (a queued write arms a timer, and arming one wakes an idle worker thread).
                 // Counted as coming, this member is who they leave the group to; given up while
-                // lent, `Coming` ends the group if nobody else will.
+                // lent, `Coming` ends the group if nobody else will. It steps aside without a
+                // round trip through the runtime: `writes_together` polls the join again at once.
                 let back = Coming::new(&tx.turn.pools);
                 drop(tx.turn.lease.take());
-                tokio::task::yield_now().await;
+                super::yield_to_the_others().await;
                 tx.turn = back.wait().await?;
             }
         }
@@ -788,6 +789,44 @@ mod tests {
             outcome: UsageOutcome::Success,
             error_code: None,
             created_at: at,
+        }
+    }
+
+    /// Three writes joined on an idle SQLite store finish in the poll that starts them, without
+    /// waking the task: the first steps aside for the others and commits the group in place,
+    /// with no round trip through the runtime (whose yield woke the other worker thread on
+    /// every generation). That they commit as one transaction is
+    /// `engines::a_generation_on_sqlite_commits_its_reserve_then_the_rest_as_one_transaction`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_joined_on_an_idle_store_finish_in_one_poll() {
+        use std::task::{Context, Wake, Waker};
+        #[derive(Default)]
+        struct Count(std::sync::atomic::AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("in-place.db").display());
+        let sqlite = SqliteStorage::connect(&url, &PoolConfig::default()).await.unwrap();
+        let usage = sqlite.stores().usage;
+        let at = Utc::now();
+        for round in 0..3 {
+            let (a, b, c) =
+                (record(format!("{round}a"), at), record(format!("{round}b"), at), record(format!("{round}c"), at));
+            let count = Arc::new(Count::default());
+            let waker = Waker::from(Arc::clone(&count));
+            let mut together = std::pin::pin!(super::super::writes_together(async {
+                tokio::join!(usage.record_usage(&a), usage.record_usage(&b), usage.record_usage(&c))
+            }));
+            let std::task::Poll::Ready((a, b, c)) = together.as_mut().poll(&mut Context::from_waker(&waker)) else {
+                panic!("round {round}: the joined writes did not finish in one poll");
+            };
+            for written in [a, b, c] {
+                written.unwrap();
+            }
+            assert_eq!(count.0.load(Ordering::SeqCst), 0, "round {round}: the task was woken");
         }
     }
 
