@@ -217,9 +217,9 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Context, Poll, Wake, Waker};
 
-    /// A task's waker that counts its wakes.
+    /// A task's waker that counts its wakes (the SQLite tests use it too).
     #[derive(Default)]
-    struct Count(AtomicUsize);
+    pub(crate) struct Count(pub(crate) AtomicUsize);
 
     impl Wake for Count {
         fn wake(self: Arc<Self>) {
@@ -227,7 +227,8 @@ mod tests {
         }
     }
 
-    fn task() -> (Arc<Count>, Waker) {
+    /// A counting waker and its count.
+    pub(crate) fn task() -> (Arc<Count>, Waker) {
         let count = Arc::new(Count::default());
         (Arc::clone(&count), Waker::from(count))
     }

@@ -799,14 +799,7 @@ mod tests {
     /// `engines::a_generation_on_sqlite_commits_its_reserve_then_the_rest_as_one_transaction`.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_joined_on_an_idle_store_finish_in_one_poll() {
-        use std::task::{Context, Wake, Waker};
-        #[derive(Default)]
-        struct Count(std::sync::atomic::AtomicUsize);
-        impl Wake for Count {
-            fn wake(self: Arc<Self>) {
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
-        }
+        use std::task::Context;
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("in-place.db").display());
         let sqlite = SqliteStorage::connect(&url, &PoolConfig::default()).await.unwrap();
@@ -815,8 +808,7 @@ mod tests {
         for round in 0..3 {
             let (a, b, c) =
                 (record(format!("{round}a"), at), record(format!("{round}b"), at), record(format!("{round}c"), at));
-            let count = Arc::new(Count::default());
-            let waker = Waker::from(Arc::clone(&count));
+            let (count, waker) = crate::storage::tests::task();
             let mut together = std::pin::pin!(super::super::writes_together(async {
                 tokio::join!(usage.record_usage(&a), usage.record_usage(&b), usage.record_usage(&c))
             }));
