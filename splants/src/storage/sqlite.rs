@@ -792,6 +792,14 @@ mod tests {
         }
     }
 
+    /// The usage store of a new SQLite file (the directory holds it).
+    async fn usage_store() -> (tempfile::TempDir, Arc<dyn crate::storage::UsageStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("writes.db").display());
+        let sqlite = SqliteStorage::connect(&url, &PoolConfig::default()).await.unwrap();
+        (dir, sqlite.stores().usage)
+    }
+
     /// Three writes joined on an idle SQLite store finish in the poll that starts them, without
     /// waking the task: the first steps aside for the others and commits the group in place,
     /// with no round trip through the runtime (whose yield woke the other worker thread on
@@ -800,10 +808,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_joined_on_an_idle_store_finish_in_one_poll() {
         use std::task::Context;
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("in-place.db").display());
-        let sqlite = SqliteStorage::connect(&url, &PoolConfig::default()).await.unwrap();
-        let usage = sqlite.stores().usage;
+        let (_dir, usage) = usage_store().await;
         let at = Utc::now();
         for round in 0..3 {
             let (a, b, c) =
@@ -828,10 +833,7 @@ mod tests {
     /// write that was answered is in the database.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_together_given_up_at_every_point_never_leave_a_group_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("together.db").display());
-        let sqlite = SqliteStorage::connect(&url, &PoolConfig::default()).await.unwrap();
-        let usage = sqlite.stores().usage;
+        let (_dir, usage) = usage_store().await;
         let at = Utc::now();
         let (mut answered, mut given_up) = (0_usize, 0_usize);
         for round in 0..48_usize {
