@@ -185,6 +185,15 @@ mod floor {
     }
 
     impl Db {
+        /// Runs `writes` in one write transaction on the writer (`BEGIN IMMEDIATE` … `COMMIT`).
+        fn transaction<T>(&self, writes: impl FnOnce(&Connection) -> T) -> T {
+            let w = self.writer.lock().unwrap();
+            w.prepare_cached("BEGIN IMMEDIATE").unwrap().execute([]).unwrap();
+            let out = writes(&w);
+            w.prepare_cached("COMMIT").unwrap().execute([]).unwrap();
+            out
+        }
+
         /// splants' schema in a new file (its own migrations), and the period's budget row.
         pub async fn open(path: &Path) -> Db {
             let url = format!("sqlite://{}", path.display());
@@ -214,26 +223,25 @@ mod floor {
                 assert!(!lapsed.exists(params![now]).unwrap(), "no hold lapses during a load run");
             }
             let id = uuid::Uuid::now_v7().to_string();
-            let w = self.writer.lock().unwrap();
-            w.prepare_cached("BEGIN IMMEDIATE").unwrap().execute([]).unwrap();
-            let took: String = w
-                .prepare_cached(
-                    "UPDATE budget_spend SET reserved = reserved + ?1, in_flight = in_flight + 1 \
+            self.transaction(|w| {
+                let took: String = w
+                    .prepare_cached(
+                        "UPDATE budget_spend SET reserved = reserved + ?1, in_flight = in_flight + 1 \
                      WHERE scope = ?2 AND period_start = ?3 AND period_end = ?4 AND spent + reserved + ?1 <= ?5 \
                      RETURNING scope",
-                )
-                .unwrap()
-                .query_row(params![AMOUNT, "global", PERIOD.0, PERIOD.1, i64::MAX / 4], |r| r.get(0))
-                .unwrap();
-            assert_eq!(took, "global");
-            w.prepare_cached(
+                    )
+                    .unwrap()
+                    .query_row(params![AMOUNT, "global", PERIOD.0, PERIOD.1, i64::MAX / 4], |r| r.get(0))
+                    .unwrap();
+                assert_eq!(took, "global");
+                w.prepare_cached(
                 "INSERT INTO budget_reservations (id, scopes, period_start, period_end, amount, lease_until, state, \
                  created_at, in_flight) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'held', ?7, ?8)",
             )
             .unwrap()
             .execute(params![id, r#"["global"]"#, PERIOD.0, PERIOD.1, AMOUNT, now + 900_000_000, now, 1])
             .unwrap();
-            w.prepare_cached("COMMIT").unwrap().execute([]).unwrap();
+            });
             id
         }
 
@@ -242,85 +250,84 @@ mod floor {
             let text = answer["choices"][0]["message"]["content"].as_str().unwrap_or_default();
             let (piece, usage_id) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
             let now = now_micros();
-            let w = self.writer.lock().unwrap();
-            w.prepare_cached("BEGIN IMMEDIATE").unwrap().execute([]).unwrap();
-            let held: i64 = w
-                .prepare_cached(
-                    "DELETE FROM budget_reservations WHERE id = ?1 \
+            self.transaction(|w| {
+                let held: i64 = w
+                    .prepare_cached(
+                        "DELETE FROM budget_reservations WHERE id = ?1 \
                      RETURNING scopes, period_start, period_end, amount, state, in_flight, counted",
-                )
-                .unwrap()
-                .query_row(params![hold], |r| r.get(3))
-                .unwrap();
-            let _spent: i64 = w
-                .prepare_cached(
-                    "UPDATE budget_spend SET spent = spent + ?1, reserved = reserved - ?2, \
+                    )
+                    .unwrap()
+                    .query_row(params![hold], |r| r.get(3))
+                    .unwrap();
+                let _spent: i64 = w
+                    .prepare_cached(
+                        "UPDATE budget_spend SET spent = spent + ?1, reserved = reserved - ?2, \
                      in_flight = CASE WHEN in_flight >= ?3 THEN in_flight - ?3 ELSE 0 END, \
                      overshoot = overshoot + ?4, overshoot_count = overshoot_count + ?5 \
                      WHERE scope = ?6 AND period_start = ?7 AND period_end = ?8 RETURNING spent",
-                )
-                .unwrap()
-                .query_row(params![COST, held, 1, 0, 0, "global", PERIOD.0, PERIOD.1], |r| r.get(0))
-                .unwrap();
-            w.prepare_cached(
-                "INSERT INTO api_usage (id, content_id, owner, provider, model, input_tokens, output_tokens, \
+                    )
+                    .unwrap()
+                    .query_row(params![COST, held, 1, 0, 0, "global", PERIOD.0, PERIOD.1], |r| r.get(0))
+                    .unwrap();
+                w.prepare_cached(
+                    "INSERT INTO api_usage (id, content_id, owner, provider, model, input_tokens, output_tokens, \
                  cached_tokens, cache_write_tokens, cache_write_long_tokens, reasoning_tokens, cost, estimate, \
                  latency_ms, outcome, error_code, created_at, usage_estimated) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            )
-            .unwrap()
-            .execute(params![
-                usage_id,
-                piece,
-                "key_load",
-                "openai",
-                "gpt-4o-mini",
-                250,
-                40,
-                0,
-                0,
-                0,
-                0,
-                COST,
-                AMOUNT,
-                1,
-                "success",
-                None::<String>,
-                now,
-                false
-            ])
-            .unwrap();
-            w.prepare_cached(
-                "INSERT INTO content (id, owner, content_type, platform, topic, content, topic_lc, content_lc, \
+                )
+                .unwrap()
+                .execute(params![
+                    usage_id,
+                    piece,
+                    "key_load",
+                    "openai",
+                    "gpt-4o-mini",
+                    250,
+                    40,
+                    0,
+                    0,
+                    0,
+                    0,
+                    COST,
+                    AMOUNT,
+                    1,
+                    "success",
+                    None::<String>,
+                    now,
+                    false
+                ])
+                .unwrap();
+                w.prepare_cached(
+                    "INSERT INTO content (id, owner, content_type, platform, topic, content, topic_lc, content_lc, \
                  quality_score, seo_score, cost, provider, model, cached, created_at, metadata, request, usage, \
                  template, caller_left) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-            )
-            .unwrap()
-            .execute(params![
-                piece,
-                "key_load",
-                "social_media",
-                "linkedin",
-                "Spring sale",
-                text,
-                "spring sale",
-                text.to_lowercase(),
-                0.98,
-                1.0,
-                COST,
-                "openai",
-                "gpt-4o-mini",
-                false,
-                now,
-                METADATA.trim_end(),
-                BRIEF,
-                USAGE,
-                None::<String>,
-                false
-            ])
-            .unwrap();
-            w.prepare_cached("COMMIT").unwrap().execute([]).unwrap();
+                )
+                .unwrap()
+                .execute(params![
+                    piece,
+                    "key_load",
+                    "social_media",
+                    "linkedin",
+                    "Spring sale",
+                    text,
+                    "spring sale",
+                    text.to_lowercase(),
+                    0.98,
+                    1.0,
+                    COST,
+                    "openai",
+                    "gpt-4o-mini",
+                    false,
+                    now,
+                    METADATA.trim_end(),
+                    BRIEF,
+                    USAGE,
+                    None::<String>,
+                    false
+                ])
+                .unwrap();
+            });
         }
     }
 }
@@ -680,10 +687,9 @@ fn main() {
     let (sql16, sql_cpu16) = at("splants, SQLite", 16);
     let (_, ngx_cpu16) = at("nginx hop", 16);
     let (hop1, hop_cpu1) = c1("Rust hop, JSON");
-    let (_, hop_cpu16) = at("Rust hop, JSON", 16);
+    let (hop16, hop_cpu16) = at("Rust hop, JSON", 16);
     let (_, floor_cpu1) = c1("Rust hop, JSON + SQLite");
     let (floor16, floor_cpu16) = at("Rust hop, JSON + SQLite", 16);
-    let (hop16, _) = at("Rust hop, JSON", 16);
     let d1 = direct_p50[0];
     println!("\nratios (goal in brackets):");
     println!(
